@@ -1,0 +1,132 @@
+"""`python -m bot run|chat|ask|check-content`: the command line of the assistant."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.clock import Clock, FixedClock, SystemClock, parse_moment
+from bot.dialogue import Dialogue, Engine
+from bot.domain.content import LANGS, Content
+from bot.domain.loader import ContentError, load_content
+from bot.settings import Settings, SettingsError
+from storage import StorageError, connect
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Housing assistant")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="Telegram if TELEGRAM_BOT_TOKEN is set, else the terminal chat")
+    chat = sub.add_parser("chat", help="interactive terminal chat")
+    chat.add_argument("--centre")
+    chat.add_argument("--lang", choices=LANGS)
+    ask = sub.add_parser("ask", help="one answer on stdout")
+    ask.add_argument("--centre")
+    ask.add_argument("--lang", choices=LANGS, default=None)
+    ask.add_argument("--now", help="ISO 8601 moment; Warsaw local time without an offset")
+    ask.add_argument("--jsonl", action="store_true", help="batch: JSON lines in, JSON lines out")
+    ask.add_argument("text", nargs="*")
+    check = sub.add_parser("check-content", help="validate content and exit")
+    check.add_argument("dir", nargs="?")
+    return parser
+
+
+def fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def load(settings: Settings) -> Content:
+    return load_content(settings.content_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        return fail(str(exc))
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command or "run"
+    if command == "check-content":
+        return check_content(Path(args.dir) if args.dir else settings.content_dir)
+    try:
+        content = load(settings)
+    except ContentError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return fail("the content is broken; fix the lines above (python -m bot check-content)")
+    if command == "ask":
+        return ask(args, settings, content)
+    if command == "run" and settings.telegram_token:
+        from bot.channels.telegram import run_telegram
+
+        return run_telegram(settings, content)
+    centre = getattr(args, "centre", None) or settings.default_centre
+    lang = getattr(args, "lang", None) or settings.default_lang
+    if centre is not None and centre not in content.centres:
+        return fail(f"unknown centre {centre!r}; known: {', '.join(sorted(content.centres))}")
+    try:
+        return asyncio.run(run_chat(settings, content, centre, lang))
+    except KeyboardInterrupt:
+        return 0
+    except StorageError as exc:
+        return fail(str(exc))
+
+
+def check_content(folder: Path) -> int:
+    try:
+        content = load_content(folder)
+    except ContentError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    names = ", ".join(sorted(content.centres))
+    print(f"content OK: {len(content.centres)} centres ({names})")
+    return 0
+
+
+async def run_chat(settings: Settings, content: Content, centre: str | None, lang: str | None) -> int:
+    from bot.channels.console import chat
+
+    db = await connect(settings.database)
+    try:
+        engine = Engine(content, SystemClock(), default_centre=centre, default_lang=lang)
+        await chat(Dialogue(engine, db), sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+    finally:
+        await db.close()
+    return 0
+
+
+def ask(args: argparse.Namespace, settings: Settings, content: Content) -> int:
+    from bot.channels.console import ask_jsonl, ask_one
+
+    try:
+        clock: Clock = FixedClock(parse_moment(args.now)) if args.now else SystemClock()
+    except ValueError:
+        return fail(f"--now must be an ISO 8601 moment like 2026-11-23T12:00, not {args.now!r}")
+    if args.jsonl:
+        engine = Engine(content, FixedClock(SystemClock().now()))
+        real_now = engine.clock.now()
+        for line in sys.stdin:
+            # A line without "now" uses the real clock, not the previous line's moment.
+            assert isinstance(engine.clock, FixedClock)
+            engine.clock.set(real_now)
+            for result in ask_jsonl(engine, [line]):
+                print(json.dumps(result, ensure_ascii=False), flush=True)
+        return 0
+    centre = args.centre or settings.default_centre
+    if centre is None:
+        return fail(f"--centre is needed (one of: {', '.join(sorted(content.centres))})")
+    if centre not in content.centres:
+        return fail(f"unknown centre {centre!r}; known: {', '.join(sorted(content.centres))}")
+    text = " ".join(args.text)
+    if not text.strip():
+        return fail("write a question after the options")
+    engine = Engine(content, clock)
+    print(ask_one(engine, centre, args.lang or settings.default_lang or "pl", text))
+    return 0

@@ -1,0 +1,524 @@
+"""The conversation: (state, message or button) -> replies and the next state. No Telegram here.
+
+`Engine.respond` is a plain function of its inputs (content, clock, state, message), so every door
+and every test drives the same logic; `Dialogue` adds the user's stored state around it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import aiosqlite
+from babel import Locale
+
+from bot import answers, callbacks
+from bot.clock import Clock
+from bot.domain.content import LANGS, CentreContent, Content
+from bot.domain.fees import FeeInputError, estimate_fee
+from bot.domain.text import clean, contains_phrase, fold, folded_words
+from bot.domain.understanding import Reading, read
+from bot.i18n import Tr, tr
+from bot.replies import Button, Reply
+from storage import users
+from storage.unanswered import record_unanswered
+
+STEP_FEE = "fee"  # waiting for the monthly net income
+MAX_INCOME = Decimal(1_000_000)
+MAX_HOUSEHOLD = 20
+GROUP_SHARE = 0.6  # a target group this close to the best match wins (see preferred_key)
+COMPANION_SHARE = 0.6  # a built-in fact this close is added to the answer
+
+
+@dataclass(frozen=True)
+class State:
+    """What the engine remembers about a user between messages."""
+
+    centre: str | None = None
+    lang: str | None = None
+    step: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A typed message or a pressed button (callback data)."""
+
+    text: str | None = None
+    button: str | None = None
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply]
+    state: State
+    unanswered: str | None = None  # the question, masked, when the engine could not answer it
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def mask(text: str) -> str:
+    """A question as staff may see it: digit runs hidden (incomes, phone numbers), length capped."""
+    return re.sub(r"\d+", "#", clean(text))[:200]
+
+
+class Engine:
+    """Answers from content at the clock's moment; holds no per-user state of its own."""
+
+    def __init__(
+        self,
+        content: Content,
+        clock: Clock,
+        default_centre: str | None = None,
+        default_lang: str | None = None,
+    ) -> None:
+        self.content = content
+        self.clock = clock
+        self.default_centre = default_centre if default_centre in content.centres else None
+        self.default_lang = default_lang if default_lang in LANGS else None
+
+    # --- entry point -------------------------------------------------------------------------
+
+    def respond(self, state: State, incoming: Incoming) -> Outcome:
+        """The replies to one message or button press, and the state after it."""
+        if state.centre not in self.content.centres:
+            state = replace(state, centre=self.default_centre)
+        if state.lang not in LANGS:
+            state = replace(state, lang=self.default_lang)
+        if incoming.button is not None:
+            return self._button(state, incoming.button)
+        return self._text(state, clean(incoming.text or ""))
+
+    # --- menus -------------------------------------------------------------------------------
+
+    def _t(self, state: State) -> Tr:
+        return tr(state.lang or "pl")
+
+    def menu_row(self, t: Tr) -> tuple[Button, ...]:
+        return (Button(t._("Menu"), callbacks.make(callbacks.MENU, callbacks.MENU_MAIN)),)
+
+    def main_menu(self, state: State, intro: str | None = None) -> Reply:
+        t = self._t(state)
+        centre = self.content.centres[state.centre] if state.centre else None
+        labels = self.menu_labels(t)
+        items = [Button(labels[item], callbacks.make(callbacks.MENU, item)) for item in callbacks.MENU_ITEMS]
+        rows = tuple(tuple(items[i : i + 2]) for i in range(0, len(items), 2))
+        head = intro or t._("How can I help? Choose a topic or write your question.")
+        if centre is not None:
+            head = f"{centre.centre.name.get(t.lang)}\n{head}"
+        return Reply(head, rows)
+
+    def menu_labels(self, t: Tr) -> dict[str, str]:
+        return {
+            callbacks.MENU_FLATS: t._("Flats"),
+            callbacks.MENU_APPLY: t._("How to apply"),
+            callbacks.MENU_RULES: t._("Rules for residents"),
+            callbacks.MENU_FEES: t._("Fees"),
+            callbacks.MENU_HOURS: t._("Office hours and contact"),
+            callbacks.MENU_LAW: t._("Legal basis"),
+            callbacks.MENU_CENTRE: t._("Change centre"),
+            callbacks.MENU_LANG: t._("Language"),
+        }
+
+    def choose_centre(self, state: State, intro: str | None = None) -> Reply:
+        t = self._t(state)
+        buttons = tuple(
+            (Button(c.centre.name.get(t.lang), callbacks.make(callbacks.CENTRE, cid)),)
+            for cid, c in sorted(self.content.centres.items())
+        )
+        text = t._("Which centre is your question about?")
+        return Reply(f"{intro}\n{text}" if intro else text, buttons)
+
+    def choose_lang(self, state: State) -> Reply:
+        buttons = tuple(
+            Button(
+                str(Locale.parse(lang).get_display_name(lang)).capitalize(),
+                callbacks.make(callbacks.LANG, lang),
+            )
+            for lang in LANGS
+        )
+        return Reply("Wybierz język · Оберіть мову · Choose a language", (buttons,))
+
+    def start(self, state: State) -> Outcome:
+        """First contact, or /start: choose what is missing, then the main menu."""
+        t = self._t(state)
+        hello = t._("Hello! I answer questions about training and supported flats.")
+        if state.centre is None:
+            return Outcome([self.choose_centre(state, hello)], replace(state, step=None))
+        if state.lang is None:
+            return Outcome([self.choose_lang(state)], replace(state, step=None))
+        return Outcome([self.main_menu(state, hello)], replace(state, step=None))
+
+    # --- buttons -----------------------------------------------------------------------------
+
+    def _button(self, state: State, data: str) -> Outcome:
+        prefix, parts = callbacks.split(data)
+        value = parts[0] if parts else ""
+        if prefix == callbacks.CENTRE and value in self.content.centres:
+            state = replace(state, centre=value, step=None)
+            return self.start(state)
+        if prefix == callbacks.LANG and value in LANGS:
+            state = replace(state, lang=value, step=None)
+            return self.start(state)
+        if prefix == callbacks.MENU and value == callbacks.MENU_CENTRE:
+            return Outcome([self.choose_centre(state)], replace(state, step=None))
+        if prefix == callbacks.MENU and value == callbacks.MENU_LANG:
+            return Outcome([self.choose_lang(state)], replace(state, step=None))
+        if state.centre is None or state.lang is None:
+            return self.start(state)
+        centre = self.content.centres[state.centre]
+        if prefix == callbacks.MENU:
+            return self._menu_item(state, centre, value)
+        if prefix == callbacks.TOPIC and parts:
+            key = ":".join(parts)
+            outcome = self.answer_key(state, centre, key, None)
+            if outcome is not None:
+                return outcome
+        if prefix == callbacks.FLAT and any(f.id == value for f in centre.flats):
+            return self._reply(state, answers.flat(self._t(state), centre, value))
+        if prefix == callbacks.GROUP and any(g.id == value for g in centre.groups):
+            return self._reply(state, answers.flats_for_group(self._t(state), centre, value))
+        t = self._t(state)
+        return Outcome(
+            [self.main_menu(state, t._("That button is no longer active. Here is the menu."))],
+            replace(state, step=None),
+        )
+
+    def _menu_item(self, state: State, centre: CentreContent, item: str) -> Outcome:
+        t = self._t(state)
+        if item == callbacks.MENU_FLATS:
+            buttons = tuple(
+                (Button(g.name.get(t.lang), callbacks.make(callbacks.GROUP, g.id)),) for g in centre.groups
+            )
+            return Outcome([Reply(answers.flats(t, centre), (*buttons, self.menu_row(t)))], state)
+        if item == callbacks.MENU_APPLY:
+            return self.answer_key(state, centre, "topic:apply", None) or self.start(state)
+        if item == callbacks.MENU_RULES:
+            return self.answer_key(state, centre, "topic:rules", None) or self.start(state)
+        if item == callbacks.MENU_LAW:
+            return self.answer_key(state, centre, "topic:law", None) or self.start(state)
+        if item == callbacks.MENU_FEES:
+            return self.answer_key(state, centre, "topic:fees", None) or self.start(state)
+        if item == callbacks.MENU_HOURS:
+            return self._reply(
+                state, answers.contact_line(t, centre) + "\n\n" + answers.status(t, centre, self.clock.now())
+            )
+        return Outcome([self.main_menu(state)], replace(state, step=None))
+
+    def _reply(self, state: State, text: str, step: str | None = None) -> Outcome:
+        return Outcome([Reply(text, (self.menu_row(self._t(state)),))], replace(state, step=step))
+
+    def _entries_menu(self, state: State, section: str, centre: CentreContent, intro: str) -> Outcome:
+        t = self._t(state)
+        entries = getattr(centre, section)
+        buttons = tuple(
+            (Button(e.title.get(t.lang), callbacks.make(callbacks.TOPIC, "entry", section, e.id)),)
+            for e in entries
+        )
+        return Outcome([Reply(intro, (*buttons, self.menu_row(t)))], replace(state, step=None))
+
+    # --- answering a key ---------------------------------------------------------------------
+
+    def answer_key(
+        self, state: State, centre: CentreContent, key: str, reading: Reading | None
+    ) -> Outcome | None:
+        """The answer for a ranked item key ("entry:rules:pets", "group:x", "topic:hours")."""
+        t = self._t(state)
+        kind, _, rest = key.partition(":")
+        today = self.local_now(centre).date()
+        if kind == "entry":
+            section, _, entry_id = rest.partition(":")
+            entries = (
+                getattr(centre, section, ()) if section in ("recruitment", "rules", "legal", "faq") else ()
+            )
+            item = next((e for e in entries if e.id == entry_id), None)
+            return None if item is None else self._reply(state, answers.entry(t, item))
+        if kind == "group" and any(g.id == rest for g in centre.groups):
+            return self._reply(state, answers.flats_for_group(t, centre, rest))
+        if kind != "topic":
+            return None
+        if rest == "hours":
+            return self._reply(state, self.hours_answer(t, centre, reading))
+        if rest == "contact":
+            return self._reply(state, answers.contact(t, centre, self.clock.now()))
+        if rest == "flats":
+            return self._menu_item(state, centre, callbacks.MENU_FLATS)
+        if rest == "criterion":
+            return self._reply(state, answers.criterion(t, self.content, today))
+        if rest == "fees":
+            text = answers.fees_overview(t, self.content, centre, today)
+            ask = t._("Write your monthly net income (for example: 1250 zł), and I will estimate the fee.")
+            return self._reply(state, f"{text}\n\n{ask}", step=STEP_FEE)
+        if rest == "apply":
+            body = "\n\n".join(answers.entry(t, e) for e in centre.recruitment)
+            return self._reply(state, f"{body}\n\n{answers.contact_line(t, centre)}")
+        if rest == "rules":
+            intro = t._("Rules for residents. Choose a topic:")
+            if centre.payment is not None:
+                intro = f"{intro}\n\n{centre.payment.text.get(t.lang)}"
+            return self._entries_menu(state, "rules", centre, intro)
+        if rest == "law":
+            return self._entries_menu(
+                state, "legal", centre, t._("Legal basis and definitions. Choose a topic:")
+            )
+        if rest in ("greeting", "menu"):
+            return Outcome([self.main_menu(state)], replace(state, step=None))
+        return None
+
+    def local_now(self, centre: CentreContent) -> datetime:
+        from zoneinfo import ZoneInfo
+
+        return self.clock.now().astimezone(ZoneInfo(centre.centre.timezone))
+
+    def hours_answer(self, t: Tr, centre: CentreContent, reading: Reading | None) -> str:
+        """Status now, or the hours of the day the question names (a weekday, today, tomorrow)."""
+        now = self.local_now(centre)
+        if reading is not None and reading.weekday is not None:
+            ahead = (reading.weekday - now.weekday()) % 7
+            day = now.date() + timedelta(days=ahead)
+            if reading.at is not None:
+                return answers.status(t, centre, datetime.combine(day, reading.at, tzinfo=now.tzinfo))
+            return answers.day_hours(t, centre, day)
+        if reading is not None and reading.when == "tomorrow":
+            return answers.day_hours(t, centre, now.date() + timedelta(days=1))
+        if reading is not None and reading.at is not None:
+            return answers.status(t, centre, datetime.combine(now.date(), reading.at, tzinfo=now.tzinfo))
+        return answers.status(t, centre, now)
+
+    # --- free text ---------------------------------------------------------------------------
+
+    def _text(self, state: State, text: str) -> Outcome:
+        t = self._t(state)
+        if not text:
+            if state.centre is None:
+                return self.start(state)
+            return Outcome(
+                [self.main_menu(state, t._("Please write your question or choose a topic."))], state
+            )
+        command = text.split()[0].lower() if text.startswith("/") else ""
+        if command in ("/start", "/menu", "/help"):
+            return self.start(state) if command == "/start" else Outcome([self.main_menu(state)], state)
+        if state.lang is None:
+            state = replace(state, lang=self.guess_lang(text))
+            t = self._t(state)
+        centre_id = state.centre or self.centre_named(text)
+        if centre_id is None:
+            return self._for_every_centre(state, text)
+        return self.answer_text(replace(state, centre=centre_id), text)
+
+    def guess_lang(self, text: str) -> str:
+        """Cyrillic means Ukrainian here; otherwise Polish, the centres' language."""
+        return "uk" if re.search(r"[\u0400-\u04ff]", text) else "pl"
+
+    def centre_named(self, text: str) -> str | None:
+        folded = " ".join(folded_words(text))
+        for cid, centre in self.content.centres.items():
+            stem = fold(centre.centre.city)[:6]
+            if contains_phrase(folded, stem):
+                return cid
+        return None
+
+    def _for_every_centre(self, state: State, text: str) -> Outcome:
+        """No centre chosen yet: answer for each one, then ask which is theirs."""
+        t = self._t(state)
+        replies = []
+        for cid, centre in sorted(self.content.centres.items()):
+            outcome = self.answer_text(replace(state, centre=cid), text)
+            body = "\n\n".join(r.text for r in outcome.replies)
+            replies.append(Reply(f"【{centre.centre.name.get(t.lang)}】\n{body}"))
+        replies.append(self.choose_centre(state))
+        return Outcome(replies, replace(state, step=None))
+
+    def answer_text(self, state: State, text: str) -> Outcome:
+        """Answer a question for the state's centre: crisis first, then the best reading."""
+        assert state.centre is not None
+        centre = self.content.centres[state.centre]
+        t = self._t(state)
+        reading = read(self.content, centre, text)
+        replies: list[Reply] = []
+        if reading.crisis:
+            replies.append(Reply(answers.crisis(t, self.content)))
+        outcome = self._fee(state, centre, reading) or self._understood(state, centre, reading, text)
+        outcome.replies[:0] = replies
+        return outcome
+
+    def _fee(self, state: State, centre: CentreContent, reading: Reading) -> Outcome | None:
+        """A stated income goes straight to the estimate; the amount is not kept anywhere."""
+        t = self._t(state)
+        best = reading.best.key if reading.best else ""
+        money = [a for a in reading.amounts if a.currency] or list(reading.amounts)
+        if reading.household is not None:
+            money = [a for a in money if a.currency or a.value != reading.household]
+        wants_fee = state.step == STEP_FEE or reading.income_cue or best in ("topic:fees", "topic:criterion")
+        if not money or not (wants_fee or any(a.currency for a in money)):
+            if state.step == STEP_FEE and not reading.confident:
+                return self._reply(
+                    state,
+                    t._("Please write your monthly net income as a number, for example: 1250 zł."),
+                    step=STEP_FEE,
+                )
+            return None
+        if len({a.value for a in money}) > 1:
+            return self._reply(
+                state,
+                t._("I see more than one amount. Please write one number: your monthly net income."),
+                step=STEP_FEE,
+            )
+        amount = money[0]
+        household = reading.household or 1
+        if amount.negative or amount.value < 0:
+            return self._reply(
+                state, t._("Income cannot be negative. Please write your monthly net income."), step=STEP_FEE
+            )
+        if amount.value > MAX_INCOME:
+            return self._reply(
+                state,
+                t._("That amount looks too large for a monthly income. Please check it and write it again."),
+                step=STEP_FEE,
+            )
+        if not 1 <= household <= MAX_HOUSEHOLD:
+            return self._reply(
+                state,
+                t._("Please give the number of people in the household (from 1 to {max}).").format(
+                    max=MAX_HOUSEHOLD
+                ),
+                step=STEP_FEE,
+            )
+        today = self.local_now(centre).date()
+        try:
+            result = estimate_fee(centre.fees, self.content.criteria, amount.value, today, household)
+        except FeeInputError:
+            return self._reply(
+                state, t._("Please write your monthly net income, for example: 1250 zł."), step=STEP_FEE
+            )
+        return self._reply(state, answers.fee_estimate(t, self.content, centre, result))
+
+    def _understood(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
+        t = self._t(state)
+        best = reading.best
+        hours_like = best is not None and best.key == "topic:hours"
+        if (
+            not hours_like
+            and (reading.weekday is not None or reading.when is not None)
+            and any(m.key == "topic:hours" for m in reading.matches[:3])
+        ):
+            hours_like = True
+        if hours_like:
+            return self._reply(state, self.hours_answer(t, centre, reading))
+        if reading.flats and (
+            best is None or not reading.confident or best.key.startswith(("group:", "topic:"))
+        ):
+            text_out = "\n\n".join(answers.flat(t, centre, flat_id) for flat_id in reading.flats)
+            return self._reply(state, text_out)
+        if reading.confident and best is not None:
+            key = self.preferred_key(reading)
+            outcome = self.answer_key(state, centre, key, reading)
+            if outcome is not None:
+                extra = self.companion(state, centre, reading, key)
+                if extra:
+                    first = outcome.replies[0]
+                    outcome.replies[0] = replace(first, text=f"{first.text}\n\n{extra}")
+                return outcome
+        return self._fallback(state, centre, reading, text)
+
+    def preferred_key(self, reading: Reading) -> str:
+        """A named target group beats a general entry: people asking "for me?" want the flats."""
+        best = reading.matches[0]
+        for match in reading.matches[1:3]:
+            if (
+                match.key.startswith("group:")
+                and match.score >= GROUP_SHARE * best.score
+                and not best.key.startswith("group:")
+            ):
+                return match.key
+        return best.key
+
+    def companion(self, state: State, centre: CentreContent, reading: Reading, key: str) -> str | None:
+        """A short built-in fact that the question also asks for (the criterion, the contact)."""
+        t = self._t(state)
+        best = reading.matches[0]
+        for match in reading.matches[:4]:
+            if match.key == key or match.score < COMPANION_SHARE * best.score:
+                continue
+            if match.key == "topic:criterion":
+                return answers.criterion(t, self.content, self.local_now(centre).date())
+            if match.key == "topic:contact":
+                return answers.contact_line(t, centre)
+        return None
+
+    def _fallback(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
+        """Say honestly that we do not know; offer the closest topics and the centre's contact."""
+        t = self._t(state)
+        suggestions: list[tuple[Button, ...]] = []
+        for match in reading.matches:
+            label = self.key_label(t, centre, match.key)
+            if label and len(suggestions) < 3:
+                suggestions.append((Button(label, callbacks.make(callbacks.TOPIC, match.key)),))
+        lines = [t._("I don't know the answer to that, sorry."), answers.contact_line(t, centre)]
+        if suggestions:
+            lines.insert(1, t._("Maybe one of these topics helps:"))
+        return Outcome(
+            [Reply("\n".join(lines), (*suggestions, self.menu_row(t)))],
+            replace(state, step=None),
+            unanswered=mask(text),
+        )
+
+    def key_label(self, t: Tr, centre: CentreContent, key: str) -> str | None:
+        kind, _, rest = key.partition(":")
+        if kind == "entry":
+            section, _, entry_id = rest.partition(":")
+            item = next((e for e in getattr(centre, section, ()) if e.id == entry_id), None)
+            return item.title.get(t.lang) if item else None
+        if kind == "group":
+            return next((g.name.get(t.lang) for g in centre.groups if g.id == rest), None)
+        labels = {
+            "hours": t._("Office hours and contact"),
+            "contact": t._("Office hours and contact"),
+            "flats": t._("Flats"),
+            "fees": t._("Fees"),
+            "criterion": t._("Fees"),
+            "apply": t._("How to apply"),
+            "rules": t._("Rules for residents"),
+            "law": t._("Legal basis"),
+        }
+        return labels.get(rest)
+
+
+class Dialogue:
+    """The engine with each user's state kept in storage (the same for every door)."""
+
+    def __init__(self, engine: Engine, db: aiosqlite.Connection) -> None:
+        self.engine = engine
+        self.db = db
+
+    async def handle(
+        self, channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
+    ) -> list[Reply]:
+        """Replies to one message from one user; their centre, language and step are remembered."""
+        now = self.engine.clock.now()
+        user = await users.get_or_create_user(self.db, channel, external_id, now)
+        lang = user.lang or (lang_hint if lang_hint in LANGS else None)
+        state = State(user.centre, lang, user.step)
+        outcome = self.engine.respond(state, incoming)
+        new = outcome.state
+        if new.centre != user.centre:
+            await users.set_centre(self.db, user.id, new.centre, now)
+        if new.lang != user.lang:
+            await users.set_lang(self.db, user.id, new.lang, now)
+        if new.step != user.step:
+            await users.set_step(self.db, user.id, new.step, now)
+        if outcome.unanswered and new.centre:
+            await record_unanswered(self.db, new.centre, new.lang or "pl", outcome.unanswered, now)
+        return outcome.replies
+
+    async def reset(self, channel: str, external_id: str) -> None:
+        """Forget the user entirely (e.g. /forget)."""
+        user = await users.get_user(self.db, channel, external_id)
+        if user is not None:
+            await users.delete_user(self.db, user.id)
+
+
+def today_in(content: Content, centre_id: str, clock: Clock) -> date:
+    from zoneinfo import ZoneInfo
+
+    return clock.now().astimezone(ZoneInfo(content.centres[centre_id].centre.timezone)).date()

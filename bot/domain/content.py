@@ -1,0 +1,329 @@
+"""Typed, frozen models of the content in `content/` (one folder per centre plus shared files).
+
+Every user-facing text is a `Text` with Polish (authoritative), Ukrainian and English; every fact
+carries a `source` (a seed file name or a `facts.md` section) so a reader can check it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import date, time
+from decimal import Decimal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+LANGS: tuple[str, ...] = ("pl", "uk", "en")
+Lang = Literal["pl", "uk", "en"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=32)]
+
+
+class Model(BaseModel):
+    """Base for content: immutable, strict about unknown keys, no silent type coercion of text."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class Text(Model):
+    """One text in every supported language; Polish is the authoritative version."""
+
+    pl: NonEmpty
+    uk: NonEmpty
+    en: NonEmpty
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, Polish when the language is unknown."""
+        value: str = getattr(self, lang, self.pl)
+        return value
+
+
+class Keywords(Model):
+    """Extra words and paraphrases people use for a topic, per language (optional)."""
+
+    pl: tuple[NonEmpty, ...] = ()
+    uk: tuple[NonEmpty, ...] = ()
+    en: tuple[NonEmpty, ...] = ()
+
+    def get(self, lang: str) -> tuple[str, ...]:
+        value: tuple[str, ...] = getattr(self, lang, ())
+        return value
+
+
+_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class TimeRange(Model):
+    """An opening interval within one day, written in YAML as the string "08:00-13:00"."""
+
+    opens: time
+    closes: time
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: object) -> object:
+        if isinstance(value, int):
+            raise ValueError('write hours in quotes, like "08:00-13:00" (YAML reads 8:00 as a number)')
+        if isinstance(value, str):
+            match = _RANGE.match(value)
+            if not match:
+                raise ValueError(f'hours must look like "08:00-13:00", not {value!r}')
+            h1, m1, h2, m2 = (int(g) for g in match.groups())
+            if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+                raise ValueError(f"not a time of day: {value!r}")
+            closes = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+            return {"opens": time(h1, m1), "closes": closes}
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> TimeRange:
+        if self.closes <= self.opens:
+            raise ValueError(f"the range ends ({self.closes:%H:%M}) before it starts ({self.opens:%H:%M})")
+        return self
+
+
+class OfficeHours(Model):
+    """Weekly opening hours; a missing weekday means closed that day."""
+
+    mon: tuple[TimeRange, ...] = ()
+    tue: tuple[TimeRange, ...] = ()
+    wed: tuple[TimeRange, ...] = ()
+    thu: tuple[TimeRange, ...] = ()
+    fri: tuple[TimeRange, ...] = ()
+    sat: tuple[TimeRange, ...] = ()
+    sun: tuple[TimeRange, ...] = ()
+
+    def day(self, weekday: int) -> tuple[TimeRange, ...]:
+        """Ranges for a weekday number as in `date.weekday()` (Monday is 0)."""
+        ranges: tuple[TimeRange, ...] = getattr(self, WEEKDAYS[weekday])
+        return ranges
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> OfficeHours:
+        for name in WEEKDAYS:
+            ranges = sorted(getattr(self, name), key=lambda r: r.opens)
+            for first, second in itertools.pairwise(ranges):
+                if second.opens < first.closes:
+                    raise ValueError(f"{name}: opening ranges overlap")
+        return self
+
+
+class Centre(Model):
+    """The centre itself: who runs the flats and how to reach them."""
+
+    id: Identifier
+    name: Text
+    city: NonEmpty
+    unit: Text | None = None  # the department that handles the flats
+    address: NonEmpty  # stays Polish in every language
+    phone: NonEmpty | None = None
+    contact_note: Text | None = None  # e.g. "as published by the centre, may be outdated"
+    timezone: NonEmpty = "Europe/Warsaw"
+    holidays_country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "PL"
+    hours: OfficeHours | None = None  # None: the sources do not give office hours
+    hours_note: Text | None = None
+    source: NonEmpty
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+FlatKind = Literal["training", "supported", "protected"]
+
+
+class Group(Model):
+    """A target group that flats are meant for (care leavers, homeless men, ...)."""
+
+    id: Identifier
+    name: Text
+    keywords: Keywords = Keywords()
+    source: NonEmpty
+
+
+class Flat(Model):
+    """One flat: its kind, who it is for and where it is."""
+
+    id: Identifier
+    kind: FlatKind
+    groups: tuple[Identifier, ...] = Field(min_length=1)
+    address: NonEmpty  # street and number as the centre writes it, in Polish
+    note: Text | None = None
+    source: NonEmpty
+
+
+class Entry(Model):
+    """One answerable topic: a title, a short plain answer, words people use for it."""
+
+    id: Identifier
+    title: Text
+    text: Text
+    keywords: Keywords = Keywords()
+    source: NonEmpty
+
+
+class PaymentRule(Model):
+    """When residents must pay; drives the payment reminders."""
+
+    due_day: int = Field(ge=1, le=31)  # in a month without this day: its last day
+    remind_days_before: tuple[Annotated[int, Field(ge=0, le=27)], ...] = (3, 0)
+    send_at: time = time(10, 0)
+    text: Text
+    source: NonEmpty
+
+    @field_validator("send_at", mode="before")
+    @classmethod
+    def _send_at(cls, value: object) -> object:
+        if isinstance(value, int):
+            raise ValueError('write the time in quotes, like "10:00"')
+        return value
+
+
+class FeeBracket(Model):
+    """Income above `above_percent` and up to `up_to_percent` of the criterion pays `fee_percent`."""
+
+    above_percent: Decimal = Field(ge=0)
+    up_to_percent: Decimal | None = None  # None: no upper bound
+    fee_percent: Decimal = Field(ge=0, le=100)
+
+
+class FeeTable(Model):
+    """A council resolution's table, in force from a date."""
+
+    effective_from: date
+    resolution: NonEmpty
+    basis: Literal["single", "per_person"] = "single"  # which criterion the percentages refer to
+    brackets: tuple[FeeBracket, ...] = Field(min_length=1)
+    source: NonEmpty
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> FeeTable:
+        if self.brackets[0].above_percent != 0:
+            raise ValueError("the first bracket must start at 0%")
+        for prev, nxt in zip(self.brackets, self.brackets[1:], strict=False):
+            if prev.up_to_percent is None:
+                raise ValueError("only the last bracket may have no upper bound")
+            if nxt.above_percent != prev.up_to_percent:
+                raise ValueError(
+                    f"brackets must be contiguous: {prev.up_to_percent}% is followed by "
+                    f"a bracket above {nxt.above_percent}%"
+                )
+            if nxt.fee_percent < prev.fee_percent:
+                raise ValueError("the fee must not decrease as income grows")
+        for bracket in self.brackets:
+            if bracket.up_to_percent is not None and bracket.up_to_percent <= bracket.above_percent:
+                raise ValueError(f"bracket above {bracket.above_percent}% ends before it starts")
+        if self.brackets[-1].up_to_percent is not None:
+            raise ValueError("the last bracket must have no upper bound (up_to_percent: null)")
+        return self
+
+
+class Fees(Model):
+    """Fee rules of a centre: the resolution, tables if published, and what is not known."""
+
+    resolution: Text  # the resolution's name, e.g. "uchwała Nr LII/1090/2023 Rady Miasta Gliwice ..."
+    tables: tuple[FeeTable, ...] = ()  # empty: the table above the criterion is not published
+    full_fee_amount: Decimal | None = None  # monthly full fee in zł, only when published
+    admission_limit_percent: Decimal | None = None  # admission normally up to this % of criterion
+    admission_source: NonEmpty | None = None
+    notes: tuple[Text, ...] = ()
+    source: NonEmpty
+
+
+class CentreContent(Model):
+    """Everything the assistant knows about one centre."""
+
+    centre: Centre
+    groups: tuple[Group, ...]
+    flats: tuple[Flat, ...]
+    recruitment: tuple[Entry, ...]
+    rules: tuple[Entry, ...]
+    payment: PaymentRule | None
+    legal: tuple[Entry, ...]
+    fees: Fees
+    faq: tuple[Entry, ...]
+
+    def group(self, group_id: str) -> Group:
+        return next(g for g in self.groups if g.id == group_id)
+
+
+class Criterion(Model):
+    """The statutory income criterion in force from a date (art. 8 ustawy o pomocy społecznej)."""
+
+    effective_from: date
+    single: Decimal = Field(gt=0)  # person living alone
+    per_person: Decimal = Field(gt=0)  # per person in a family
+    source: NonEmpty
+
+
+class Criteria(Model):
+    """The whole criterion table, oldest first, so any date picks the row in force."""
+
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+    note: Text | None = None
+
+    def in_force(self, day: date) -> Criterion | None:
+        """The row in force on `day`, None before the first row."""
+        current = None
+        for row in self.criteria:
+            if row.effective_from <= day:
+                current = row
+        return current
+
+
+class CrisisLine(Model):
+    number: NonEmpty
+    name: Text
+    source: NonEmpty
+
+
+class Crisis(Model):
+    """National help numbers and the words that signal danger, shown before anything else."""
+
+    intro: Text
+    lines: tuple[CrisisLine, ...] = Field(min_length=1)
+    triggers: Keywords
+    source: NonEmpty
+
+
+class Content(Model):
+    """All content: shared files and one bundle per centre, keyed by centre id."""
+
+    criteria: Criteria
+    crisis: Crisis
+    understanding: Understanding
+    centres: dict[str, CentreContent]
+
+    def centre(self, centre_id: str) -> CentreContent | None:
+        return self.centres.get(centre_id)
+
+
+class Topic(Model):
+    """A built-in topic the engine answers from structured content (hours, contact, ...)."""
+
+    id: Literal["hours", "contact", "flats", "fees", "criterion", "apply", "rules", "law", "greeting", "menu"]
+    keywords: Keywords
+
+
+class Understanding(Model):
+    """Language data for reading free text: words, not facts (so no sources are needed)."""
+
+    topics: tuple[Topic, ...]
+    stopwords: Keywords
+    now_words: Keywords
+    today_words: Keywords
+    tomorrow_words: Keywords
+    income_words: Keywords
+    household_words: Keywords = Keywords()
+
+
+Content.model_rebuild()

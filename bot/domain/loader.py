@@ -1,0 +1,330 @@
+"""Load `content/` from YAML into the models, reporting every problem as `file:line: message`.
+
+A broken file must stop the start (or a staff reload) with a message a content editor can act
+on, so every error is traced back to the line of the YAML node it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.domain.content import (
+    Centre,
+    CentreContent,
+    Content,
+    Crisis,
+    Criteria,
+    Entry,
+    Fees,
+    Flat,
+    Group,
+    Model,
+    PaymentRule,
+    Understanding,
+)
+
+Loc = tuple[int | str, ...]
+M = TypeVar("M", bound=BaseModel)
+
+# Files of a centre folder; each is a mapping with these top-level keys.
+CENTRE_FILES = ("centre", "flats", "recruitment", "rules", "legal", "fees", "faq")
+
+
+class ContentError(Exception):
+    """Content is broken; `problems` holds one `file:line: message` string each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass
+class _Doc:
+    """A parsed YAML file: its data and its node tree (for line numbers)."""
+
+    path: Path
+    data: Any
+    node: yaml.Node | None
+
+    def line(self, loc: Loc) -> int:
+        """The 1-based line of the deepest node on `loc` that exists."""
+        node = self.node
+        if node is None:
+            return 1
+        for part in loc:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = child
+        return node.start_mark.line + 1
+
+    def where(self, loc: Loc) -> str:
+        return f"{self.path}:{self.line(loc)}"
+
+
+def _child(node: yaml.Node, part: int | str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == part:
+                child: yaml.Node = value
+                return child
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        item: yaml.Node = node.value[part]
+        return item
+    return None
+
+
+def _duplicate_keys(doc: _Doc, node: yaml.Node | None) -> list[str]:
+    """PyYAML keeps the last of duplicate keys silently; an editor wants to know."""
+    problems: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if key.value in seen:
+                problems.append(f"{doc.path}:{key.start_mark.line + 1}: duplicate key '{key.value}'")
+            seen.add(key.value)
+            problems += _duplicate_keys(doc, value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            problems += _duplicate_keys(doc, item)
+    return problems
+
+
+def _read(path: Path) -> _Doc:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ContentError([f"{path}:1: cannot read the file ({exc.strerror or exc})"]) from exc
+    except UnicodeDecodeError as exc:
+        raise ContentError([f"{path}:1: the file is not UTF-8 text"]) from exc
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ContentError([f"{path}:{line}: not valid YAML: {exc.problem or exc.context}"]) from exc
+    except yaml.YAMLError as exc:
+        raise ContentError([f"{path}:1: not valid YAML: {exc}"]) from exc
+    finally:
+        loader.dispose()
+    doc = _Doc(path, data, node)
+    duplicates = _duplicate_keys(doc, node)
+    if duplicates:
+        raise ContentError(duplicates)
+    return doc
+
+
+def _message(error: Any) -> str:
+    loc: Loc = tuple(error["loc"])
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    kind = error["type"]
+    if kind == "missing":
+        if field in ("pl", "uk", "en"):
+            return f"missing translation '{field}'"
+        return f"missing key '{field}'"
+    if kind == "extra_forbidden":
+        return f"unknown key '{field}'"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    path = ".".join(str(p) for p in loc)
+    return f"{path}: {message}" if path else message
+
+
+def _validate(model: type[M], doc: _Doc, data: Any, base: Loc = ()) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = base + tuple(error["loc"])
+            # Errors from a "before" validator on a model sit at the model itself; fine.
+            problems.append(f"{doc.where(loc)}: {_message({**error, 'loc': loc})}")
+        raise ContentError(problems) from exc
+
+
+def _mapping(doc: _Doc) -> dict[str, Any]:
+    if not isinstance(doc.data, dict):
+        raise ContentError([f"{doc.path}:1: expected a mapping of keys at the top of the file"])
+    return doc.data
+
+
+def _entries(doc: _Doc, key: str = "entries") -> tuple[Entry, ...]:
+    data = _mapping(doc)
+    unknown = set(data) - {key, "payment"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ContentError([f"{doc.where((name,))}: unknown key '{name}'"])
+    raw = data.get(key)
+    if not isinstance(raw, list):
+        raise ContentError([f"{doc.where((key,))}: '{key}' must be a list of entries"])
+    return tuple(_validate(Entry, doc, item, (key, i)) for i, item in enumerate(raw))
+
+
+def _unique_ids(doc: _Doc, key: str, items: Iterable[Model]) -> list[str]:
+    problems, seen = [], set()
+    for i, item in enumerate(items):
+        item_id = getattr(item, "id", None)
+        if item_id in seen:
+            problems.append(f"{doc.where((key, i, 'id'))}: duplicate id '{item_id}'")
+        seen.add(item_id)
+    return problems
+
+
+def load_criteria(path: Path) -> Criteria:
+    doc = _read(path)
+    criteria = _validate(Criteria, doc, _mapping(doc))
+    problems = []
+    for i, (prev, nxt) in enumerate(zip(criteria.criteria, criteria.criteria[1:], strict=False), 1):
+        if nxt.effective_from <= prev.effective_from:
+            problems.append(
+                f"{doc.where(('criteria', i, 'effective_from'))}: rows overlap: "
+                f"{nxt.effective_from} is not after {prev.effective_from} (keep rows oldest first)"
+            )
+    if problems:
+        raise ContentError(problems)
+    return criteria
+
+
+def load_crisis(path: Path) -> Crisis:
+    doc = _read(path)
+    return _validate(Crisis, doc, _mapping(doc))
+
+
+def load_understanding(path: Path) -> Understanding:
+    doc = _read(path)
+    return _validate(Understanding, doc, _mapping(doc))
+
+
+def load_centre(folder: Path) -> CentreContent:
+    """One centre folder; all its files are checked and every problem reported together."""
+    problems: list[str] = []
+    docs: dict[str, _Doc] = {}
+    for name in CENTRE_FILES:
+        path = folder / f"{name}.yaml"
+        if not path.exists():
+            problems.append(f"{path}:1: missing file (every centre needs {name}.yaml)")
+            continue
+        try:
+            docs[name] = _read(path)
+        except ContentError as exc:
+            problems += exc.problems
+    if problems:
+        raise ContentError(problems)
+
+    parts: dict[str, Any] = {}
+
+    def attempt(name: str, build: Any) -> None:
+        try:
+            parts[name] = build()
+        except ContentError as exc:
+            problems.extend(exc.problems)
+
+    attempt("centre", lambda: _validate(Centre, docs["centre"], _mapping(docs["centre"])))
+    attempt("flats", lambda: _flats(docs["flats"]))
+    attempt("recruitment", lambda: _entries(docs["recruitment"]))
+    attempt("rules", lambda: _entries(docs["rules"]))
+    attempt("payment", lambda: _payment(docs["rules"]))
+    attempt("legal", lambda: _entries(docs["legal"]))
+    attempt("fees", lambda: _validate(Fees, docs["fees"], _mapping(docs["fees"])))
+    attempt("faq", lambda: _entries(docs["faq"]))
+    if problems:
+        raise ContentError(problems)
+
+    centre: Centre = parts["centre"]
+    if centre.id != folder.name:
+        problems.append(f"{docs['centre'].where(('id',))}: id '{centre.id}' must match the folder name")
+    for name in ("recruitment", "rules", "legal", "faq"):
+        problems += _unique_ids(docs[name], "entries", parts[name])
+    if problems:
+        raise ContentError(problems)
+    groups, flats = parts["flats"]
+    return CentreContent(
+        centre=centre,
+        groups=groups,
+        flats=flats,
+        recruitment=parts["recruitment"],
+        rules=parts["rules"],
+        payment=parts["payment"],
+        legal=parts["legal"],
+        fees=parts["fees"],
+        faq=parts["faq"],
+    )
+
+
+def _flats(doc: _Doc) -> tuple[tuple[Group, ...], tuple[Flat, ...]]:
+    data = _mapping(doc)
+    unknown = set(data) - {"groups", "flats"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ContentError([f"{doc.where((name,))}: unknown key '{name}'"])
+    problems: list[str] = []
+    groups: list[Group] = []
+    flats: list[Flat] = []
+    for key, model, bucket in (("groups", Group, groups), ("flats", Flat, flats)):
+        raw = data.get(key)
+        if not isinstance(raw, list) or not raw:
+            problems.append(f"{doc.where((key,))}: '{key}' must be a non-empty list")
+            continue
+        for i, item in enumerate(raw):
+            try:
+                bucket.append(_validate(model, doc, item, (key, i)))  # type: ignore[arg-type]
+            except ContentError as exc:
+                problems += exc.problems
+    if problems:
+        raise ContentError(problems)
+    problems += _unique_ids(doc, "groups", groups) + _unique_ids(doc, "flats", flats)
+    known = {g.id for g in groups}
+    for i, flat in enumerate(flats):
+        for j, group_id in enumerate(flat.groups):
+            if group_id not in known:
+                problems.append(f"{doc.where(('flats', i, 'groups', j))}: unknown group '{group_id}'")
+    if problems:
+        raise ContentError(problems)
+    return tuple(groups), tuple(flats)
+
+
+def _payment(doc: _Doc) -> PaymentRule | None:
+    raw = _mapping(doc).get("payment")
+    return None if raw is None else _validate(PaymentRule, doc, raw, ("payment",))
+
+
+def load_content(root: Path) -> Content:
+    """All content under `root`; raises ContentError listing every problem found."""
+    if not root.is_dir():
+        raise ContentError([f"{root}:1: content folder not found"])
+    problems: list[str] = []
+    shared: dict[str, Any] = {}
+    for name, loader in (
+        ("criteria", load_criteria),
+        ("crisis", load_crisis),
+        ("understanding", load_understanding),
+    ):
+        try:
+            shared[name] = loader(root / f"{name}.yaml")
+        except ContentError as exc:
+            problems += exc.problems
+    centres: dict[str, CentreContent] = {}
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    if not folders:
+        problems.append(f"{root}:1: no centre folders found")
+    for folder in folders:
+        try:
+            centres[folder.name] = load_centre(folder)
+        except ContentError as exc:
+            problems += exc.problems
+    if problems:
+        raise ContentError(problems)
+    return Content(
+        criteria=shared["criteria"],
+        crisis=shared["crisis"],
+        understanding=shared["understanding"],
+        centres=centres,
+    )

@@ -1,0 +1,82 @@
+"""Settings from the environment (and an optional `.env` file); nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANGS = ("pl", "uk", "en")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: str | None = None
+    content_dir: Path = PROJECT_ROOT / "content"
+    database: Path = PROJECT_ROOT / "data" / "bot.sqlite3"
+    default_centre: str | None = None
+    default_lang: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_port: int = 8443
+    staff_admin_ids: frozenset[int] = field(default_factory=frozenset)
+    staff_chat_id: int | None = None
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings; `env` defaults to os.environ merged over `.env` in the working folder."""
+        values = dict(read_dotenv(Path(".env"))) if env is None else {}
+        values.update(os.environ if env is None else env)
+
+        def get(name: str) -> str | None:
+            value = values.get(name, "").strip()
+            return value or None
+
+        lang = get("BOT_DEFAULT_LANG")
+        if lang is not None and lang not in LANGS:
+            raise SettingsError(f"BOT_DEFAULT_LANG must be one of {', '.join(LANGS)}, not {lang!r}")
+        return cls(
+            telegram_token=get("TELEGRAM_BOT_TOKEN"),
+            content_dir=Path(get("CONTENT_DIR") or PROJECT_ROOT / "content"),
+            database=Path(get("DATABASE_PATH") or PROJECT_ROOT / "data" / "bot.sqlite3"),
+            default_centre=get("BOT_DEFAULT_CENTRE"),
+            default_lang=lang,
+            webhook_url=get("WEBHOOK_URL"),
+            webhook_secret=get("WEBHOOK_SECRET"),
+            webhook_port=_int(get("WEBHOOK_PORT") or "8443", "WEBHOOK_PORT"),
+            staff_admin_ids=frozenset(
+                _int(part, "STAFF_ADMIN_IDS") for part in (get("STAFF_ADMIN_IDS") or "").split(",") if part
+            ),
+            staff_chat_id=_int(chat, "STAFF_CHAT_ID") if (chat := get("STAFF_CHAT_ID")) else None,
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        )
+
+
+def _int(text: str, name: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {text!r}") from None
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=value lines; blank lines and # comments skipped; quotes around values removed."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    values = {}
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values

@@ -1,0 +1,209 @@
+"""Opening the SQLite database and bringing its schema up to date."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+from collections.abc import Sequence
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import aiosqlite
+
+MEMORY = ":memory:"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[A-Za-z0-9_]+\.sql$")
+
+# sqlite3's own wording is terse; these say what an operator should look at.
+_SQLITE_REASONS = {
+    "unable to open database file": "the file cannot be opened (check the path and its permissions)",
+    "file is not a database": "the file is not an SQLite database",
+    "attempt to write a readonly database": "the database is read-only",
+    "database is locked": "the database is locked by another process",
+}
+
+
+class StorageError(Exception):
+    """The database cannot be used; the message is one line meant for the operator."""
+
+
+async def connect(path: str | Path) -> aiosqlite.Connection:
+    """Open (creating if needed) the database at `path`, or ":memory:", and migrate it."""
+    if str(path) == "":
+        raise StorageError("the database path is empty")
+    memory = isinstance(path, str) and path == MEMORY
+    where = MEMORY if memory else str(path)
+    if not memory:
+        _prepare_location(Path(path))
+
+    try:
+        db = await aiosqlite.connect(where)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open the database at {where}: {_sqlite_reason(exc)}") from exc
+
+    try:
+        db.row_factory = aiosqlite.Row
+        # Set before the first write so a second process waits for the lock instead of failing at once.
+        await _pragma(db, "PRAGMA busy_timeout = 5000")
+        await _pragma(db, "PRAGMA foreign_keys = ON")
+        if not memory:
+            # WAL lets readers and the single writer work side by side; it means nothing for :memory:.
+            await _pragma(db, "PRAGMA journal_mode = WAL")
+        await migrate(db)
+    except StorageError as exc:
+        await _close_quietly(db)
+        raise StorageError(f"cannot open the database at {where}: {exc}") from exc
+    except sqlite3.Error as exc:
+        await _close_quietly(db)
+        raise StorageError(f"cannot open the database at {where}: {_sqlite_reason(exc)}") from exc
+    except BaseException:
+        await _close_quietly(db)
+        raise
+    return db
+
+
+def load_migrations(directory: Traversable | None = None) -> list[tuple[int, str]]:
+    """(number, sql) for every NNN_name.sql file, in order; defaults to the packaged migrations."""
+    # importlib.resources rather than __file__ so the files are found in an installed wheel too.
+    source = directory if directory is not None else files("storage").joinpath("migrations")
+    found: dict[int, tuple[str, str]] = {}
+    for entry in source.iterdir():
+        if not entry.is_file() or not entry.name.endswith(".sql"):
+            continue
+        match = _MIGRATION_NAME.match(entry.name)
+        if match is None:
+            raise StorageError(f"migration file {entry.name} must be named NNN_name.sql")
+        number = int(match.group(1))
+        if number in found:
+            raise StorageError(f"migration files {found[number][0]} and {entry.name} share a number")
+        found[number] = (entry.name, entry.read_text(encoding="utf-8"))
+    return _checked([(number, sql) for number, (_, sql) in found.items()])
+
+
+async def schema_version(db: aiosqlite.Connection) -> int:
+    """The schema version recorded in the database (0 for a new one)."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+async def migrate(db: aiosqlite.Connection, migrations: Sequence[tuple[int, str]] | None = None) -> int:
+    """Apply every migration newer than the database, each in its own transaction; return the version."""
+    ordered = _checked(load_migrations() if migrations is None else migrations)
+    latest = ordered[-1][0] if ordered else 0
+    current = await schema_version(db)
+    if current > latest:
+        raise StorageError(
+            "the database was created by a newer version of the bot"
+            f" (schema {current}, this code knows {latest})"
+        )
+    pending = [(number, sql) for number, sql in ordered if number > current]
+    if pending and db.in_transaction:
+        # Our BEGIN would fail, and committing the caller's half-done work for them would be worse.
+        raise StorageError("cannot migrate while a transaction is open on this connection")
+    for number, sql in pending:
+        await _apply(db, number, sql)
+    return await schema_version(db)
+
+
+async def _apply(db: aiosqlite.Connection, number: int, sql: str) -> None:
+    """Run one migration and bump user_version atomically."""
+    # IMMEDIATE takes the write lock up front, so two processes starting together cannot both migrate.
+    try:
+        await db.execute("BEGIN IMMEDIATE")
+        # Another process may have applied this migration while we waited for the lock.
+        if await schema_version(db) >= number:
+            await db.rollback()
+            return
+        # executescript() would COMMIT first and leave us outside the transaction, so go one by one.
+        for statement in _split_statements(sql):
+            await db.execute(statement)
+        # PRAGMA takes no parameters; `number` is an int we checked, never outside text.
+        await db.execute(f"PRAGMA user_version = {int(number)}")
+        await db.commit()
+    except BaseException as exc:
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            await db.rollback()
+        if isinstance(exc, sqlite3.Error):
+            raise StorageError(f"database migration {number:03d} failed: {exc}") from exc
+        raise
+
+
+def _checked(migrations: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Migrations sorted, refusing duplicates and gaps (a gap means a file went missing)."""
+    ordered = sorted(migrations, key=lambda migration: migration[0])
+    numbers = [number for number, _ in ordered]
+    if numbers != list(range(1, len(numbers) + 1)):
+        shown = ", ".join(f"{number:03d}" for number in numbers)
+        raise StorageError(f"migrations must run 001, 002, ... without gaps or repeats; found {shown}")
+    return ordered
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split an SQL script into single statements, respecting strings, comments and triggers."""
+    statements: list[str] = []
+    buffer = ""
+    pieces = script.split(";")
+    for piece in pieces[:-1]:
+        buffer += piece + ";"
+        # A ';' inside a string, comment or trigger body does not end the statement.
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip() != ";":
+                statements.append(buffer.strip())
+            buffer = ""
+    rest = buffer + pieces[-1]
+    if rest.strip():
+        # Either trailing comments (a harmless no-op) or a last statement without its ';'.
+        statements.append(rest.strip())
+    return statements
+
+
+def _prepare_location(path: Path) -> None:
+    """Create the parent folder and check access, so problems surface as StorageError, not OSError."""
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot open the database at {path}: cannot create the folder {parent} ({_os_reason(exc)})"
+        ) from exc
+    try:
+        if path.is_dir():
+            raise StorageError(f"cannot open the database at {path}: it is a folder, not a file")
+        if path.exists():
+            if not os.access(path, os.R_OK):
+                raise StorageError(f"cannot open the database at {path}: the file is not readable")
+            if not os.access(path, os.W_OK):
+                raise StorageError(f"cannot open the database at {path}: the file is not writable")
+        # SQLite creates journal/WAL files beside the database, so the folder must be writable too.
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise StorageError(f"cannot open the database at {path}: folder is not writable")
+    except OSError as exc:
+        raise StorageError(f"cannot open the database at {path}: {_os_reason(exc)}") from exc
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return "part of the path is a file, not a folder"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def _sqlite_reason(exc: sqlite3.Error) -> str:
+    message = str(exc)
+    return _SQLITE_REASONS.get(message, message)
+
+
+async def _pragma(db: aiosqlite.Connection, sql: str) -> None:
+    # Fetching runs the statement to completion, so it holds no lock afterwards.
+    async with db.execute(sql) as cursor:
+        await cursor.fetchall()
+
+
+async def _close_quietly(db: aiosqlite.Connection) -> None:
+    # The caller is already reporting a better error than whatever close() might raise.
+    with contextlib.suppress(sqlite3.Error, ValueError):
+        await db.close()

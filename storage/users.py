@@ -1,0 +1,109 @@
+"""People the bot talks to and where each one is in the conversation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage._time import from_text, to_text
+from storage.db import StorageError
+
+
+@dataclass(frozen=True)
+class User:
+    """One person on one channel."""
+
+    id: int
+    channel: str
+    external_id: str
+    centre: str | None
+    lang: str | None
+    step: str | None
+    created_at: datetime
+
+
+async def get_user(db: aiosqlite.Connection, channel: str, external_id: str) -> User | None:
+    """The user with this channel id, or None."""
+    async with db.execute(
+        "SELECT id, channel, external_id, centre, lang, step, created_at"
+        " FROM users WHERE channel = ? AND external_id = ?",
+        (channel, external_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    # Positional access so this works whatever row_factory the caller's connection uses.
+    return User(
+        id=int(row[0]),
+        channel=str(row[1]),
+        external_id=str(row[2]),
+        centre=_optional(row[3]),
+        lang=_optional(row[4]),
+        step=_optional(row[5]),
+        created_at=from_text(str(row[6])),
+    )
+
+
+async def get_or_create_user(db: aiosqlite.Connection, channel: str, external_id: str, now: datetime) -> User:
+    """The user with this channel id, created at `now` if new."""
+    stamp = to_text(now)
+    # DO NOTHING instead of check-then-insert: two messages arriving together cannot create two rows.
+    await db.execute(
+        "INSERT INTO users (channel, external_id, created_at, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (channel, external_id) DO NOTHING",
+        (channel, external_id, stamp, stamp),
+    )
+    await db.commit()
+    user = await get_user(db, channel, external_id)
+    if user is None:
+        # Only possible if someone deleted the row between our insert and select.
+        raise StorageError(f"user {channel}:{external_id} was deleted while being created")
+    return user
+
+
+async def set_centre(db: aiosqlite.Connection, user_id: int, centre: str | None, now: datetime) -> None:
+    """Remember the user's centre (None forgets it); an unknown id changes nothing."""
+    await db.execute(
+        "UPDATE users SET centre = ?, updated_at = ? WHERE id = ?",
+        (centre, to_text(now), user_id),
+    )
+    await db.commit()
+
+
+async def set_lang(db: aiosqlite.Connection, user_id: int, lang: str | None, now: datetime) -> None:
+    """Remember the user's language (None forgets it); an unknown id changes nothing."""
+    await db.execute(
+        "UPDATE users SET lang = ?, updated_at = ? WHERE id = ?",
+        (lang, to_text(now), user_id),
+    )
+    await db.commit()
+
+
+async def set_step(db: aiosqlite.Connection, user_id: int, step: str | None, now: datetime) -> None:
+    """Remember where the user is in a flow (None means no flow); an unknown id changes nothing."""
+    await db.execute(
+        "UPDATE users SET step = ?, updated_at = ? WHERE id = ?",
+        (step, to_text(now), user_id),
+    )
+    await db.commit()
+
+
+async def delete_user(db: aiosqlite.Connection, user_id: int) -> None:
+    """Forget the user entirely; an unknown id changes nothing."""
+    await db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+    await db.commit()
+
+
+async def count_users(db: aiosqlite.Connection) -> list[tuple[str | None, str | None, int]]:
+    """(centre, lang, number of users) for every combination in use; None where not chosen yet."""
+    async with db.execute(
+        "SELECT centre, lang, COUNT(*) FROM users GROUP BY centre, lang ORDER BY centre, lang"
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [(_optional(row[0]), _optional(row[1]), int(row[2])) for row in rows]
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
