@@ -235,6 +235,18 @@ def criterion(t: Tr, content: Content, today: date) -> str:
     return "\n".join(lines)
 
 
+def admission_limit(t: Tr, content: Content, centre: CentreContent, today: date) -> str | None:
+    """The centre's admission income limit in zł, when its content gives one as a % of the criterion."""
+    limit = centre.fees.admission_limit_percent
+    row = content.criteria.in_force(today)
+    if limit is None or row is None:
+        return None
+    amount = row.single * limit / 100
+    return t._("Admission limit here: {limit} of the criterion, that is {amount} a month.").format(
+        limit=t.percent(limit), amount=t.money(amount)
+    )
+
+
 def crisis(t: Tr, content: Content) -> str:
     info = content.crisis
     lines = [info.intro.get(t.lang)]

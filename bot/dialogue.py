@@ -244,7 +244,7 @@ class Engine:
         if rest == "flats":
             return self._menu_item(state, centre, callbacks.MENU_FLATS)
         if rest == "criterion":
-            return self._reply(state, answers.criterion(t, self.content, today))
+            return self._reply(state, self.criterion_text(t, centre))
         if rest == "fees":
             text = answers.fees_overview(t, self.content, centre, today)
             ask = t._("Write your monthly net income (for example: 1250 zł), and I will estimate the fee.")
@@ -264,6 +264,13 @@ class Engine:
         if rest in ("greeting", "menu"):
             return Outcome([self.main_menu(state)], replace(state, step=None))
         return None
+
+    def criterion_text(self, t: Tr, centre: CentreContent) -> str:
+        """The criterion in force today and, where the centre has one, its admission limit in zł."""
+        today = self.local_now(centre).date()
+        base = answers.criterion(t, self.content, today)
+        extra = answers.admission_limit(t, self.content, centre, today)
+        return f"{base}\n{extra}" if extra else base
 
     def local_now(self, centre: CentreContent) -> datetime:
         from zoneinfo import ZoneInfo
@@ -397,11 +404,11 @@ class Engine:
         t = self._t(state)
         best = reading.best
         hours_like = best is not None and best.key == "topic:hours"
-        if (
-            not hours_like
-            and (reading.weekday is not None or reading.when is not None)
-            and any(m.key == "topic:hours" for m in reading.matches[:3])
-        ):
+        named_day = reading.weekday is not None or reading.when is not None or reading.at is not None
+        if not hours_like and named_day and any(m.key == "topic:hours" for m in reading.matches[:3]):
+            hours_like = True
+        # "od której jesteście w środę?": a weekday and nothing better understood is about hours.
+        if not hours_like and reading.weekday is not None and not reading.confident:
             hours_like = True
         if hours_like:
             return self._reply(state, self.hours_answer(t, centre, reading))
@@ -437,11 +444,11 @@ class Engine:
         """A short built-in fact that the question also asks for (the criterion, the contact)."""
         t = self._t(state)
         best = reading.matches[0]
-        for match in reading.matches[:4]:
+        for match in reading.matches[:5]:
             if match.key == key or match.score < COMPANION_SHARE * best.score:
                 continue
             if match.key == "topic:criterion":
-                return answers.criterion(t, self.content, self.local_now(centre).date())
+                return self.criterion_text(t, centre)
             if match.key == "topic:contact":
                 return answers.contact_line(t, centre)
         return None

@@ -24,12 +24,10 @@ from bot.domain.money import Amount, find_amounts, find_household_size
 from bot.domain.text import contains_phrase, fold, folded_words, phrase_in_words, term, words
 
 BABEL_LOCALES = {"pl": "pl_PL", "uk": "uk_UA", "en": "en_GB"}
-MIN_COVERAGE = 0.55  # share of the question's weight the best topic must explain
 MIN_SCORE = 1.2  # and an absolute floor, so one weak common word is never enough
-LONG_COVERAGE = 0.25
-LONG_SCORE = 4.0
 UNKNOWN_WEIGHT = 0.7
 TYPO_CUTOFF = 82  # rapidfuzz ratio for a misspelt word to count as a known one
+SHORT_TYPO_CUTOFF = 88  # short words need a closer match: one letter changes a lot
 
 WEIGHT_KEYWORDS = 3.0
 WEIGHT_TITLE = 2.5
@@ -123,11 +121,12 @@ class Index:
             t = term(word)
             if t in self.stop_terms:
                 continue
-            if t not in self.vocab.terms and len(folded) >= 4 and not folded.isdigit():
+            if t not in self.vocab.terms and len(folded) >= 5 and not folded.isdigit():
                 # People rarely get the first letter wrong; requiring it keeps "wiersz" from
                 # becoming "uwierz" and makes the search smaller.
                 same_start = [w for w in self.vocab.words if w[0] == folded[0]]
-                found = process.extractOne(folded, same_start, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+                cutoff = TYPO_CUTOFF if len(folded) >= 7 else SHORT_TYPO_CUTOFF
+                found = process.extractOne(folded, same_start, scorer=fuzz.ratio, score_cutoff=cutoff)
                 if found is not None:
                     t = self.vocab.words[found[0]]
             result.append(t)
@@ -156,6 +155,16 @@ class Index:
                 matches.append(Match(doc.key, score, explained / total))
         matches.sort(key=lambda m: (m.score * (0.5 + m.coverage), m.coverage), reverse=True)
         return matches
+
+
+def needed_coverage(terms: int) -> float:
+    """Share of the question's weight the best topic must explain. A short question must be
+    mostly understood; a long message explains itself only in part (greetings, life story)."""
+    if terms <= 3:
+        return 0.55
+    if terms <= 6:
+        return 0.5
+    return 0.3
 
 
 def _doc(key: str, fields: list[tuple[list[str], float]], stop_terms: frozenset[str]) -> Doc:
@@ -315,10 +324,8 @@ def read(content: Content, centre: CentreContent, text: str) -> Reading:
     query = index.query_terms(text)
     matches = index.search(query)
     best = matches[0] if matches else None
-    confident = best is not None and (
-        (best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE)
-        # A long message explains itself only in part; a strong match still wins.
-        or (best.coverage >= LONG_COVERAGE and best.score >= LONG_SCORE)
+    confident = (
+        best is not None and best.score >= MIN_SCORE and best.coverage >= needed_coverage(len(set(query)))
     )
     return Reading(
         crisis=crisis,
