@@ -169,7 +169,7 @@ def fee_estimate(t: Tr, content: Content, centre: CentreContent, result: FeeEsti
         lines.append(t._("Estimate: free of charge – you pay nothing (0 zł)."))
     elif result.status == "bracket" and result.fee_percent is not None:
         if result.fee_percent >= 100:
-            lines.append(t._("Estimate: the full fee (100% of the cost of the stay)."))
+            lines.append(t._("Estimate: the full fee (the whole cost of the stay, 100%)."))
         else:
             lines.append(t._("Estimate: {fee} of the full fee.").format(fee=t.percent(result.fee_percent)))
         if result.amount is not None:
@@ -207,7 +207,7 @@ def fees_overview(t: Tr, content: Content, centre: CentreContent, today: date) -
         )
     table = next((x for x in reversed(fees.tables) if x.effective_from <= today), None)
     if table is not None:
-        lines.append(t._("Income as % of the criterion → fee as % of the full fee:"))
+        lines.append(t._("Income as a percentage of the criterion → fee as a percentage of the full fee:"))
         for bracket in table.brackets:
             low = t.percent(bracket.above_percent)
             high = t.percent(bracket.up_to_percent) if bracket.up_to_percent is not None else "…"
