@@ -23,7 +23,7 @@ run: $(STAMP) $(MO)
 	$(PY) -m bot run
 
 test: $(STAMP) $(MO)
-	$(VENV)/bin/ruff check bot storage tests bench
+	$(VENV)/bin/ruff check bot storage tests $(wildcard bench)
 	$(VENV)/bin/mypy bot storage
 	$(PY) -m bot check-content
 	$(PY) -m pytest
