@@ -12,6 +12,7 @@ ENTRY = "e"  # e:<section>:<entry id>
 FLAT = "f"  # f:<flat id>
 GROUP = "g"  # g:<group id>
 TOPIC = "t"  # t:<topic id> (a suggestion from the fallback)
+FORGET = "x"  # x:yes / x:no, the /forget confirmation (bot/channels/telegram.py)
 
 # Main menu items, in the order they are shown.
 MENU_FLATS = "flats"

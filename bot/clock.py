@@ -7,6 +7,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 WARSAW = ZoneInfo("Europe/Warsaw")
+MIN_YEAR, MAX_YEAR = 1970, 2200
 
 
 class Clock(Protocol):
@@ -42,6 +43,9 @@ class FixedClock:
 def parse_moment(text: str) -> datetime:
     """An ISO 8601 moment; without an offset it is Warsaw local time. Raises ValueError."""
     moment = datetime.fromisoformat(text.strip())
+    # Far dates overflow in zone arithmetic and mean nothing for office hours or criteria.
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError(f"the moment must be between {MIN_YEAR} and {MAX_YEAR}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=WARSAW)
     return moment.astimezone(UTC)

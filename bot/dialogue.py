@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.fees import FeeInputError, estimate_fee
 from bot.domain.text import clean, contains_phrase, fold, folded_words
-from bot.domain.understanding import Reading, read
+from bot.domain.understanding import Reading, read, signals_danger
 from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
 from storage import users
@@ -329,23 +329,34 @@ class Engine:
         """No centre chosen yet: answer for each one, then ask which is theirs."""
         t = self._t(state)
         replies = []
+        if signals_danger(self.content, text):  # once, first, not once per centre
+            replies.append(Reply(answers.crisis(t, self.content)))
         for cid, centre in sorted(self.content.centres.items()):
-            outcome = self.answer_text(replace(state, centre=cid), text)
+            outcome = self.answer_text(replace(state, centre=cid), text, crisis_shown=bool(replies))
             body = "\n\n".join(r.text for r in outcome.replies)
             replies.append(Reply(f"【{centre.centre.name.get(t.lang)}】\n{body}"))
         replies.append(self.choose_centre(state))
         return Outcome(replies, replace(state, step=None))
 
-    def answer_text(self, state: State, text: str) -> Outcome:
+    def answer_text(self, state: State, text: str, crisis_shown: bool = False) -> Outcome:
         """Answer a question for the state's centre: crisis first, then the best reading."""
         assert state.centre is not None
         centre = self.content.centres[state.centre]
         t = self._t(state)
         reading = read(self.content, centre, text)
         replies: list[Reply] = []
-        if reading.crisis:
+        if reading.crisis and not crisis_shown:
             replies.append(Reply(answers.crisis(t, self.content)))
         outcome = self._fee(state, centre, reading) or self._understood(state, centre, reading, text)
+        if reading.currency_cue and outcome.unanswered is not None:
+            # An amount in words ("tysiąc złotych") may be someone's income: never keep it.
+            outcome.unanswered = None
+        if reading.crisis and outcome.unanswered is not None:
+            # Someone in danger gets the numbers and the centre, not "I don't know"; and what they
+            # wrote is not kept, not even masked.
+            outcome = Outcome(
+                [Reply(answers.contact_line(t, centre), (self.menu_row(t),))], outcome.state, unanswered=None
+            )
         outcome.replies[:0] = replies
         return outcome
 
@@ -358,7 +369,9 @@ class Engine:
             money = [a for a in money if a.currency or a.value != reading.household]
         wants_fee = state.step == STEP_FEE or reading.income_cue or best in ("topic:fees", "topic:criterion")
         if not money or not (wants_fee or any(a.currency for a in money)):
-            if state.step == STEP_FEE and not reading.confident:
+            # "tysiąc dwieście złotych": an income in words is asked again in digits, and never
+            # falls through to the unanswered log, where it would be kept.
+            if (state.step == STEP_FEE or reading.income_cue) and not reading.confident:
                 return self._reply(
                     state,
                     t._("Please write your monthly net income as a number, for example: 1250 zł."),

@@ -48,6 +48,10 @@ async def get_user(db: aiosqlite.Connection, channel: str, external_id: str) -> 
 
 async def get_or_create_user(db: aiosqlite.Connection, channel: str, external_id: str, now: datetime) -> User:
     """The user with this channel id, created at `now` if new."""
+    # Almost every message comes from a known user: one read, no write, no commit.
+    known = await get_user(db, channel, external_id)
+    if known is not None:
+        return known
     stamp = to_text(now)
     # DO NOTHING instead of check-then-insert: two messages arriving together cannot create two rows.
     await db.execute(

@@ -78,9 +78,9 @@ def ask_jsonl(engine: Engine, lines: Iterable[str]) -> Iterable[dict[str, Any]]:
                 raise ValueError("expected a JSON object")
             centre = item.get("centre")
             lang = item.get("lang") or "pl"
-            if centre not in engine.content.centres:
+            if not isinstance(centre, str) or centre not in engine.content.centres:
                 raise ValueError(f"unknown centre {centre!r}")
-            if lang not in LANGS:
+            if not isinstance(lang, str) or lang not in LANGS:
                 raise ValueError(f"unknown language {lang!r}")
             now = item.get("now")
             if isinstance(clock, FixedClock) and now:

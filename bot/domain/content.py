@@ -323,6 +323,7 @@ class Understanding(Model):
     today_words: Keywords
     tomorrow_words: Keywords
     income_words: Keywords
+    currency_words: Keywords = Keywords()
     household_words: Keywords = Keywords()
 
 

@@ -47,6 +47,13 @@ def is_cyrillic(text: str) -> bool:
     return bool(_CYRILLIC.search(text))
 
 
+def warm_up() -> None:
+    """Load every lemma dictionary now: simplemma loads each lazily, which would make the first
+    misspelt word of a process take 100 ms or more."""
+    for word in ("qqzx", "ййцук"):
+        lemma(word)
+
+
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
     """The dictionary form of a word, trying the language its script suggests first."""

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from bot.domain.content import LANGS, CentreContent, Content, Keywords, Text
 from bot.domain.money import Amount, find_amounts, find_household_size
-from bot.domain.text import contains_phrase, fold, folded_words, phrase_in_words, term, words
+from bot.domain.text import contains_phrase, fold, folded_words, phrase_in_words, term, warm_up, words
 
 BABEL_LOCALES = {"pl": "pl_PL", "uk": "uk_UA", "en": "en_GB"}
 MIN_SCORE = 1.2  # and an absolute floor, so one weak common word is never enough
@@ -57,6 +57,7 @@ class Reading:
     crisis: bool
     amounts: tuple[Amount, ...]
     income_cue: bool
+    currency_cue: bool  # a currency word ("zł", "złotych"), with or without digits
     household: int | None
     when: str | None  # "now", "today", "tomorrow" or None
     weekday: int | None  # a named weekday (Monday is 0)
@@ -185,6 +186,7 @@ def _stop(content: Content) -> tuple[frozenset[str], frozenset[str]]:
 
 def build_index(content: Content, centre: CentreContent) -> Index:
     """All answerable items of a centre: entries, target groups, flats and built-in topics."""
+    warm_up()
     stop, stop_terms = _stop(content)
     docs: list[Doc] = []
     texts: list[str] = []
@@ -222,22 +224,32 @@ def build_index(content: Content, centre: CentreContent) -> Index:
     return index
 
 
-_index_cache: dict[tuple[int, str], Index] = {}
+_index_cache: dict[tuple[int, str], tuple[Content, Index]] = {}
 
 
 def index_for(content: Content, centre: CentreContent) -> Index:
-    """The index of a centre, built once per loaded content (a reload builds a new one)."""
+    """The index of a centre, built once per loaded content (a reload builds a new one).
+
+    The cache keeps the content object itself: an id alone can be reused by a new object after a
+    reload, which would answer from the old content.
+    """
     key = (id(content), centre.centre.id)
-    index = _index_cache.get(key)
-    if index is None:
-        if len(_index_cache) > 32:
-            _index_cache.clear()
-        index = _index_cache[key] = build_index(content, centre)
+    cached = _index_cache.get(key)
+    if cached is not None and cached[0] is content:
+        return cached[1]
+    if len(_index_cache) > 32:
+        _index_cache.clear()
+    index = build_index(content, centre)
+    _index_cache[key] = (content, index)
     return index
 
 
 def _has_any(folded: str, keywords: Keywords) -> bool:
     return any(contains_phrase(folded, fold(k)) for lang in LANGS for k in keywords.get(lang))
+
+
+def _folded_set(keywords: Keywords) -> frozenset[str]:
+    return frozenset(fold(k) for lang in LANGS for k in keywords.get(lang))
 
 
 def signals_danger(content: Content, text: str) -> bool:
@@ -280,12 +292,13 @@ def find_time(text: str) -> time | None:
     return time(int(match.group(1)), int(match.group(2))) if match else None
 
 
-def _street_key(address: str) -> str | None:
-    """The most telling word of a street name ("Zimnej Wody 4A/1" -> "zimnej")."""
+def _street_key(address: str, city: str) -> str | None:
+    """The most telling word of a street name ("Zimnej Wody 4A/1" -> "zimnej"); never the city."""
+    skip = {"ul", "al", "ulica", "aleja", "os", "pl", *folded_words(city)}
     candidates = [
         fold(w)
         for w in words(address.split(",")[0])
-        if not any(ch.isdigit() for ch in w) and fold(w) not in {"ul", "al", "ulica", "aleja", "os", "pl"}
+        if not any(ch.isdigit() for ch in w) and fold(w) not in skip
     ]
     return max(candidates, key=len) if candidates else None
 
@@ -295,7 +308,7 @@ def find_flats(text: str, centre: CentreContent) -> tuple[str, ...]:
     found = []
     folded = folded_words(text)
     for flat in centre.flats:
-        key = _street_key(flat.address)
+        key = _street_key(flat.address, centre.centre.city)
         if key is None or len(key) < 4:
             continue
         stem = key[: max(4, len(key) - 3)]
@@ -331,6 +344,7 @@ def read(content: Content, centre: CentreContent, text: str) -> Reading:
         crisis=crisis,
         amounts=tuple(find_amounts(text)),
         income_cue=_has_any(folded, language.income_words),
+        currency_cue=bool(set(folded.split()) & _folded_set(language.currency_words)),
         household=find_household_size(text),
         when=when,
         weekday=find_weekday(text),

@@ -1,0 +1,141 @@
+"""Replies (plain text + buttons) as Telegram messages: escaping, splitting, keyboards, delivery.
+
+Nothing here knows about the dialogue; it turns `bot.replies.Reply` objects into Bot API calls.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden
+
+from bot.replies import Reply
+
+log = logging.getLogger("bot.telegram")
+
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted by Telegram in UTF-16 code units
+EMPTY_TEXT = "…"  # Telegram refuses empty messages; a reply that is only buttons gets this
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where replies go: a chat and, in a forum supergroup, the topic the question came from."""
+
+    chat_id: int
+    thread_id: int | None = None
+
+
+def utf16_len(text: str) -> int:
+    """The length Telegram measures: UTF-16 code units (emoji and other astral characters count 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` (UTF-16 units), cut at line ends; a longer line is cut at a space or hard."""
+    if utf16_len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if utf16_len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        current = ""
+        while utf16_len(line) > limit:
+            head = _cut(line, limit)
+            pieces.append(head.rstrip())
+            line = line[len(head) :].lstrip(" ")
+        current = line
+    if current.strip():
+        pieces.append(current)
+    return [piece for piece in pieces if piece.strip()] or [text[:limit]]
+
+
+def _cut(line: str, limit: int) -> str:
+    """The longest start of `line` within `limit` units, preferably ending after a space."""
+    size = 0
+    end = 0
+    for index, char in enumerate(line):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > limit:
+            break
+        end = index + 1
+    head = line[:end]
+    space = head.rfind(" ")
+    return head[: space + 1] if space > end // 2 else head
+
+
+def escape(text: str) -> str:
+    """Plain reply text made safe for parse_mode=HTML (only &, < and > matter there)."""
+    return html.escape(text, quote=False)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's buttons as an inline keyboard; labels are plain text and need no escaping."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+def messages(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """(escaped HTML text, keyboard) for each message of one reply; the buttons go under the last piece."""
+    pieces = split_text(reply.text) if reply.text.strip() else [EMPTY_TEXT]
+    markup = keyboard(reply)
+    return [(escape(piece), markup if i == len(pieces) - 1 else None) for i, piece in enumerate(pieces)]
+
+
+async def send_replies(bot: Bot, target: Target, replies: Sequence[Reply]) -> bool:
+    """Send every reply as new messages; False (logged at info, no text) when the user blocked the bot."""
+    for reply in replies:
+        for text, markup in messages(reply):
+            try:
+                await bot.send_message(
+                    target.chat_id, text, reply_markup=markup, message_thread_id=target.thread_id
+                )
+            except Forbidden:
+                log.info(
+                    "chat %s does not accept messages from the bot (blocked or left); replies dropped",
+                    target.chat_id,
+                )
+                return False
+    return True
+
+
+async def deliver_after_button(
+    bot: Bot, target: Target, query: CallbackQuery, replies: Sequence[Reply]
+) -> bool:
+    """Edit the pressed menu in place with the first reply when it is a menu too; send the rest as new."""
+    rest = list(replies)
+    if rest and rest[0].buttons and isinstance(query.message, Message):
+        pieces = messages(rest[0])
+        if len(pieces) == 1 and await edit_in_place(query, *pieces[0]):
+            rest = rest[1:]
+    return await send_replies(bot, target, rest)
+
+
+async def edit_in_place(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Replace the text and keyboard of the message under the pressed button; False if it cannot be."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "message is not modified" in exc.message.lower():
+            return True  # the same menu pressed twice: nothing to change, nothing to send
+        log.info("could not edit the menu message (%s); sending a new one", exc.message)
+        return False
+    except Forbidden:
+        log.info("the user blocked the bot; edit dropped")
+        return True
+    return True

@@ -1,0 +1,100 @@
+"""Interface sentences that belong to the Telegram door (privacy, /forget, errors, command menu).
+
+Every sentence goes through `bot.i18n.tr(lang)._()` with a literal English message id, so
+`pybabel extract` finds it and translators can give the pl and uk versions.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import tr
+
+# Command -> description for the command menu; the descriptions are built per language below.
+COMMANDS = ("start", "menu", "help", "centre", "language", "privacy", "forget")
+
+
+def command_descriptions(lang: str) -> list[tuple[str, str]]:
+    """(command, description) in the menu order, in `lang`."""
+    t = tr(lang)
+    return [
+        ("start", t._("Start again: choose the centre and language")),
+        ("menu", t._("Main menu")),
+        ("help", t._("What I can do")),
+        ("centre", t._("Change the centre")),
+        ("language", t._("Change the language")),
+        ("privacy", t._("What I store about you")),
+        ("forget", t._("Delete your data")),
+    ]
+
+
+def help_text(lang: str) -> str:
+    t = tr(lang)
+    return "\n".join(
+        [
+            t._("I answer questions about the training and supported flats of the social-welfare centres."),
+            t._("Write your question in your own words, or use the menu. Commands:"),
+            "/menu – " + t._("Main menu"),
+            "/centre – " + t._("Change the centre"),
+            "/language – " + t._("Change the language"),
+            "/privacy – " + t._("What I store about you"),
+            "/forget – " + t._("Delete your data"),
+        ]
+    )
+
+
+def privacy_text(lang: str) -> str:
+    t = tr(lang)
+    return "\n\n".join(
+        [
+            t._(
+                "What I store about you: your Telegram user id, the centre and the language you chose, "
+                "and the current step of our conversation (for example, that I am waiting for an amount)."
+            ),
+            t._(
+                "I do not store your name, the texts of your messages or your income: an income you write "
+                "is used once for the fee estimate and then forgotten. Questions I could not answer are kept "
+                "for the staff without your id and with all numbers hidden."
+            ),
+            t._(
+                "The data is kept until you delete it. To delete it, send /forget and confirm; "
+                "you can start again at any time with /start."
+            ),
+        ]
+    )
+
+
+def forget_question(lang: str) -> str:
+    return tr(lang)._("Delete everything I store about you (centre, language, conversation step)?")
+
+
+def forget_yes(lang: str) -> str:
+    return tr(lang)._("Yes, delete")
+
+
+def forget_no(lang: str) -> str:
+    return tr(lang)._("Cancel")
+
+
+def forgotten(lang: str) -> str:
+    return tr(lang)._("Done: your data has been deleted. Send /start if you want to talk again.")
+
+
+def not_forgotten(lang: str) -> str:
+    return tr(lang)._("Nothing was deleted.")
+
+
+def forget_in_private(lang: str) -> str:
+    return tr(lang)._("Please send /forget to me in a private chat.")
+
+
+def text_only(lang: str) -> str:
+    return tr(lang)._(
+        "I can read text messages only. Please write your question in words or choose a topic from the menu."
+    )
+
+
+def menu_label(lang: str) -> str:
+    return tr(lang)._("Menu")
+
+
+def something_went_wrong(lang: str) -> str:
+    return tr(lang)._("Sorry, something went wrong on my side. Please try again in a moment.")
