@@ -31,6 +31,7 @@ def clean(text: str) -> str:
     return text[:MAX_INPUT]
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case without diacritics; `ł` has no Unicode decomposition, so it is mapped by hand."""
     text = text.casefold().replace("ł", "l")

@@ -14,14 +14,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import time
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from babel.dates import get_day_names
 from rapidfuzz import fuzz, process
 
 from bot.domain.content import LANGS, CentreContent, Content, Keywords, Text
 from bot.domain.money import Amount, find_amounts, find_household_size
-from bot.domain.text import contains_phrase, fold, folded_words, phrase_in_words, term, warm_up, words
+from bot.domain.text import fold, folded_words, phrase_in_words, term, warm_up, words
 
 BABEL_LOCALES = {"pl": "pl_PL", "uk": "uk_UA", "en": "en_GB"}
 MIN_SCORE = 1.2  # and an absolute floor, so one weak common word is never enough
@@ -244,19 +244,54 @@ def index_for(content: Content, centre: CentreContent) -> Index:
     return index
 
 
-def _has_any(folded: str, keywords: Keywords) -> bool:
-    return any(contains_phrase(folded, fold(k)) for lang in LANGS for k in keywords.get(lang))
+def _phrase_pattern(keywords: Keywords) -> re.Pattern[str]:
+    """One regex for a keyword list: any phrase at a word start (folded, like the text)."""
+    phrases = sorted({fold(k) for lang in LANGS for k in keywords.get(lang)}, key=len, reverse=True)
+    if not phrases:
+        return re.compile(r"(?!x)x")  # matches nothing
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(p) for p in phrases) + ")")
 
 
-def _folded_set(keywords: Keywords) -> frozenset[str]:
-    return frozenset(fold(k) for lang in LANGS for k in keywords.get(lang))
+@dataclass(frozen=True)
+class Cues:
+    """Keyword lists of the content, folded and compiled once: a message is read many times faster."""
+
+    crisis: tuple[tuple[str, ...], ...]
+    now: re.Pattern[str]
+    today: re.Pattern[str]
+    tomorrow: re.Pattern[str]
+    income: re.Pattern[str]
+    currency: frozenset[str]
+
+
+_cues_cache: dict[int, tuple[Content, Cues]] = {}
+
+
+def cues_for(content: Content) -> Cues:
+    """The compiled cues of a content object (checked by identity, like the index cache)."""
+    cached = _cues_cache.get(id(content))
+    if cached is not None and cached[0] is content:
+        return cached[1]
+    language = content.understanding
+    triggers = content.crisis.triggers
+    cues = Cues(
+        crisis=tuple(tuple(folded_words(k)) for lang in LANGS for k in triggers.get(lang)),
+        now=_phrase_pattern(language.now_words),
+        today=_phrase_pattern(language.today_words),
+        tomorrow=_phrase_pattern(language.tomorrow_words),
+        income=_phrase_pattern(language.income_words),
+        currency=frozenset(fold(k) for lang in LANGS for k in language.currency_words.get(lang)),
+    )
+    if len(_cues_cache) > 32:
+        _cues_cache.clear()
+    _cues_cache[id(content)] = (content, cues)
+    return cues
 
 
 def signals_danger(content: Content, text: str) -> bool:
     """Crisis triggers match word starts in order, with small gaps, so wording may vary."""
     folded = folded_words(text)
-    triggers = content.crisis.triggers
-    return any(phrase_in_words(folded_words(k), folded) for lang in LANGS for k in triggers.get(lang))
+    return any(phrase_in_words(list(phrase), folded) for phrase in cues_for(content).crisis)
 
 
 @lru_cache(maxsize=8)
@@ -292,6 +327,7 @@ def find_time(text: str) -> time | None:
     return time(int(match.group(1)), int(match.group(2))) if match else None
 
 
+@cache
 def _street_key(address: str, city: str) -> str | None:
     """The most telling word of a street name ("Zimnej Wody 4A/1" -> "zimnej"); never the city."""
     skip = {"ul", "al", "ulica", "aleja", "os", "pl", *folded_words(city)}
@@ -321,16 +357,13 @@ def find_flats(text: str, centre: CentreContent) -> tuple[str, ...]:
 
 def read(content: Content, centre: CentreContent, text: str) -> Reading:
     """Everything the engine needs to decide how to answer `text` for `centre`."""
-    folded = " ".join(folded_words(text))
-    language = content.understanding
-    crisis = signals_danger(content, text)
+    words_folded = folded_words(text)
+    folded = " ".join(words_folded)
+    cues = cues_for(content)
+    crisis = any(phrase_in_words(list(phrase), words_folded) for phrase in cues.crisis)
     when = None
-    for name, keywords in (
-        ("now", language.now_words),
-        ("today", language.today_words),
-        ("tomorrow", language.tomorrow_words),
-    ):
-        if _has_any(folded, keywords):
+    for name, pattern in (("now", cues.now), ("today", cues.today), ("tomorrow", cues.tomorrow)):
+        if pattern.search(folded):
             when = name
             break
     index = index_for(content, centre)
@@ -343,8 +376,8 @@ def read(content: Content, centre: CentreContent, text: str) -> Reading:
     return Reading(
         crisis=crisis,
         amounts=tuple(find_amounts(text)),
-        income_cue=_has_any(folded, language.income_words),
-        currency_cue=bool(set(folded.split()) & _folded_set(language.currency_words)),
+        income_cue=cues.income.search(folded) is not None,
+        currency_cue=not cues.currency.isdisjoint(words_folded),
         household=find_household_size(text),
         when=when,
         weekday=find_weekday(text),
