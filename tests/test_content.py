@@ -17,19 +17,8 @@ from pydantic import BaseModel
 from bot.cli import main
 from bot.domain.content import Content, Entry, Flat, Group, Text
 from bot.domain.loader import ContentError, load_content
+from tests.data import GLIWICE_STREETS
 
-GLIWICE_STREETS = (
-    "Wilgi",
-    "Zimnej Wody",
-    "Zawiszy Czarnego",
-    "Kopalniana",
-    "Siemińskiego",
-    "Drzymały",
-    "Kozielska",
-    "Lompy",
-    "Przyjaźni",
-    "Tarnogórska",
-)
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 PROBLEM = re.compile(r"^(?P<file>.+?\.yaml):(?P<line>\d+): (?P<message>\S.*)$")
 

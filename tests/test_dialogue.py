@@ -26,24 +26,13 @@ from bot.domain.content import Content
 from bot.i18n import tr
 from bot.replies import Reply
 from storage import connect, get_user, set_centre, top_unanswered
+from tests.data import GLIWICE_STREETS
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 MENU = {callbacks.make(callbacks.MENU, item) for item in callbacks.MENU_ITEMS}
 CENTRE_BUTTONS = ["c:gliwice", "c:wodzislaw"]
 GLIWICE_PHONE = "32 335 96 30"
 WODZISLAW_PHONE = "32 455 62 00"
-GLIWICE_STREETS = (
-    "Wilgi",
-    "Zimnej Wody",
-    "Zawiszy Czarnego",
-    "Kopalniana",
-    "Siemińskiego",
-    "Drzymały",
-    "Kozielska",
-    "Lompy",
-    "Przyjaźni",
-    "Tarnogórska",
-)
 CARE_LEAVER_STREETS = ("Drzymały", "Kozielska", "Lompy", "Przyjaźni", "Tarnogórska")
 STALE = "That button is no longer active. Here is the menu."
 DONT_KNOW = "I don't know the answer to that, sorry."

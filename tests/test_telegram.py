@@ -12,7 +12,6 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +38,10 @@ from bot.channels.telegram_render import MAX_TEXT, split_text, utf16_len
 from bot.clock import WARSAW, FixedClock
 from bot.dialogue import Incoming
 from bot.domain.content import Content
-from bot.domain.loader import load_content
 from bot.replies import Button, Reply
 from bot.settings import Settings
 from storage import users
+from tests.data import shipped_content
 from tests.fakebotapi import (
     BOT_ID,
     BOT_USERNAME,
@@ -58,11 +57,6 @@ from tests.fakebotapi import (
 PROJECT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=WARSAW)  # a Monday morning: the Gliwice office is open
 MENU_BUTTONS = {callbacks.make(callbacks.MENU, item) for item in callbacks.MENU_ITEMS}
-
-
-@cache
-def shipped_content() -> Content:
-    return load_content(PROJECT / "content")
 
 
 @dataclass
@@ -142,8 +136,9 @@ HANS = TgUser(1004, "Hans", "de")  # a language the bot does not speak
 async def test_nothing_is_opened_before_start_and_everything_is_closed_after(tmp_path: Path) -> None:
     db_path = tmp_path / "sub" / "bot.sqlite3"
     api = FakeBotAPI()
-    app = build_application(Settings(telegram_token=TOKEN, database=db_path), shipped_content(),
-                            request=RecordingRequest(api))
+    app = build_application(
+        Settings(telegram_token=TOKEN, database=db_path), shipped_content(), request=RecordingRequest(api)
+    )
     assert not db_path.exists() and api.calls == [] and BOT_DATA_KEY not in app.bot_data
     async with lifespan(app):
         assert isinstance(app.bot_data[BOT_DATA_KEY], Door)
@@ -308,8 +303,9 @@ async def test_a_button_on_a_message_that_cannot_be_edited_gets_a_new_message(
 
 
 async def test_reply_text_is_html_escaped(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def handle(channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
-                     ) -> list[Reply]:
+    async def handle(
+        channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
+    ) -> list[Reply]:
         return [Reply("Dochód < 1 000 zł & <b>nie</b> pogrubione", ((Button("a < b", "m:main"),),))]
 
     monkeypatch.setattr(bot.door.dialogue, "handle", handle)
@@ -325,8 +321,9 @@ async def test_long_replies_are_split_on_line_boundaries(
     lines = [f"{i:04d} " + "żółw & <ryba> " * 20 for i in range(100)]
     long_text = "\n".join(lines)
 
-    async def handle(channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
-                     ) -> list[Reply]:
+    async def handle(
+        channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
+    ) -> list[Reply]:
         return [Reply(long_text, ((Button("Menu", "m:main"),),))]
 
     monkeypatch.setattr(bot.door.dialogue, "handle", handle)
@@ -485,8 +482,9 @@ async def test_the_door_keeps_the_dialogue_free_of_telegram_types(
     seen: list[tuple[str, str, Incoming, str | None]] = []
     real = bot.door.dialogue.handle
 
-    async def handle(channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
-                     ) -> list[Reply]:
+    async def handle(
+        channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
+    ) -> list[Reply]:
         seen.append((channel, external_id, incoming, lang_hint))
         return await real(channel, external_id, incoming, lang_hint)
 
@@ -550,8 +548,12 @@ def test_run_telegram_long_polls_for_the_handled_update_types(
     api.says(ANNA, "/stopnow")
     asyncio.set_event_loop(asyncio.new_event_loop())  # run_polling takes the thread's loop and closes it
     try:
-        assert telegram_door.run_telegram(Settings(telegram_token=TOKEN, database=tmp_path / "b.sqlite3"),
-                                          shipped_content()) == 0
+        assert (
+            telegram_door.run_telegram(
+                Settings(telegram_token=TOKEN, database=tmp_path / "b.sqlite3"), shipped_content()
+            )
+            == 0
+        )
     finally:
         asyncio.set_event_loop(None)
     assert api.unexpected == []
@@ -570,12 +572,21 @@ def test_run_telegram_serves_a_webhook_when_configured(
         seen.update(kwargs)
 
     monkeypatch.setattr(Application, "run_webhook", run_webhook)
-    settings = Settings(telegram_token=TOKEN, database=tmp_path / "b.sqlite3", webhook_port=8444,
-                        webhook_url="https://bot.example.org/tg/hook", webhook_secret="s3cret-Token")
+    settings = Settings(
+        telegram_token=TOKEN,
+        database=tmp_path / "b.sqlite3",
+        webhook_port=8444,
+        webhook_url="https://bot.example.org/tg/hook",
+        webhook_secret="s3cret-Token",
+    )
     assert telegram_door.run_telegram(settings, shipped_content()) == 0
     assert seen == {
-        "listen": "0.0.0.0", "port": 8444, "url_path": "tg/hook", "webhook_url": "https://bot.example.org/tg/hook",
-        "secret_token": "s3cret-Token", "allowed_updates": ["message", "callback_query"],
+        "listen": "0.0.0.0",
+        "port": 8444,
+        "url_path": "tg/hook",
+        "webhook_url": "https://bot.example.org/tg/hook",
+        "secret_token": "s3cret-Token",
+        "allowed_updates": ["message", "callback_query"],
         "drop_pending_updates": False,
     }
     assert not (tmp_path / "b.sqlite3").exists()  # nothing is opened before the Application starts

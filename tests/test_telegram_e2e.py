@@ -10,7 +10,6 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +27,14 @@ from bot.channels.telegram import (
     lifespan,
 )
 from bot.clock import WARSAW, FixedClock
-from bot.domain.content import Content
-from bot.domain.loader import load_content
 from bot.settings import Settings
 from storage import users
+from tests.data import shipped_content
 from tests.fakebotapi import MEDIA, TOKEN, Call, FakeBotAPI, FakeBotAPIServer, TgUser, group_chat
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=WARSAW)  # Monday morning
 MENU = {"m:flats", "m:apply", "m:rules", "m:fees", "m:hours", "m:law", "m:centre", "m:lang"}
-
-
-@cache
-def shipped_content() -> Content:
-    return load_content(PROJECT / "content")
 
 
 @dataclass
@@ -67,8 +60,12 @@ class Person:
         before = len(self.api.outgoing(self.chat))
         update = self.api.presses(self.user, data)
         query_id = update["callback_query"]["id"]
-        await self.api.wait_for(lambda: any(
-            c.params.get("callback_query_id") == query_id for c in self.api.calls_to("answerCallbackQuery")))
+        await self.api.wait_for(
+            lambda: any(
+                c.params.get("callback_query_id") == query_id
+                for c in self.api.calls_to("answerCallbackQuery")
+            )
+        )
         return (await self.api.wait_outgoing(self.chat, before + expect))[before:]
 
 
