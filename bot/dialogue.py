@@ -385,7 +385,7 @@ class Engine:
                 step=STEP_FEE,
             )
         amount = money[0]
-        household = reading.household or 1
+        household = 1 if reading.household is None else reading.household  # 0 is an answer, not "none"
         if amount.negative or amount.value < 0:
             return self._reply(
                 state, t._("Income cannot be negative. Please write your monthly net income."), step=STEP_FEE
