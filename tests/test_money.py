@@ -265,3 +265,9 @@ def test_no_household_size(text: str) -> None:
 
 def test_first_household_size_wins() -> None:
     assert find_household_size("jest nas 3, a wcześniej były 4 osoby") == 3
+
+
+@pytest.mark.parametrize("text", ["minus 500 zł", "mam Minus 500 zł", "мінус 500 злотих"])
+def test_the_word_minus_makes_an_amount_negative(text: str) -> None:
+    (amount,) = find_amounts(text)
+    assert amount.negative

@@ -117,7 +117,7 @@ def _cluster_amounts(text: str, offset: int, cluster: str) -> list[Amount]:
         value = _value(piece.words, scaled=mark.scaled, marked=mark.currency)
         if value is None:
             continue
-        negative = index == 0 and _signed(text, piece.start)
+        negative = index == 0 and _negative(text, piece.start)
         if negative and value:
             value = -value
         amounts.append(Amount(value=value, currency=mark.currency, negative=negative and bool(value)))
@@ -176,6 +176,14 @@ def _marks(text: str, piece: _Piece) -> _Marks:
     if _PHONE_BEFORE.search(before):
         reject = True
     return _Marks(percent=False, scaled=bool(scale), currency=currency or bool(scale), reject=reject)
+
+
+_MINUS_WORD = re.compile(r"(?:^|\W)(?:minus|мінус)\s*$", re.IGNORECASE)
+
+
+def _negative(text: str, start: int) -> bool:
+    """A minus sign before the digits, or the word itself ("minus 500 zł", "мінус 500")."""
+    return _signed(text, start) or _MINUS_WORD.search(text[:start]) is not None
 
 
 def _signed(text: str, start: int) -> bool:
