@@ -179,9 +179,13 @@ def _doc(key: str, fields: list[tuple[list[str], float]], stop_terms: frozenset[
 
 
 def _stop(content: Content) -> tuple[frozenset[str], frozenset[str]]:
-    stop = frozenset(fold(w) for lang in LANGS for w in content.understanding.stopwords.get(lang))
-    stop_terms = frozenset(term(w) for lang in LANGS for w in content.understanding.stopwords.get(lang))
-    return stop, stop_terms
+    """Stop words, plus one-word time cues ("teraz", "today"): those are read as cues, and must
+    not make a question look less understood than it is."""
+    language = content.understanding
+    cue_lists = (language.now_words, language.today_words, language.tomorrow_words)
+    cues = [w for keywords in cue_lists for lang in LANGS for w in keywords.get(lang) if " " not in w]
+    plain = [w for lang in LANGS for w in language.stopwords.get(lang)] + cues
+    return frozenset(fold(w) for w in plain), frozenset(term(w) for w in plain)
 
 
 def build_index(content: Content, centre: CentreContent) -> Index:
@@ -304,7 +308,9 @@ def _weekday_stems() -> dict[str, int]:
                 for index, name in get_day_names(width, context=context, locale=locale).items():
                     folded = fold(str(name)).rstrip(".")
                     if len(folded) >= 3:
-                        stems[folded[:5] if width == "wide" else folded] = index
+                        # Inflection changes the last letters ("środa" -> "w środę", "неділя" ->
+                        # "в неділю"), so a full name is matched by its start.
+                        stems[folded[: max(4, len(folded) - 3)] if width == "wide" else folded] = index
     return stems
 
 
@@ -312,9 +318,9 @@ def find_weekday(text: str) -> int | None:
     stems = _weekday_stems()
     for word in folded_words(text):
         for stem, index in stems.items():
-            if len(stem) >= 5 and word.startswith(stem):
+            if len(stem) >= 4 and word.startswith(stem):
                 return index
-            if len(stem) < 5 and word == stem and len(word) >= 3:
+            if word == stem and len(word) >= 3:
                 return index
     return None
 

@@ -61,12 +61,13 @@ class Tr:
         return self._catalog.ngettext(singular, plural, count)
 
     def money(self, amount: Decimal) -> str:
-        """`1010,00 zł` in Polish and Ukrainian, `1,010.00 zł` in English: the sign people see on bills.
+        """`1010,00 zł` in Polish and Ukrainian, `1010.00 zł` in English: the sign people see on bills.
 
         Polish and Ukrainian typography leave four-digit numbers ungrouped (CLDR's minimum
         grouping digits is 2 there), which Babel does not apply by itself.
         """
-        grouped = self.lang == "en" or abs(amount) >= 10_000
+        # Ungrouped below 10 000 in every language, as the centres' documents write the criterion.
+        grouped = abs(amount) >= 10_000
         if self.lang == "pl":
             return format_currency(amount, "PLN", locale=self.locale, group_separator=grouped)
         number = format_decimal(amount, format="#,##0.00", locale=self.locale, group_separator=grouped)
