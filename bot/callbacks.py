@@ -13,6 +13,28 @@ FLAT = "f"  # f:<flat id>
 GROUP = "g"  # g:<group id>
 TOPIC = "t"  # t:<topic id> (a suggestion from the fallback)
 FORGET = "x"  # x:yes / x:no, the /forget confirmation (bot/channels/telegram.py)
+RESIDENT = "r"  # r:<action>[:<YYYY-MM>], the residents' menu and reminder buttons (telegram_residents.py)
+STAFF = "s"  # s:<action>:<value>, staff buttons: remove a resident, duty steps (telegram_residents.py)
+BROADCAST = "b"  # b:<step>:<value>, the /broadcast flow (telegram_staff.py)
+TICKET = "k"  # k:close:<ticket id>, handover to a person (telegram_staff.py)
+
+# Resident actions.
+RESIDENT_PAID = "paid"  # r:paid:<month>
+RESIDENT_LATER = "later"  # r:later:<month>, remind me tomorrow
+RESIDENT_MENU = "menu"
+RESIDENT_REMINDERS = "rem"
+RESIDENT_DUTIES = "duties"
+RESIDENT_CONTACT = "contact"
+RESIDENT_MUTE = "mute"
+RESIDENT_UNMUTE = "unmute"
+
+# Staff actions.
+STAFF_REMOVE = "rm"  # s:rm:<resident id>
+STAFF_DUTY_KIND = "dk"  # s:dk:weekly / s:dk:monthly
+
+# JobQueue job names.
+JOB_REMINDER_TICK = "reminder-tick"
+JOB_BROADCAST = "broadcast"  # broadcast:<id>, one job per running or scheduled broadcast
 
 # Main menu items, in the order they are shown.
 MENU_FLATS = "flats"

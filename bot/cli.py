@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--now", help="ISO 8601 moment; Warsaw local time without an offset")
     ask.add_argument("--jsonl", action="store_true", help="batch: JSON lines in, JSON lines out")
     ask.add_argument("text", nargs="*")
+    remind = sub.add_parser("reminders", help="print a flat's reminder schedule (payment and duties)")
+    remind.add_argument("--flat", required=True, help="flat id, or centre/flat")
+    remind.add_argument("--from", dest="start", help="first day (YYYY-MM-DD, Warsaw); default today")
+    remind.add_argument("--days", type=int, default=60)
     check = sub.add_parser("check-content", help="validate content and exit")
     check.add_argument("dir", nargs="?")
     return parser
@@ -63,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         return fail("the content is broken; fix the lines above (python -m bot check-content)")
     if command == "ask":
         return ask(args, settings, content)
+    if command == "reminders":
+        try:
+            return asyncio.run(print_reminders(args, settings, content))
+        except StorageError as exc:
+            return fail(str(exc))
     if command == "run" and settings.telegram_token:
         from bot.channels.telegram import run_telegram
 
@@ -129,4 +138,51 @@ def ask(args: argparse.Namespace, settings: Settings, content: Content) -> int:
         return fail("write a question after the options")
     engine = Engine(content, clock)
     print(ask_one(engine, centre, args.lang or settings.default_lang or "pl", text))
+    return 0
+
+
+async def print_reminders(args: argparse.Namespace, settings: Settings, content: Content) -> int:
+    """The flat's payment and duty reminders from --from for --days, in Warsaw time, one per line."""
+    from datetime import date, datetime, time, timedelta
+
+    from bot.domain import reminders as rules
+    from bot.residents import duty_rule, payment_schedule, resolve_flat
+    from storage import reminders as store
+
+    place = resolve_flat(content, args.flat)
+    if place is None:
+        known = ", ".join(f"{cid}/{f.id}" for cid, c in sorted(content.centres.items()) for f in c.flats)
+        return fail(f"unknown flat {args.flat!r}; known: {known}")
+    if not 1 <= args.days <= 3660:
+        return fail("--days must be between 1 and 3660")
+    try:
+        today = SystemClock().now().astimezone(rules.WARSAW).date()
+        first = date.fromisoformat(args.start) if args.start else today
+    except ValueError:
+        return fail(f"--from must be a date like 2027-02-01, not {args.start!r}")
+    centre = content.centres[place[0]]
+    db = await connect(settings.database)
+    try:
+        duties = await store.flat_duties(db, *place)
+    finally:
+        await db.close()
+    texts = {f"{rules.DUTY_PREFIX}{d.id}": d.text for d in duties}
+    start = datetime.combine(first, time(0), tzinfo=rules.WARSAW)
+    planned = rules.plan(
+        payment_schedule(centre),
+        {f"{rules.DUTY_PREFIX}{d.id}": duty_rule(d) for d in duties},
+        start,
+        start + timedelta(days=args.days),
+    )
+    heading = f"{place[0]}/{place[1]}: {len(planned)} reminders from {first} for {args.days} days"
+    print(f"{heading} (Europe/Warsaw)")
+    for item in planned:
+        local = item.at.astimezone(rules.WARSAW)
+        if item.reminder == rules.PAYMENT:
+            year, month = (int(part) for part in item.occurrence.month.split("-"))
+            assert centre.payment is not None
+            what = f"payment due {rules.due_date(year, month, centre.payment.due_day)}"
+        else:
+            what = f"duty #{item.reminder.removeprefix(rules.DUTY_PREFIX)}: {texts[item.reminder]}"
+        print(f"{local:%Y-%m-%d %a %H:%M}  {what}")
     return 0

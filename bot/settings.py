@@ -28,6 +28,10 @@ class Settings:
     staff_admin_ids: frozenset[int] = field(default_factory=frozenset)
     staff_chat_id: int | None = None
     log_level: str = "INFO"
+    reminder_grace_hours: float = 6.0  # missed reminders younger than this are caught up at start
+    invite_ttl_days: int = 7  # how long a resident invite code stays valid
+    broadcast_rate: float = 25.0  # broadcast messages per second (Telegram allows about 30)
+    broadcast_concurrency: int = 8  # sends in flight at once (at most this many repeat after a crash)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +60,10 @@ class Settings:
             ),
             staff_chat_id=_int(chat, "STAFF_CHAT_ID") if (chat := get("STAFF_CHAT_ID")) else None,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            reminder_grace_hours=_float(get("REMINDER_GRACE_HOURS") or "6", "REMINDER_GRACE_HOURS"),
+            invite_ttl_days=_int(get("INVITE_TTL_DAYS") or "7", "INVITE_TTL_DAYS"),
+            broadcast_rate=_float(get("BROADCAST_RATE") or "25", "BROADCAST_RATE") or 25.0,
+            broadcast_concurrency=max(1, _int(get("BROADCAST_CONCURRENCY") or "8", "BROADCAST_CONCURRENCY")),
         )
 
 
@@ -64,6 +72,16 @@ def _int(text: str, name: str) -> int:
         return int(text.strip())
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {text!r}") from None
+
+
+def _float(text: str, name: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {text!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, not {text!r}")
+    return value
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

@@ -42,6 +42,7 @@ from bot import callbacks
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram_order import PerUserOrder
 from bot.channels.telegram_render import Target, deliver_after_button, edit_in_place, escape, send_replies
+from bot.channels.telegram_residents import register_resident_handlers, start_reminders
 from bot.clock import Clock, SystemClock
 from bot.dialogue import Dialogue, Engine, Incoming
 from bot.domain.content import LANGS, Content
@@ -113,6 +114,7 @@ def build_application(
         db = await connect(settings.database)
         engine = Engine(content, engine_clock, settings.default_centre, settings.default_lang)
         application.bot_data[BOT_DATA_KEY] = Door(db, Dialogue(engine, db), content, settings.default_lang)
+        await start_reminders(application, settings, content, engine_clock, db)
         await set_command_menus(application)
 
     async def post_shutdown(application: TelegramApp) -> None:
@@ -148,6 +150,7 @@ def register_handlers(application: TelegramApp) -> None:
         ],
         group=GROUP_IGNORE,
     )
+    register_resident_handlers(application)  # invites, residents, duties: same group, after "ignore"
     application.add_handlers(
         [
             CommandHandler("start", on_start, filters=message),

@@ -195,7 +195,7 @@ def parse_month_day(text: str) -> int | None:
 
 
 def parse_time(text: str) -> time | None:
-    """"10:00", "9.30" or "10" as a time, else None (out-of-range values included)."""
+    """ "10:00", "9.30" or "10" as a time, else None (out-of-range values included)."""
     match = _TIME.match(text)
     if match is None:
         return None
@@ -227,7 +227,8 @@ def plan(
     first = start.astimezone(zone).date()
     sources: list[tuple[str, Iterator[Occurrence]]] = []
     if payment is not None:
-        sources.append((PAYMENT, payment_occurrences(payment, first.replace(day=1), zone)))
+        month_before = (first.replace(day=1) - timedelta(days=1)).replace(day=1)
+        sources.append((PAYMENT, payment_occurrences(payment, month_before, zone)))
     for key, rule in duties.items():
         sources.append((key, duty_occurrences(rule, first, zone)))
     for key, occurrences in sources:

@@ -1,0 +1,458 @@
+"""Residents and their reminders: invites, the flat's duties, "Paid", and the tick that sends reminders.
+
+SQLite is the truth. Each (resident, reminder) has one `schedule` row holding its next due moment
+(UTC, indexed). A tick (`Residents.tick`, every minute from the JobQueue) works in two phases:
+
+1. **collect**: every schedule row with `next_at <= now` is recorded in `deliveries` under the
+   unique key (resident, reminder, local date) with status `due` (or `skipped`: older than the
+   grace window, paid, muted), and the row moves on to its next occurrence, in one transaction;
+2. **deliver**: each `due` delivery is claimed (`due -> sending`, one attempt counted, committed),
+   sent, and marked `sent`. A resident whose chat refuses our messages (Forbidden) becomes
+   `blocked`: their schedule is cleared and the record kept.
+
+A restart loses nothing: `due` rows are sent by the next tick, and a row left in `sending` (the
+process died between the claim and the mark) is retried once by `recover()`; so a crash exactly
+between the send and the mark may repeat at most the messages that were in flight, never others.
+Ticks never overlap: one asyncio.Lock per service, and the claim is a conditional UPDATE, so even
+two processes cannot both send one delivery. Nothing is sent in the quiet hours (21:00–08:00).
+Telegram types never appear here: the door passes a `Sender`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot import callbacks
+from bot.clock import Clock
+from bot.domain import reminders as rules
+from bot.domain.content import CentreContent, Content
+from bot.i18n import tr
+from bot.replies import Button, Reply
+from bot.settings import Settings
+from storage import reminders as store
+from storage import residents as people
+from storage.residents import Resident
+
+log = logging.getLogger("bot.reminders")
+
+GRACE: timedelta = timedelta(hours=6)
+INVITE_TTL: timedelta = timedelta(days=7)
+MAX_ATTEMPTS = 2  # a delivery left unsent is retried once
+BATCH = 5_000
+
+# Sends one reply to a resident: True when sent, False when the chat refuses us (blocked);
+# any exception is a temporary failure (retried once).
+Sender = Callable[[Resident, Reply], Awaitable[bool]]
+JoinError = Literal["unknown", "used", "expired", "flat_gone"]
+
+
+def is_staff(settings: Settings, user_id: int) -> bool:
+    """Whether this Telegram user may manage invites, residents and duties (roles come later)."""
+    return user_id in settings.staff_admin_ids
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def new_code() -> str:
+    """A fresh invite code: 192 random bits, URL-safe (fits a /start deep-link payload)."""
+    return secrets.token_urlsafe(24)
+
+
+def resolve_flat(content: Content, text: str) -> tuple[str, str] | None:
+    """(centre, flat) from "centre/flat", "centre:flat" or a flat id unique across centres."""
+    wanted = text.strip().casefold()
+    for separator in ("/", ":"):
+        if separator in wanted:
+            centre, _, flat = wanted.partition(separator)
+            found = content.centres.get(centre)
+            if found is not None and any(f.id == flat for f in found.flats):
+                return centre, flat
+            return None
+    matches = [(cid, f.id) for cid, c in content.centres.items() for f in c.flats if f.id == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+def flat_exists(content: Content, centre: str, flat: str) -> bool:
+    found = content.centres.get(centre)
+    return found is not None and any(f.id == flat for f in found.flats)
+
+
+def payment_schedule(centre: CentreContent | None) -> rules.PaymentSchedule | None:
+    if centre is None or centre.payment is None:
+        return None
+    rule = centre.payment
+    return rules.PaymentSchedule(rule.due_day, tuple(rule.remind_days_before), rule.send_at)
+
+
+def duty_rule(duty: store.Duty) -> rules.DutyRule:
+    hour, minute = duty.at.split(":")
+    kind: rules.DutyKind = "weekly" if duty.kind == "weekly" else "monthly"
+    return rules.DutyRule(kind, duty.day, time(int(hour), int(minute)))
+
+
+@dataclass
+class TickReport:
+    collected: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    blocked: int = 0
+    quiet: bool = False
+
+
+@dataclass
+class Residents:
+    """The residents' service over one database connection."""
+
+    db: aiosqlite.Connection
+    content: Content
+    clock: Clock
+    grace: timedelta = GRACE
+    invite_ttl: timedelta = INVITE_TTL
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def zone(self, centre: str) -> ZoneInfo:
+        found = self.content.centres.get(centre)
+        return ZoneInfo(found.centre.timezone) if found is not None else rules.WARSAW
+
+    # --- invites and membership ---------------------------------------------------------------
+
+    async def create_invite(self, centre: str, flat: str, created_by: str) -> str:
+        """A new single-use code for the flat; only its hash is stored."""
+        now = self.clock.now()
+        code = new_code()
+        await people.add_invite(
+            self.db, hash_code(code), centre, flat, created_by, now, now + self.invite_ttl
+        )
+        return code
+
+    async def join(self, channel: str, external_id: str, code: str, lang: str | None) -> Resident | JoinError:
+        """Bind the chat to the invite's flat; an error name when the code cannot be used."""
+        now = self.clock.now()
+        code_hash = hash_code(code)
+        invite = await people.get_invite(self.db, code_hash)
+        if (
+            invite is not None
+            and invite.used_at is None
+            and not flat_exists(self.content, invite.centre, invite.flat)
+        ):
+            return "flat_gone"
+        problem = await people.use_invite(self.db, code_hash, external_id, now)
+        if problem is not None:
+            await self.db.rollback()
+            return problem
+        assert invite is not None
+        resident = await people.bind_resident(
+            self.db, channel, external_id, invite.centre, invite.flat, lang, now
+        )
+        await store.clear_schedule(self.db, resident.id)
+        await self._schedule_all(resident, now)
+        await self.db.commit()
+        return resident
+
+    async def leave(self, channel: str, external_id: str) -> bool:
+        resident = await people.get_resident(self.db, channel, external_id)
+        if resident is None or resident.status != "active":
+            return False
+        await self._deactivate(resident, "left")
+        return True
+
+    async def remove(self, resident_id: int) -> Resident | None:
+        """Staff: remove a resident from their flat (record kept, status 'removed')."""
+        resident = await people.get_resident_by_id(self.db, resident_id)
+        if resident is None or resident.status != "active":
+            return None
+        await self._deactivate(resident, "removed")
+        return resident
+
+    async def _deactivate(self, resident: Resident, status: people.Status) -> None:
+        await people.set_status(self.db, resident.id, status, self.clock.now())
+        await store.clear_schedule(self.db, resident.id)
+        await self.db.commit()
+
+    async def resident(self, channel: str, external_id: str) -> Resident | None:
+        found = await people.get_resident(self.db, channel, external_id)
+        return found if found is not None and found.status == "active" else None
+
+    # --- scheduling ---------------------------------------------------------------------------
+
+    async def _schedule_all(self, resident: Resident, now: datetime) -> None:
+        """Schedule rows for the payment (unless muted) and every duty of the flat (no commit)."""
+        zone = self.zone(resident.centre)
+        payment = payment_schedule(self.content.centres.get(resident.centre))
+        if payment is not None and not resident.payment_muted:
+            await self._schedule_payment(resident.id, payment, now, zone)
+        for duty in await store.flat_duties(self.db, resident.centre, resident.flat):
+            nxt = rules.next_duty(duty_rule(duty), now, zone)
+            await store.set_next(
+                self.db, resident.id, f"{rules.DUTY_PREFIX}{duty.id}", nxt.at, str(nxt.day), nxt.month
+            )
+
+    async def _schedule_payment(
+        self, resident_id: int, payment: rules.PaymentSchedule, after: datetime, zone: ZoneInfo
+    ) -> None:
+        # Skip months already marked paid (normally at most the current one).
+        skip: str | None = None
+        for _ in range(3):
+            nxt = rules.next_payment(payment, after, zone, skip_month=skip)
+            if not await store.is_paid(self.db, resident_id, nxt.month):
+                break
+            skip = nxt.month
+        await store.set_next(self.db, resident_id, rules.PAYMENT, nxt.at, str(nxt.day), nxt.month)
+
+    async def add_duty(self, centre: str, flat: str, text: str, rule: rules.DutyRule) -> int:
+        now = self.clock.now()
+        duty_id = await store.add_duty(
+            self.db, centre, flat, text, rule.kind, rule.day, f"{rule.at:%H:%M}", now
+        )
+        nxt = rules.next_duty(rule, now, self.zone(centre))
+        for resident in await people.flat_residents(self.db, centre, flat):
+            await store.set_next(
+                self.db, resident.id, f"{rules.DUTY_PREFIX}{duty_id}", nxt.at, str(nxt.day), nxt.month
+            )
+        await self.db.commit()
+        return duty_id
+
+    async def remove_duty(self, duty_id: int) -> bool:
+        return await store.delete_duty(self.db, duty_id)
+
+    async def mark_paid(self, resident: Resident, month: str) -> bool:
+        """ "Paid" for `month`: no more payment reminders of that month; False if it was marked already."""
+        now = self.clock.now()
+        new = await store.mark_paid(self.db, resident.id, month, now)
+        await store.clear_schedule(self.db, resident.id, "later")
+        payment = payment_schedule(self.content.centres.get(resident.centre))
+        if payment is not None and not resident.payment_muted:
+            await self._schedule_payment(resident.id, payment, now, self.zone(resident.centre))
+        await self.db.commit()
+        return new
+
+    async def remind_tomorrow(self, resident: Resident, month: str) -> datetime | None:
+        """One more payment reminder tomorrow at the send time; None when the month is paid already."""
+        if await store.is_paid(self.db, resident.id, month):
+            return None
+        payment = payment_schedule(self.content.centres.get(resident.centre))
+        at = payment.send_at if payment is not None else time(10, 0)
+        zone = self.zone(resident.centre)
+        moment = rules.next_send_time(self.clock.now(), at, zone)
+        day = moment.astimezone(zone).date()
+        await store.set_next(self.db, resident.id, "later", moment, str(day), month)
+        await self.db.commit()
+        return moment
+
+    async def set_muted(self, resident: Resident, muted: bool) -> None:
+        """Mute (drop the payment schedule) or unmute (schedule the next payment reminder from now)."""
+        now = self.clock.now()
+        await people.set_payment_muted(self.db, resident.id, muted, now)
+        if muted:
+            await store.clear_schedule(self.db, resident.id, rules.PAYMENT)
+            await store.clear_schedule(self.db, resident.id, "later")
+        else:
+            payment = payment_schedule(self.content.centres.get(resident.centre))
+            if payment is not None:
+                await self._schedule_payment(resident.id, payment, now, self.zone(resident.centre))
+        await self.db.commit()
+
+    # --- the tick -----------------------------------------------------------------------------
+
+    async def recover(self) -> int:
+        """At start: deliveries left in 'sending' by a crash go back to 'due' once, else 'failed'."""
+        cursor = await self.db.execute(
+            "UPDATE deliveries SET status = CASE WHEN attempts < ? THEN 'due' ELSE 'failed' END"
+            " WHERE status = 'sending'",
+            (MAX_ATTEMPTS,),
+        )
+        await self.db.commit()
+        if cursor.rowcount:
+            log.warning("%d reminder(s) were being sent when the bot stopped; retrying once", cursor.rowcount)
+        return cursor.rowcount
+
+    async def tick(self, send: Sender) -> TickReport:
+        """One pass: record what is due at the clock's `now`, then send it. Never runs twice at once."""
+        async with self._lock:
+            now = self.clock.now()
+            report = TickReport()
+            if rules.in_quiet_hours(now.astimezone(rules.WARSAW).time()):
+                report.quiet = True  # rows wait until 08:00; the grace window then decides
+                return report
+            await self.collect(now, report)
+            await self.deliver(now, send, report)
+            return report
+
+    async def collect(self, now: datetime, report: TickReport | None = None) -> int:
+        """Phase 1: record every due occurrence (unique key) and move each schedule row on; commits."""
+        report = report if report is not None else TickReport()
+        cache: dict[int, Resident | None] = {}
+        duties: dict[int, store.Duty | None] = {}
+        while True:
+            rows = await store.due_now(self.db, now, BATCH)
+            if not rows:
+                break
+            ids = sorted({row.resident_id for row in rows} - cache.keys())
+            fetched = await people.residents_by_ids(self.db, ids)
+            cache.update({resident_id: fetched.get(resident_id) for resident_id in ids})
+            paid = await store.paid_months(self.db, sorted({row.resident_id for row in rows}))
+            for row in rows:
+                await self._collect_one(row, now, report, cache, duties, paid)
+            await self.db.commit()
+        return report.collected
+
+    async def _collect_one(
+        self,
+        row: store.Due,
+        now: datetime,
+        report: TickReport,
+        cache: dict[int, Resident | None],
+        duties: dict[int, store.Duty | None],
+        paid: set[tuple[int, str]],
+    ) -> None:
+        resident = cache.get(row.resident_id)
+        if resident is None or resident.status != "active":
+            await store.clear_schedule(self.db, row.resident_id)
+            return
+        zone = self.zone(resident.centre)
+        late = row.next_at < now - self.grace
+        key = rules.PAYMENT if row.reminder == "later" else row.reminder
+        skip = late
+        if key == rules.PAYMENT:
+            skip = skip or resident.payment_muted or (resident.id, row.month) in paid
+        status = "skipped" if skip else "due"
+        if await store.record_due(self.db, resident.id, key, row.day, row.month, row.next_at, now, status):
+            if late:
+                log.info(
+                    "reminder %s of resident %s for %s skipped: %s late",
+                    key,
+                    resident.id,
+                    row.day,
+                    now - row.next_at,
+                )
+            if skip:
+                report.skipped += 1
+            else:
+                report.collected += 1
+        # Move the row on to its next occurrence (strictly after this one, so the loop always ends).
+        if row.reminder == "later":
+            await store.clear_schedule(self.db, resident.id, "later")
+        elif row.reminder == rules.PAYMENT:
+            payment = payment_schedule(self.content.centres.get(resident.centre))
+            if payment is None:
+                await store.clear_schedule(self.db, resident.id, rules.PAYMENT)
+            else:
+                nxt = rules.next_payment(payment, row.next_at, zone)
+                await store.set_next(self.db, resident.id, rules.PAYMENT, nxt.at, str(nxt.day), nxt.month)
+        else:
+            duty_id = int(row.reminder.removeprefix(rules.DUTY_PREFIX))
+            if duty_id not in duties:
+                duties[duty_id] = await store.get_duty(self.db, duty_id)
+            duty = duties[duty_id]
+            if duty is None:
+                await store.clear_schedule(self.db, resident.id, row.reminder)
+            else:
+                nxt = rules.next_duty(duty_rule(duty), row.next_at, zone)
+                await store.set_next(self.db, resident.id, row.reminder, nxt.at, str(nxt.day), nxt.month)
+
+    async def deliver(self, now: datetime, send: Sender, report: TickReport | None = None) -> TickReport:
+        """Phase 2: claim, send and mark every 'due' delivery."""
+        report = report if report is not None else TickReport()
+        for delivery in await store.pending(self.db, "due"):
+            if delivery.due_at < now - self.grace:
+                await store.finish(self.db, delivery, "skipped", now)
+                log.info(
+                    "reminder %s of resident %s for %s skipped: too late",
+                    delivery.reminder,
+                    delivery.resident_id,
+                    delivery.day,
+                )
+                report.skipped += 1
+                continue
+            if not await store.claim(self.db, delivery, now):
+                continue  # someone else took it
+            reply = await self._render(delivery)
+            resident = await people.get_resident_by_id(self.db, delivery.resident_id)
+            if reply is None or resident is None or resident.status != "active":
+                await store.finish(self.db, delivery, "skipped", now)
+                report.skipped += 1
+                continue
+            try:
+                delivered = await send(resident, reply)
+            except Exception as exc:  # network, 5xx, rate limits beyond retries: try once more later
+                retry = delivery.attempts + 1 < MAX_ATTEMPTS
+                await store.finish(self.db, delivery, "due" if retry else "failed", now)
+                log.warning(
+                    "reminder for resident %s not sent (%s)%s",
+                    resident.id,
+                    type(exc).__name__,
+                    "; will retry" if retry else "",
+                )
+                report.failed += 1
+                continue
+            if delivered:
+                await store.finish(self.db, delivery, "sent", now)
+                report.sent += 1
+            else:
+                await store.finish(self.db, delivery, "failed", now)
+                await self._deactivate(resident, "blocked")
+                log.info("resident %s blocked the bot: marked inactive, reminders stopped", resident.id)
+                report.blocked += 1
+        return report
+
+    # --- texts --------------------------------------------------------------------------------
+
+    async def _render(self, delivery: store.Delivery) -> Reply | None:
+        resident = await people.get_resident_by_id(self.db, delivery.resident_id)
+        if resident is None:
+            return None
+        if delivery.reminder == rules.PAYMENT:
+            if await store.is_paid(self.db, resident.id, delivery.month):
+                return None
+            return self.payment_reply(resident, delivery.month, date.fromisoformat(delivery.day))
+        duty = await store.get_duty(self.db, int(delivery.reminder.removeprefix(rules.DUTY_PREFIX)))
+        if duty is None:
+            return None
+        t = tr(resident.lang or "pl")
+        return Reply(t._("Reminder: {duty}").format(duty=duty.text))
+
+    def payment_reply(self, resident: Resident, month: str, day: date) -> Reply | None:
+        centre = self.content.centres.get(resident.centre)
+        payment = payment_schedule(centre)
+        if centre is None or centre.payment is None or payment is None:
+            return None
+        lang = resident.lang or "pl"
+        t = tr(lang)
+        year, number = (int(part) for part in month.split("-"))
+        due = rules.due_date(year, number, payment.due_day)
+        if day >= due:
+            head = t._("Today is the payment deadline ({date}).").format(date=t.long_date(due))
+        else:
+            head = t._("Reminder: the payment deadline is {date}.").format(date=t.long_date(due))
+        text = f"{head}\n{centre.payment.text.get(lang)}"
+        buttons = (
+            (
+                Button(t._("Paid"), callbacks.make(callbacks.RESIDENT, callbacks.RESIDENT_PAID, month)),
+                Button(
+                    t._("Remind me tomorrow"),
+                    callbacks.make(callbacks.RESIDENT, callbacks.RESIDENT_LATER, month),
+                ),
+            ),
+        )
+        return Reply(text, buttons)
+
+
+def settings_grace(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.reminder_grace_hours)
+
+
+def settings_invite_ttl(settings: Settings) -> timedelta:
+    return timedelta(days=settings.invite_ttl_days)
