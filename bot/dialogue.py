@@ -8,26 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 
 import aiosqlite
-from babel import Locale
 
-from bot import answers, callbacks
+from bot import answers, callbacks, menus
 from bot.clock import Clock
 from bot.domain.content import LANGS, CentreContent, Content
-from bot.domain.fees import FeeInputError, estimate_fee
 from bot.domain.text import clean, contains_phrase, fold, folded_words
 from bot.domain.understanding import Reading, read, signals_danger
+from bot.fee_flow import STEP_FEE, fee_reply
 from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
 from storage import users
 from storage.unanswered import record_unanswered
 
-STEP_FEE = "fee"  # waiting for the monthly net income
-MAX_INCOME = Decimal(1_000_000)
-MAX_HOUSEHOLD = 20
 GROUP_SHARE = 0.6  # a target group this close to the best match wins (see preferred_key)
 COMPANION_SHARE = 0.6  # a built-in fact this close is added to the answer
 
@@ -94,59 +89,26 @@ class Engine:
     def _t(self, state: State) -> Tr:
         return tr(state.lang or "pl")
 
-    def menu_row(self, t: Tr) -> tuple[Button, ...]:
-        return (Button(t._("Menu"), callbacks.make(callbacks.MENU, callbacks.MENU_MAIN)),)
-
     def main_menu(self, state: State, intro: str | None = None) -> Reply:
-        t = self._t(state)
         centre = self.content.centres[state.centre] if state.centre else None
-        labels = self.menu_labels(t)
-        items = [Button(labels[item], callbacks.make(callbacks.MENU, item)) for item in callbacks.MENU_ITEMS]
-        rows = tuple(tuple(items[i : i + 2]) for i in range(0, len(items), 2))
-        head = intro or t._("How can I help? Choose a topic or write your question.")
-        if centre is not None:
-            head = f"{centre.centre.name.get(t.lang)}\n{head}"
-        return Reply(head, rows)
+        return menus.main_menu(self._t(state), centre, intro)
 
-    def menu_labels(self, t: Tr) -> dict[str, str]:
-        return {
-            callbacks.MENU_FLATS: t._("Flats"),
-            callbacks.MENU_APPLY: t._("How to apply"),
-            callbacks.MENU_RULES: t._("Rules for residents"),
-            callbacks.MENU_FEES: t._("Fees"),
-            callbacks.MENU_HOURS: t._("Office hours and contact"),
-            callbacks.MENU_LAW: t._("Legal basis"),
-            callbacks.MENU_CENTRE: t._("Change centre"),
-            callbacks.MENU_LANG: t._("Language"),
-        }
-
-    def choose_centre(self, state: State, intro: str | None = None) -> Reply:
-        t = self._t(state)
-        buttons = tuple(
-            (Button(c.centre.name.get(t.lang), callbacks.make(callbacks.CENTRE, cid)),)
-            for cid, c in sorted(self.content.centres.items())
-        )
-        text = t._("Which centre is your question about?")
-        return Reply(f"{intro}\n{text}" if intro else text, buttons)
-
-    def choose_lang(self, state: State) -> Reply:
-        buttons = tuple(
-            Button(
-                str(Locale.parse(lang).get_display_name(lang)).capitalize(),
-                callbacks.make(callbacks.LANG, lang),
-            )
-            for lang in LANGS
-        )
-        return Reply("Wybierz język · Оберіть мову · Choose a language", (buttons,))
+    def _fee(self, state: State, centre: CentreContent, reading: Reading) -> Outcome | None:
+        """A stated income goes straight to the estimate (bot.fee_flow)."""
+        today = self.local_now(centre).date()
+        found = fee_reply(self._t(state), self.content, centre, reading, state.step == STEP_FEE, today)
+        return None if found is None else self._reply(state, found.text, step=found.step)
 
     def start(self, state: State) -> Outcome:
         """First contact, or /start: choose what is missing, then the main menu."""
         t = self._t(state)
         hello = t._("Hello! I answer questions about training and supported flats.")
         if state.centre is None:
-            return Outcome([self.choose_centre(state, hello)], replace(state, step=None))
+            return Outcome(
+                [menus.choose_centre(self._t(state), self.content, hello)], replace(state, step=None)
+            )
         if state.lang is None:
-            return Outcome([self.choose_lang(state)], replace(state, step=None))
+            return Outcome([menus.choose_lang()], replace(state, step=None))
         return Outcome([self.main_menu(state, hello)], replace(state, step=None))
 
     # --- buttons -----------------------------------------------------------------------------
@@ -161,9 +123,9 @@ class Engine:
             state = replace(state, lang=value, step=None)
             return self.start(state)
         if prefix == callbacks.MENU and value == callbacks.MENU_CENTRE:
-            return Outcome([self.choose_centre(state)], replace(state, step=None))
+            return Outcome([menus.choose_centre(self._t(state), self.content)], replace(state, step=None))
         if prefix == callbacks.MENU and value == callbacks.MENU_LANG:
-            return Outcome([self.choose_lang(state)], replace(state, step=None))
+            return Outcome([menus.choose_lang()], replace(state, step=None))
         if state.centre is None or state.lang is None:
             return self.start(state)
         centre = self.content.centres[state.centre]
@@ -190,7 +152,7 @@ class Engine:
             buttons = tuple(
                 (Button(g.name.get(t.lang), callbacks.make(callbacks.GROUP, g.id)),) for g in centre.groups
             )
-            return Outcome([Reply(answers.flats(t, centre), (*buttons, self.menu_row(t)))], state)
+            return Outcome([Reply(answers.flats(t, centre), (*buttons, menus.menu_row(t)))], state)
         if item == callbacks.MENU_APPLY:
             return self.answer_key(state, centre, "topic:apply", None) or self.start(state)
         if item == callbacks.MENU_RULES:
@@ -206,7 +168,7 @@ class Engine:
         return Outcome([self.main_menu(state)], replace(state, step=None))
 
     def _reply(self, state: State, text: str, step: str | None = None) -> Outcome:
-        return Outcome([Reply(text, (self.menu_row(self._t(state)),))], replace(state, step=step))
+        return Outcome([Reply(text, (menus.menu_row(self._t(state)),))], replace(state, step=step))
 
     def _entries_menu(self, state: State, section: str, centre: CentreContent, intro: str) -> Outcome:
         t = self._t(state)
@@ -215,7 +177,7 @@ class Engine:
             (Button(e.title.get(t.lang), callbacks.make(callbacks.TOPIC, "entry", section, e.id)),)
             for e in entries
         )
-        return Outcome([Reply(intro, (*buttons, self.menu_row(t)))], replace(state, step=None))
+        return Outcome([Reply(intro, (*buttons, menus.menu_row(t)))], replace(state, step=None))
 
     # --- answering a key ---------------------------------------------------------------------
 
@@ -335,7 +297,7 @@ class Engine:
             outcome = self.answer_text(replace(state, centre=cid), text, crisis_shown=bool(replies))
             body = "\n\n".join(r.text for r in outcome.replies)
             replies.append(Reply(f"【{centre.centre.name.get(t.lang)}】\n{body}"))
-        replies.append(self.choose_centre(state))
+        replies.append(menus.choose_centre(self._t(state), self.content))
         return Outcome(replies, replace(state, step=None))
 
     def answer_text(self, state: State, text: str, crisis_shown: bool = False) -> Outcome:
@@ -355,63 +317,10 @@ class Engine:
             # Someone in danger gets the numbers and the centre, not "I don't know"; and what they
             # wrote is not kept, not even masked.
             outcome = Outcome(
-                [Reply(answers.contact_line(t, centre), (self.menu_row(t),))], outcome.state, unanswered=None
+                [Reply(answers.contact_line(t, centre), (menus.menu_row(t),))], outcome.state, unanswered=None
             )
         outcome.replies[:0] = replies
         return outcome
-
-    def _fee(self, state: State, centre: CentreContent, reading: Reading) -> Outcome | None:
-        """A stated income goes straight to the estimate; the amount is not kept anywhere."""
-        t = self._t(state)
-        best = reading.best.key if reading.best else ""
-        money = [a for a in reading.amounts if a.currency] or list(reading.amounts)
-        if reading.household is not None:
-            money = [a for a in money if a.currency or a.value != reading.household]
-        wants_fee = state.step == STEP_FEE or reading.income_cue or best in ("topic:fees", "topic:criterion")
-        if not money or not (wants_fee or any(a.currency for a in money)):
-            # "tysiąc dwieście złotych": an income in words is asked again in digits, and never
-            # falls through to the unanswered log, where it would be kept.
-            if (state.step == STEP_FEE or reading.income_cue) and not reading.confident:
-                return self._reply(
-                    state,
-                    t._("Please write your monthly net income as a number, for example: 1250 zł."),
-                    step=STEP_FEE,
-                )
-            return None
-        if len({a.value for a in money}) > 1:
-            return self._reply(
-                state,
-                t._("I see more than one amount. Please write one number: your monthly net income."),
-                step=STEP_FEE,
-            )
-        amount = money[0]
-        household = 1 if reading.household is None else reading.household  # 0 is an answer, not "none"
-        if amount.negative or amount.value < 0:
-            return self._reply(
-                state, t._("Income cannot be negative. Please write your monthly net income."), step=STEP_FEE
-            )
-        if amount.value > MAX_INCOME:
-            return self._reply(
-                state,
-                t._("That amount looks too large for a monthly income. Please check it and write it again."),
-                step=STEP_FEE,
-            )
-        if not 1 <= household <= MAX_HOUSEHOLD:
-            return self._reply(
-                state,
-                t._("Please give the number of people in the household (from 1 to {max}).").format(
-                    max=MAX_HOUSEHOLD
-                ),
-                step=STEP_FEE,
-            )
-        today = self.local_now(centre).date()
-        try:
-            result = estimate_fee(centre.fees, self.content.criteria, amount.value, today, household)
-        except FeeInputError:
-            return self._reply(
-                state, t._("Please write your monthly net income, for example: 1250 zł."), step=STEP_FEE
-            )
-        return self._reply(state, answers.fee_estimate(t, self.content, centre, result))
 
     def _understood(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
         t = self._t(state)
@@ -471,37 +380,17 @@ class Engine:
         t = self._t(state)
         suggestions: list[tuple[Button, ...]] = []
         for match in reading.matches:
-            label = self.key_label(t, centre, match.key)
+            label = menus.key_label(t, centre, match.key)
             if label and len(suggestions) < 3:
                 suggestions.append((Button(label, callbacks.make(callbacks.TOPIC, match.key)),))
         lines = [t._("I don't know the answer to that, sorry."), answers.contact_line(t, centre)]
         if suggestions:
             lines.insert(1, t._("Maybe one of these topics helps:"))
         return Outcome(
-            [Reply("\n".join(lines), (*suggestions, self.menu_row(t)))],
+            [Reply("\n".join(lines), (*suggestions, menus.menu_row(t)))],
             replace(state, step=None),
             unanswered=mask(text),
         )
-
-    def key_label(self, t: Tr, centre: CentreContent, key: str) -> str | None:
-        kind, _, rest = key.partition(":")
-        if kind == "entry":
-            section, _, entry_id = rest.partition(":")
-            item = next((e for e in getattr(centre, section, ()) if e.id == entry_id), None)
-            return item.title.get(t.lang) if item else None
-        if kind == "group":
-            return next((g.name.get(t.lang) for g in centre.groups if g.id == rest), None)
-        labels = {
-            "hours": t._("Office hours and contact"),
-            "contact": t._("Office hours and contact"),
-            "flats": t._("Flats"),
-            "fees": t._("Fees"),
-            "criterion": t._("Fees"),
-            "apply": t._("How to apply"),
-            "rules": t._("Rules for residents"),
-            "law": t._("Legal basis"),
-        }
-        return labels.get(rest)
 
 
 class Dialogue:
@@ -536,9 +425,3 @@ class Dialogue:
         user = await users.get_user(self.db, channel, external_id)
         if user is not None:
             await users.delete_user(self.db, user.id)
-
-
-def today_in(content: Content, centre_id: str, clock: Clock) -> date:
-    from zoneinfo import ZoneInfo
-
-    return clock.now().astimezone(ZoneInfo(content.centres[centre_id].centre.timezone)).date()

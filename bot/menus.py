@@ -1,0 +1,81 @@
+"""The buttons: main menu, centre and language choice, labels of suggested topics."""
+
+from __future__ import annotations
+
+from babel import Locale
+
+from bot import callbacks
+from bot.domain.content import LANGS, CentreContent, Content
+from bot.i18n import Tr
+from bot.replies import Button, Reply
+
+
+def menu_row(t: Tr) -> tuple[Button, ...]:
+    """The row under every answer that leads back to the main menu."""
+    return (Button(t._("Menu"), callbacks.make(callbacks.MENU, callbacks.MENU_MAIN)),)
+
+
+def menu_labels(t: Tr) -> dict[str, str]:
+    return {
+        callbacks.MENU_FLATS: t._("Flats"),
+        callbacks.MENU_APPLY: t._("How to apply"),
+        callbacks.MENU_RULES: t._("Rules for residents"),
+        callbacks.MENU_FEES: t._("Fees"),
+        callbacks.MENU_HOURS: t._("Office hours and contact"),
+        callbacks.MENU_LAW: t._("Legal basis"),
+        callbacks.MENU_CENTRE: t._("Change centre"),
+        callbacks.MENU_LANG: t._("Language"),
+    }
+
+
+def main_menu(t: Tr, centre: CentreContent | None, intro: str | None = None) -> Reply:
+    """Eight topics in rows of two, under the centre's name when one is chosen."""
+    labels = menu_labels(t)
+    items = [Button(labels[item], callbacks.make(callbacks.MENU, item)) for item in callbacks.MENU_ITEMS]
+    rows = tuple(tuple(items[i : i + 2]) for i in range(0, len(items), 2))
+    head = intro or t._("How can I help? Choose a topic or write your question.")
+    if centre is not None:
+        head = f"{centre.centre.name.get(t.lang)}\n{head}"
+    return Reply(head, rows)
+
+
+def choose_centre(t: Tr, content: Content, intro: str | None = None) -> Reply:
+    buttons = tuple(
+        (Button(c.centre.name.get(t.lang), callbacks.make(callbacks.CENTRE, cid)),)
+        for cid, c in sorted(content.centres.items())
+    )
+    text = t._("Which centre is your question about?")
+    return Reply(f"{intro}\n{text}" if intro else text, buttons)
+
+
+def choose_lang() -> Reply:
+    """Each language named in itself (from Babel), so anyone can find theirs."""
+    buttons = tuple(
+        Button(
+            str(Locale.parse(lang).get_display_name(lang)).capitalize(), callbacks.make(callbacks.LANG, lang)
+        )
+        for lang in LANGS
+    )
+    return Reply("Wybierz język · Оберіть мову · Choose a language", (buttons,))
+
+
+def key_label(t: Tr, centre: CentreContent, key: str) -> str | None:
+    """A short label for a ranked item key ("entry:rules:pets", "group:x", "topic:hours")."""
+    kind, _, rest = key.partition(":")
+    if kind == "entry":
+        section, _, entry_id = rest.partition(":")
+        item = next((e for e in getattr(centre, section, ()) if e.id == entry_id), None)
+        return item.title.get(t.lang) if item else None
+    if kind == "group":
+        return next((g.name.get(t.lang) for g in centre.groups if g.id == rest), None)
+    labels = {
+        "hours": t._("Office hours and contact"),
+        "contact": t._("Office hours and contact"),
+        "flats": t._("Flats"),
+        "fees": t._("Fees"),
+        "criterion": t._("Fees"),
+        "apply": t._("How to apply"),
+        "rules": t._("Rules for residents"),
+        "law": t._("Legal basis"),
+    }
+    return labels.get(rest)
