@@ -21,6 +21,7 @@ from bot.fee_flow import STEP_FEE, fee_reply
 from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
 from storage import users
+from storage.residents import forget_resident
 from storage.unanswered import record_unanswered
 
 GROUP_SHARE = 0.6  # a target group this close to the best match wins (see preferred_key)
@@ -421,7 +422,8 @@ class Dialogue:
         return outcome.replies
 
     async def reset(self, channel: str, external_id: str) -> None:
-        """Forget the user entirely (e.g. /forget)."""
+        """Forget the user entirely (e.g. /forget): their state, and any resident record."""
         user = await users.get_user(self.db, channel, external_id)
         if user is not None:
             await users.delete_user(self.db, user.id)
+        await forget_resident(self.db, channel, external_id)

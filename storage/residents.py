@@ -179,3 +179,11 @@ async def residents_by_ids(db: aiosqlite.Connection, ids: list[int]) -> dict[int
                 resident = _resident(row)
                 found[resident.id] = resident
     return found
+
+
+async def forget_resident(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
+    """Delete a person's resident record and its reminder history (/forget); keep used invites
+    as used, without saying by whom."""
+    await db.execute("DELETE FROM residents WHERE channel = ? AND external_id = ?", (channel, external_id))
+    await db.execute("UPDATE invites SET used_by = NULL WHERE used_by = ?", (external_id,))
+    await db.commit()
