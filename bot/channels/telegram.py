@@ -43,6 +43,7 @@ from bot.channels import telegram_texts as texts
 from bot.channels.telegram_order import PerUserOrder
 from bot.channels.telegram_render import Target, deliver_after_button, edit_in_place, escape, send_replies
 from bot.channels.telegram_residents import register_resident_handlers, start_reminders
+from bot.channels.telegram_staff import register_staff_handlers, resume_broadcasts
 from bot.clock import Clock, SystemClock
 from bot.dialogue import Dialogue, Engine, Incoming
 from bot.domain.content import LANGS, Content
@@ -77,6 +78,11 @@ class Door:
     dialogue: Dialogue
     content: Content
     default_lang: str | None
+
+    def swap_content(self, content: Content) -> None:
+        """Answer from newly loaded content from now on (staff /reload); the Engine holds it too."""
+        object.__setattr__(self, "content", content)
+        self.dialogue.engine.content = content
 
 
 def door(context: Context) -> Door:
@@ -115,6 +121,7 @@ def build_application(
         engine = Engine(content, engine_clock, settings.default_centre, settings.default_lang)
         application.bot_data[BOT_DATA_KEY] = Door(db, Dialogue(engine, db), content, settings.default_lang)
         await start_reminders(application, settings, content, engine_clock, db)
+        await resume_broadcasts(application)
         await set_command_menus(application)
 
     async def post_shutdown(application: TelegramApp) -> None:
@@ -137,6 +144,7 @@ def build_application(
         builder = builder.base_url(base_url)
     application: TelegramApp = builder.build()
     register_handlers(application)
+    register_staff_handlers(application, settings, engine_clock)
     return application
 
 

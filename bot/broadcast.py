@@ -1,0 +1,188 @@
+"""The broadcast outbox worker: pure asyncio, no Telegram (the door injects `send`); the clock is injected.
+
+Per round the worker claims up to `concurrency` due rows (status 'sending', committed BEFORE any
+send), sends them concurrently through a token bucket (`rate` messages per second), and marks each
+row after its send: 'sent'; 'blocked' (the user blocked the bot: the user becomes inactive);
+'pending' again with a backoff for a transient error (5xx, network), until `max_attempts`, then
+'failed'; 'failed' at once for a permanent error (400). A RetryAfter pauses the whole bucket for the
+time Telegram asked and puts the row back without counting the attempt.
+
+A crash between the claim and the mark leaves at most `concurrency` rows in 'sending'; `run`
+starts by putting them back to 'pending', so they may be sent twice, and nothing else is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import aiosqlite
+
+from bot.clock import Clock
+from storage import broadcasts as store
+from storage.broadcasts import Counts, RowStatus
+
+log = logging.getLogger("bot.broadcast")
+
+Kind = Literal["sent", "blocked", "retry_after", "transient", "permanent"]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    kind: Kind
+    retry_after: float = 0.0
+
+    @classmethod
+    def sent(cls) -> SendResult:
+        return cls("sent")
+
+
+Send = Callable[[int, str], Awaitable[SendResult]]
+Sleep = Callable[[float], Awaitable[None]]
+Progress = Callable[[Counts], Awaitable[None]]
+
+DEFAULT_RATE = 25.0
+DEFAULT_CONCURRENCY = 8
+MAX_ATTEMPTS = 4
+BACKOFF_BASE = 2.0  # seconds: 2, 4, 8, ... capped at BACKOFF_MAX
+BACKOFF_MAX = 60.0
+PROGRESS_EVERY = 5.0  # seconds between progress edits
+
+
+class TokenBucket:
+    """At most `rate` acquisitions per second (burst `capacity`), paused until a moment after a RetryAfter.
+
+    Waiters queue on one lock, so only one of them sleeps at a time: the injected sleep can advance a
+    fake clock without concurrent sleepers adding up.
+    """
+
+    def __init__(self, rate: float, clock: Clock, sleep: Sleep, capacity: float = 1.0) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate, self.capacity, self.clock, self.sleep = rate, capacity, clock, sleep
+        self._tokens = capacity
+        self._stamp = clock.now()
+        self._paused_until: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        until = self.clock.now() + timedelta(seconds=seconds)
+        if self._paused_until is None or until > self._paused_until:
+            self._paused_until = until
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = self.clock.now()
+                if self._paused_until is not None and now < self._paused_until:
+                    await self.sleep((self._paused_until - now).total_seconds())
+                    continue
+                elapsed = max(0.0, (now - self._stamp).total_seconds())
+                self._tokens = min(self.capacity, self._tokens + elapsed * self.rate)
+                self._stamp = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await self.sleep((1.0 - self._tokens) / self.rate)
+
+
+class Worker:
+    """Sends one broadcast's outbox to the end; `run` is safe to call again after a crash or restart."""
+
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        send: Send,
+        clock: Clock,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        rate: float = DEFAULT_RATE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        max_attempts: int = MAX_ATTEMPTS,
+        backoff_base: float = BACKOFF_BASE,
+        backoff_max: float = BACKOFF_MAX,
+        progress: Progress | None = None,
+        progress_every: float = PROGRESS_EVERY,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.db, self.send, self.clock, self.sleep = db, send, clock, sleep
+        self.bucket = TokenBucket(rate, clock, sleep)
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.backoff_base, self.backoff_max = backoff_base, backoff_max
+        self.progress, self.progress_every = progress, progress_every
+
+    def backoff(self, attempts: int) -> float:
+        return float(min(self.backoff_max, self.backoff_base * 2 ** max(0, attempts - 1)))
+
+    async def run(self, broadcast_id: int, text: str) -> Counts:
+        """Send every pending row of the broadcast, then mark it done; returns the final counts."""
+        recovered = await store.recover(self.db, broadcast_id)
+        if recovered:
+            log.info(
+                "broadcast %s: %s messages in flight at the last stop are sent again", broadcast_id, recovered
+            )
+        last_progress = self.clock.now()
+        while True:
+            batch = await store.claim(self.db, broadcast_id, self.clock.now(), self.concurrency)
+            if not batch:
+                due = await store.next_due(self.db, broadcast_id)
+                if due is None:
+                    break
+                await self.sleep(max(0.0, (due - self.clock.now()).total_seconds()))
+                continue
+            results = await asyncio.gather(*(self._one(row.user_id, text) for row in batch))
+            now = self.clock.now()
+            marks: list[tuple[int, RowStatus, datetime | None, bool]] = []
+            for row, result in zip(batch, results, strict=True):
+                marks.append(self._mark(row, result, now))
+            await store.mark(self.db, broadcast_id, marks, now)
+            if self.progress is not None and (now - last_progress).total_seconds() >= self.progress_every:
+                last_progress = now
+                await self._report(broadcast_id)
+        await store.finish(self.db, broadcast_id, self.clock.now())
+        final = await store.counts(self.db, broadcast_id)
+        log.info(
+            "broadcast %s done: %s sent, %s blocked, %s failed",
+            broadcast_id,
+            final.sent,
+            final.blocked,
+            final.failed,
+        )
+        return final
+
+    async def _report(self, broadcast_id: int) -> None:
+        assert self.progress is not None
+        try:
+            await self.progress(await store.counts(self.db, broadcast_id))
+        except Exception:  # a progress edit must never stop the sending
+            log.warning("broadcast %s: progress update failed", broadcast_id, exc_info=True)
+
+    async def _one(self, user_id: int, text: str) -> SendResult:
+        await self.bucket.acquire()
+        try:
+            result = await self.send(user_id, text)
+        except Exception as exc:  # the adapter should classify; anything else counts as transient
+            log.warning("broadcast send to %s failed: %s", user_id, type(exc).__name__)
+            return SendResult("transient")
+        if result.kind == "retry_after":
+            self.bucket.pause(result.retry_after)
+        return result
+
+    def _mark(
+        self, row: store.Claimed, result: SendResult, now: datetime
+    ) -> tuple[int, RowStatus, datetime | None, bool]:
+        if result.kind == "sent":
+            return row.user_id, "sent", None, False
+        if result.kind == "blocked":
+            return row.user_id, "blocked", None, False
+        if result.kind == "retry_after":
+            return row.user_id, "pending", now + timedelta(seconds=result.retry_after), True
+        if result.kind == "transient" and row.attempts < self.max_attempts:
+            return row.user_id, "pending", now + timedelta(seconds=self.backoff(row.attempts)), False
+        return row.user_id, "failed", None, False

@@ -1,0 +1,59 @@
+"""The audit trail of staff actions: who, what, when, on what, and whether it was allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import aiosqlite
+
+from storage._time import from_text, to_text
+
+Outcome = Literal["ok", "denied", "failed"]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: int
+    role: str
+    action: str
+    target: str | None
+    outcome: str
+
+
+async def record(
+    db: aiosqlite.Connection,
+    now: datetime,
+    actor: int,
+    role: str,
+    action: str,
+    target: str | None = None,
+    outcome: Outcome = "ok",
+) -> None:
+    await db.execute(
+        "INSERT INTO audit (at, actor, role, action, target, outcome) VALUES (?, ?, ?, ?, ?, ?)",
+        (to_text(now), actor, role, action, target, outcome),
+    )
+    await db.commit()
+
+
+async def entries(db: aiosqlite.Connection, actor: int | None = None, limit: int = 1000) -> list[AuditEntry]:
+    """Newest last."""
+    sql, args = "SELECT at, actor, role, action, target, outcome FROM audit", tuple[int, ...]()
+    if actor is not None:
+        sql, args = sql + " WHERE actor = ?", (actor,)
+    async with db.execute(sql + " ORDER BY id LIMIT ?", (*args, limit)) as cursor:
+        rows = await cursor.fetchall()
+    return [
+        AuditEntry(
+            from_text(str(r[0])),
+            int(r[1]),
+            str(r[2]),
+            str(r[3]),
+            None if r[4] is None else str(r[4]),
+            str(r[5]),
+        )
+        for r in rows
+    ]
