@@ -56,11 +56,6 @@ Sender = Callable[[Resident, Reply], Awaitable[bool]]
 JoinError = Literal["unknown", "used", "expired", "flat_gone"]
 
 
-def is_staff(settings: Settings, user_id: int) -> bool:
-    """Whether this Telegram user may manage invites, residents and duties (roles come later)."""
-    return user_id in settings.staff_admin_ids
-
-
 def hash_code(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 

@@ -297,3 +297,20 @@ async def test_reload_keeps_the_running_content_on_errors(tmp_path: Path) -> Non
         assert harness.door.dialogue.engine.content is harness.door.content
         outcomes = [(e.action, e.outcome) for e in await audit.entries(harness.door.db, ADMIN.id)]
         assert ("reload", "failed") in outcomes and ("reload", "ok") in outcomes
+
+
+# Residents' staff commands (bot/channels/telegram_residents.py) share the same audited check.
+RESIDENT_STAFF_COMMANDS = ("invite zawiszy", "residents zawiszy", "remove 1", "duty list zawiszy")
+
+
+@pytest.mark.parametrize("command", RESIDENT_STAFF_COMMANDS)
+@pytest.mark.parametrize("role", sorted(ROLES))
+async def test_residents_staff_commands_follow_the_same_roles(bot: Harness, command: str, role: str) -> None:
+    user = ROLES[role]
+    refused = tr(user.language_code or "pl")._("This command is for the centre's staff.")
+    shown = texts_of(await bot.say(user, f"/{command}"))
+    assert shown, "every command gets an answer"
+    allowed = role in ("admin", "staff")  # staff invited by an administrator count, not only admins
+    assert (refused in shown) is not allowed
+    entry = (await audit.entries(bot.door.db, actor=user.id))[0]
+    assert (entry.action, entry.outcome) == (command.split()[0], "ok" if allowed else "denied")

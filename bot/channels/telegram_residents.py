@@ -1,6 +1,6 @@
 """The Telegram side of residents and reminders: invites, the residents' menu, duties, the tick job.
 
-Staff (`is_staff`): `/invite FLAT`, `/residents FLAT`, `/remove NUMBER`, `/duty add|list|remove`.
+Staff (bot.staff.authorize): `/invite FLAT`, `/residents FLAT`, `/remove NUMBER`, `/duty add|list|remove`.
 Residents: `/start <code>` from the invite link, `/resident` (the residents' menu), `/leave`, and the
 buttons under each reminder. The handlers sit in a group before the main one and stop the update
 when they answer it; anything else (a plain /start, a centre deep link, a question) goes on to the
@@ -40,12 +40,12 @@ from bot.residents import (
     Residents,
     Sender,
     duty_rule,
-    is_staff,
     resolve_flat,
     settings_grace,
     settings_invite_ttl,
 )
 from bot.settings import Settings
+from bot.staff import authorize
 from storage import reminders as store
 from storage import residents as people
 from storage import users
@@ -170,8 +170,17 @@ async def say(update: Update, context: Context, *replies: Reply) -> None:
 
 
 async def staff_only(update: Update, context: Context, lang: str) -> bool:
-    user = update.effective_user
-    if user is not None and is_staff(residents_door(context).settings, user.id):
+    """Staff and administrators only, through the one audited check of bot.staff."""
+    user, message = update.effective_user, update.effective_message
+    found = residents_door(context)
+    action = (
+        (message.text or "").split()[0].lstrip("/").split("@")[0] if message and message.text else "button"
+    )
+    if (
+        user is not None
+        and await authorize(found.settings, found.service.db, found.service.clock, user.id, action)
+        is not None
+    ):
         return True
     await say(update, context, Reply(tr(lang)._("This command is for the centre's staff.")))
     return False

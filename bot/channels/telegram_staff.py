@@ -32,6 +32,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.broadcast import BACKOFF_BASE, PROGRESS_EVERY, Send, SendResult, Worker
 from bot.channels.telegram_render import MAX_TEXT, Target, escape, keyboard, send_replies, utf16_len
+from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor
 from bot.clock import WARSAW, Clock, SystemClock
 from bot.domain.loader import ContentError, load_content
 from bot.i18n import tr
@@ -899,6 +900,9 @@ async def on_reload(update: Update, context: Context) -> None:
         await say(context, update, text)
         raise ApplicationHandlerStop from None
     _door(context).swap_content(content)
+    residents = context.bot_data.get(RESIDENTS_KEY)
+    if isinstance(residents, ResidentsDoor):  # reminders and invites read the same content
+        residents.service.content = content
     await record(_door(context).db, config.clock, access, "reload", "ok")
     await say(context, update, t._("Content reloaded."))
     raise ApplicationHandlerStop
