@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.i18n import tr
 
 # Command -> description for the command menu; the descriptions are built per language below.
-COMMANDS = ("start", "menu", "help", "centre", "language", "privacy", "forget")
+COMMANDS = ("start", "menu", "help", "centre", "language", "ask", "privacy", "forget")
 
 
 def command_descriptions(lang: str) -> list[tuple[str, str]]:
@@ -21,6 +21,7 @@ def command_descriptions(lang: str) -> list[tuple[str, str]]:
         ("help", t._("What I can do")),
         ("centre", t._("Change the centre")),
         ("language", t._("Change the language")),
+        ("ask", t._("Ask a person at the centre")),
         ("privacy", t._("What I store about you")),
         ("forget", t._("Delete your data")),
     ]
@@ -35,6 +36,7 @@ def help_text(lang: str) -> str:
             "/menu – " + t._("Main menu"),
             "/centre – " + t._("Change the centre"),
             "/language – " + t._("Change the language"),
+            "/ask – " + t._("Ask a person at the centre"),
             "/privacy – " + t._("What I store about you"),
             "/forget – " + t._("Delete your data"),
         ]
@@ -55,6 +57,11 @@ def privacy_text(lang: str) -> str:
                 "for the staff without your id and with all numbers hidden."
             ),
             t._(
+                "If you live in a flat and joined with an invitation: the flat, whether payment reminders "
+                "are on, and which reminders were sent and when, so that none is sent twice. If you ask a "
+                "person with /ask: only the ticket number and which messages belong to it."
+            ),
+            t._(
                 "The data is kept until you delete it. To delete it, send /forget and confirm; "
                 "you can start again at any time with /start."
             ),
@@ -63,7 +70,9 @@ def privacy_text(lang: str) -> str:
 
 
 def forget_question(lang: str) -> str:
-    return tr(lang)._("Delete everything I store about you (centre, language, conversation step)?")
+    return tr(lang)._(
+        "Delete everything I store about you (centre, language, conversation step, resident record)?"
+    )
 
 
 def forget_yes(lang: str) -> str:
