@@ -407,6 +407,8 @@ class Dialogue:
         """Replies to one message from one user; their centre, language and step are remembered."""
         now = self.engine.clock.now()
         user = await users.get_or_create_user(self.db, channel, external_id, now)
+        if not user.active:  # someone who writes to us has unblocked us: broadcasts reach them again
+            await users.set_active(self.db, user.id, now)
         lang = user.lang or (lang_hint if lang_hint in LANGS else None)
         state = State(user.centre, lang, user.step)
         outcome = self.engine.respond(state, incoming)

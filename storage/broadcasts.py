@@ -349,9 +349,11 @@ async def counts(db: aiosqlite.Connection, broadcast_id: int) -> Counts:
 
 
 async def reactivate(db: aiosqlite.Connection, user_id: int) -> None:
-    """The user wrote to us again: broadcasts reach them again."""
-    await db.execute(
+    """The user wrote to us again, so they unblocked the bot: broadcasts reach them again.
+    Commits only when a row changed, so the common case costs one indexed read."""
+    cursor = await db.execute(
         "UPDATE users SET active = 1 WHERE channel = ? AND external_id = ? AND active = 0",
         (CHANNEL, str(user_id)),
     )
-    await db.commit()
+    if cursor.rowcount:
+        await db.commit()

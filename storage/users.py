@@ -22,12 +22,13 @@ class User:
     lang: str | None
     step: str | None
     created_at: datetime
+    active: bool = True  # False after the user blocked the bot (migration 005)
 
 
 async def get_user(db: aiosqlite.Connection, channel: str, external_id: str) -> User | None:
     """The user with this channel id, or None."""
     async with db.execute(
-        "SELECT id, channel, external_id, centre, lang, step, created_at"
+        "SELECT id, channel, external_id, centre, lang, step, created_at, active"
         " FROM users WHERE channel = ? AND external_id = ?",
         (channel, external_id),
     ) as cursor:
@@ -43,6 +44,7 @@ async def get_user(db: aiosqlite.Connection, channel: str, external_id: str) -> 
         lang=_optional(row[4]),
         step=_optional(row[5]),
         created_at=from_text(str(row[6])),
+        active=bool(row[7]),
     )
 
 
@@ -111,3 +113,9 @@ async def count_users(db: aiosqlite.Connection) -> list[tuple[str | None, str | 
 
 def _optional(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+async def set_active(db: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+    """The user can be reached again (they wrote to us after blocking the bot)."""
+    await db.execute("UPDATE users SET active = 1, updated_at = ? WHERE id = ?", (to_text(now), user_id))
+    await db.commit()

@@ -594,3 +594,14 @@ def test_run_telegram_serves_a_webhook_when_configured(
 
 def test_the_bot_id_in_the_fake_matches_the_token() -> None:
     assert TOKEN.startswith(f"{BOT_ID}:")
+
+
+async def test_a_user_who_writes_again_is_active_for_broadcasts_again(bot: Harness) -> None:
+    await bot.say(ANNA, "/start")
+    db = bot.door.db
+    await db.execute("UPDATE users SET active = 0 WHERE external_id = ?", (str(ANNA.id),))
+    await db.commit()
+    await bot.say(ANNA, "godziny otwarcia")
+    async with db.execute("SELECT active FROM users WHERE external_id = ?", (str(ANNA.id),)) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 1

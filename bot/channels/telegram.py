@@ -293,12 +293,17 @@ def without_mention(text: str, username: str) -> str:
 # --- handlers ----------------------------------------------------------------------------------
 
 
+async def converse(context: Context, user: User, incoming: Incoming) -> list[Reply]:
+    """The dialogue's replies for this Telegram user."""
+    return await door(context).dialogue.handle(CHANNEL, str(user.id), incoming, lang_hint(user))
+
+
 async def answer(update: Update, context: Context, incoming: Incoming) -> None:
     """Ask the dialogue and send its replies to the chat the update came from."""
     user, target = update.effective_user, target_of(update)
     if user is None or target is None:
         return
-    replies = await door(context).dialogue.handle(CHANNEL, str(user.id), incoming, lang_hint(user))
+    replies = await converse(context, user, incoming)
     await send_replies(context.bot, target, replies)
 
 
@@ -412,7 +417,7 @@ async def on_button(update: Update, context: Context) -> None:
     await acknowledge(query)
     data = query.data if isinstance(query.data, str) else ""
     incoming = Incoming(button=data)
-    replies = await door(context).dialogue.handle(CHANNEL, str(user.id), incoming, lang_hint(user))
+    replies = await converse(context, user, incoming)
     await deliver_after_button(context.bot, target, query, replies)
 
 
