@@ -24,7 +24,7 @@ from storage import audit, broadcasts, record_unanswered, users
 from storage import residents as people
 from storage import staff as staff_store
 from storage._time import to_text
-from tests.data import PROJECT, shipped_content
+from tests.data import PROJECT, bot_data_item, shipped_content
 from tests.fakebotapi import TOKEN, Call, FakeBotAPI, RecordingRequest, TgUser, group_chat
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=WARSAW)
@@ -55,15 +55,11 @@ class Harness:
 
     @property
     def door(self) -> Door:
-        found = self.app.bot_data[BOT_DATA_KEY]
-        assert isinstance(found, Door)
-        return found
+        return bot_data_item(self.app.bot_data, BOT_DATA_KEY, Door)
 
     @property
     def config(self) -> StaffConfig:
-        found = self.app.bot_data[STAFF_KEY]
-        assert isinstance(found, StaffConfig)
-        return found
+        return bot_data_item(self.app.bot_data, STAFF_KEY, StaffConfig)
 
 
 def texts_of(calls: list[Call]) -> list[str]:

@@ -31,7 +31,7 @@ from bot.staff import COMMANDS, RANK
 from storage import audit, broadcasts, users
 from storage import staff as staff_store
 from storage._time import to_text
-from tests.data import shipped_content
+from tests.data import bot_data_item, shipped_content
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer, TgUser, group_chat
 from tests.test_telegram_e2e import Person
 
@@ -48,15 +48,11 @@ class Live:
 
     @property
     def door(self) -> Door:
-        found = self.app.bot_data[BOT_DATA_KEY]
-        assert isinstance(found, Door)
-        return found
+        return bot_data_item(self.app.bot_data, BOT_DATA_KEY, Door)
 
     @property
     def config(self) -> StaffConfig:
-        found = self.app.bot_data[STAFF_KEY]
-        assert isinstance(found, StaffConfig)
-        return found
+        return bot_data_item(self.app.bot_data, STAFF_KEY, StaffConfig)
 
     def person(self, user_id: int, lang: str = "pl") -> Person:
         return Person(self.api, TgUser(user_id, f"User{user_id}", lang))

@@ -41,7 +41,7 @@ from bot.domain.content import Content
 from bot.replies import Button, Reply
 from bot.settings import Settings
 from storage import users
-from tests.data import shipped_content
+from tests.data import bot_data_item, shipped_content
 from tests.fakebotapi import (
     BOT_ID,
     BOT_USERNAME,
@@ -80,9 +80,7 @@ class Harness:
 
     @property
     def door(self) -> Door:
-        found = self.app.bot_data[BOT_DATA_KEY]
-        assert isinstance(found, Door)
-        return found
+        return bot_data_item(self.app.bot_data, BOT_DATA_KEY, Door)
 
     async def stored(self, user: TgUser) -> users.User | None:
         return await users.get_user(self.door.db, CHANNEL, str(user.id))
