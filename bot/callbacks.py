@@ -46,6 +46,7 @@ MENU_CENTRE = "centre"
 MENU_LANG = "lang"
 MENU_MAIN = "main"
 MENU_LAW = "law"
+MENU_ASK = "ask"  # "Ask a person": shown only where a staff chat takes handovers (Telegram)
 MENU_ITEMS = (MENU_FLATS, MENU_APPLY, MENU_RULES, MENU_FEES, MENU_HOURS, MENU_LAW, MENU_CENTRE, MENU_LANG)
 
 MAX_BYTES = 64

@@ -67,9 +67,11 @@ class Engine:
         clock: Clock,
         default_centre: str | None = None,
         default_lang: str | None = None,
+        handover: bool = False,
     ) -> None:
         self.content = content
         self.clock = clock
+        self.handover = handover  # a door that can pass questions to a person (Telegram + staff chat)
         self.default_centre = default_centre if default_centre in content.centres else None
         self.default_lang = default_lang if default_lang in LANGS else None
 
@@ -92,7 +94,7 @@ class Engine:
 
     def main_menu(self, state: State, intro: str | None = None) -> Reply:
         centre = self.content.centres[state.centre] if state.centre else None
-        return menus.main_menu(self._t(state), centre, intro)
+        return menus.main_menu(self._t(state), centre, intro, handover=self.handover)
 
     def _fee(self, state: State, centre: CentreContent, reading: Reading) -> Outcome | None:
         """A stated income goes straight to the estimate (bot.fee_flow)."""

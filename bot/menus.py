@@ -28,11 +28,16 @@ def menu_labels(t: Tr) -> dict[str, str]:
     }
 
 
-def main_menu(t: Tr, centre: CentreContent | None, intro: str | None = None) -> Reply:
-    """Eight topics in rows of two, under the centre's name when one is chosen."""
+def main_menu(t: Tr, centre: CentreContent | None, intro: str | None = None, handover: bool = False) -> Reply:
+    """Eight topics in rows of two, under the centre's name when one is chosen; with `handover`,
+    a last row to ask a person at the centre."""
     labels = menu_labels(t)
     items = [Button(labels[item], callbacks.make(callbacks.MENU, item)) for item in callbacks.MENU_ITEMS]
     rows = tuple(tuple(items[i : i + 2]) for i in range(0, len(items), 2))
+    if handover:
+        rows += (
+            (Button(t._("Ask a person at the centre"), callbacks.make(callbacks.MENU, callbacks.MENU_ASK)),),
+        )
     head = intro or t._("How can I help? Choose a topic or write your question.")
     if centre is not None:
         head = f"{centre.centre.name.get(t.lang)}\n{head}"

@@ -17,6 +17,7 @@ from telegram import Update
 from bot.channels.telegram import BOT_DATA_KEY, Door, TelegramApp, build_application, lifespan
 from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, job_name, parse_send_at
 from bot.clock import WARSAW, FixedClock
+from bot.dialogue import Engine, Incoming, State
 from bot.i18n import tr
 from bot.settings import Settings
 from bot.staff import COMMANDS, RANK
@@ -310,3 +311,29 @@ async def test_residents_staff_commands_follow_the_same_roles(bot: Harness, comm
     assert (refused in shown) is not allowed
     entry = (await audit.entries(bot.door.db, actor=user.id))[0]
     assert (entry.action, entry.outcome) == (command.split()[0], "ok" if allowed else "denied")
+
+
+async def test_the_main_menu_offers_a_person_and_the_button_opens_a_ticket(bot: Harness) -> None:
+    asker = TgUser(92, "Ela", "pl")
+    await bot.press(asker, "c:gliwice")
+    calls = await bot.press(asker, "l:pl")
+    shown = [
+        b["callback_data"]
+        for c in calls
+        for row in c.params.get("reply_markup", {}).get("inline_keyboard", [])
+        for b in row
+    ]
+    assert "m:ask" in shown
+    calls = await bot.press(asker, "m:ask")
+    assert any(c.method == "answerCallbackQuery" for c in calls)
+    assert tr("pl")._("Write your question in one message; a staff member will answer here.") in texts_of(
+        calls
+    )
+    calls = await bot.say(asker, "Czy mogę przyjść z opiekunką?")
+    [to_staff] = [c for c in calls if c.ok and c.chat_id == STAFF_CHAT]
+    assert "#1" in to_staff.visible and "opiekunką" in to_staff.visible and "Ela" not in to_staff.visible
+
+
+def test_without_a_staff_chat_the_menu_has_no_person_button(engine: Engine) -> None:
+    outcome = engine.respond(State(centre="gliwice", lang="pl"), Incoming(text="/menu"))
+    assert "m:ask" not in [b.data for r in outcome.replies for b in r.all_buttons()]

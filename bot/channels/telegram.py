@@ -118,7 +118,13 @@ def build_application(
 
     async def post_init(application: TelegramApp) -> None:
         db = await connect(settings.database)
-        engine = Engine(content, engine_clock, settings.default_centre, settings.default_lang)
+        engine = Engine(
+            content,
+            engine_clock,
+            settings.default_centre,
+            settings.default_lang,
+            handover=settings.staff_chat_id is not None,
+        )
         application.bot_data[BOT_DATA_KEY] = Door(db, Dialogue(engine, db), content, settings.default_lang)
         await start_reminders(application, settings, content, engine_clock, db)
         await resume_broadcasts(application)

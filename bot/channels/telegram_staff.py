@@ -90,6 +90,7 @@ def register_staff_handlers(application: Any, settings: Settings, clock: Clock) 
             CommandHandler("stats", on_stats, filters=message),
             CommandHandler("reload", on_reload, filters=message),
             CommandHandler("ask", on_ask, filters=message),
+            CallbackQueryHandler(on_ask_button, pattern=rf"^{callbacks.MENU}:{callbacks.MENU_ASK}$"),
             CommandHandler("close", on_close, filters=message),
             CallbackQueryHandler(on_broadcast_button, pattern=rf"^{callbacks.BROADCAST}:"),
             CallbackQueryHandler(on_ticket_button, pattern=rf"^{callbacks.TICKET}:"),
@@ -650,6 +651,17 @@ async def on_ask(update: Update, context: Context) -> None:
             context, update, t._("Write your question in one message; a staff member will answer here.")
         )
     raise ApplicationHandlerStop
+
+
+async def on_ask_button(update: Update, context: Context) -> None:
+    """The main menu's "Ask a person" button: the same as /ask without a question."""
+    query = update.callback_query
+    # PTB skips the pattern for empty callback data; anything but our button goes on to the dialogue.
+    if query is None or query.data != callbacks.make(callbacks.MENU, callbacks.MENU_ASK):
+        return
+    with suppress(TelegramError):
+        await query.answer()
+    await on_ask(update, context)
 
 
 async def open_ticket(update: Update, context: Context, question: str) -> None:
