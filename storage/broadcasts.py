@@ -151,6 +151,14 @@ async def get(db: aiosqlite.Connection, broadcast_id: int) -> Broadcast | None:
     return None if row is None else _broadcast(row)
 
 
+async def drafters(db: aiosqlite.Connection) -> set[int]:
+    """Staff with a draft still waiting for its text (restored into memory at start)."""
+    async with db.execute(
+        "SELECT DISTINCT created_by FROM broadcasts WHERE status = 'draft' AND text IS NULL"
+    ) as cursor:
+        return {int(row[0]) for row in await cursor.fetchall()}
+
+
 async def open_draft(db: aiosqlite.Connection, created_by: int) -> Broadcast | None:
     """The person's draft still waiting for its text, if any."""
     async with db.execute(

@@ -63,6 +63,8 @@ class StaffConfig:
     backoff_base: float = BACKOFF_BASE  # seconds before the first retry of a transient error
     awaiting_question: set[int] = field(default_factory=set)  # users who pressed /ask without a text
     awaiting_time: dict[int, int] = field(default_factory=dict)  # staff -> broadcast waiting for "send at"
+    # Staff who may have a draft waiting for its text: every other private message skips that query.
+    drafting: set[int] = field(default_factory=set)
     running: set[int] = field(default_factory=set)  # broadcasts this process is sending now
     finished: dict[int, Counts] = field(default_factory=dict)  # final counts, for tests and logs
 
@@ -313,6 +315,7 @@ async def on_broadcast_button(update: Update, context: Context) -> None:
         bid = await broadcasts.create_draft(
             db, access.centre, value, access.user_id, lang, config.clock.now()
         )
+        config.drafting.add(access.user_id)
         text = t._("Audience: {audience}. Now write the text of the message.").format(
             audience=audience_label(t, value)
         )
@@ -411,8 +414,12 @@ async def on_text(update: Update, context: Context) -> None:
     if user.id in config.awaiting_time:
         await broadcast_time(update, context, config.awaiting_time[user.id], message.text)
         raise ApplicationHandlerStop
+    if user.id not in config.drafting:
+        return
     draft = await broadcasts.open_draft(_door(context).db, user.id)
-    if draft is not None:
+    if draft is None:
+        config.drafting.discard(user.id)
+    else:
         await broadcast_text(update, context, draft, message.text)
         raise ApplicationHandlerStop
 
@@ -525,6 +532,7 @@ async def resume_broadcasts(application: Any) -> None:
     """post_init: broadcasts that were sending go on; scheduled ones are scheduled again."""
     config: StaffConfig = application.bot_data[STAFF_KEY]
     db = application.bot_data["door"].db
+    config.drafting.update(await broadcasts.drafters(db))
     queue = application.job_queue
     if queue is None:
         return
