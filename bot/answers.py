@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from bot.domain import hours
 from bot.domain.content import CentreContent, Content, Entry, Flat, TimeRange
-from bot.domain.fees import FeeEstimate
+from bot.domain.fees import FeeEstimate, table_in_force
 from bot.i18n import Tr
 
 BULLET = "• "
@@ -71,7 +71,7 @@ def contact_line(t: Tr, centre: CentreContent) -> str:
     return line
 
 
-def contact(t: Tr, centre: CentreContent, now: datetime) -> str:
+def contact(t: Tr, centre: CentreContent) -> str:
     lines = [centre.centre.name.get(t.lang), contact_line(t, centre), "", schedule(t, centre)]
     return "\n".join(lines)
 
@@ -141,7 +141,7 @@ def day_hours(t: Tr, centre: CentreContent, day: date) -> str:
     return "\n".join([head, "", schedule(t, centre)])
 
 
-def fee_estimate(t: Tr, content: Content, centre: CentreContent, result: FeeEstimate) -> str:
+def fee_estimate(t: Tr, centre: CentreContent, result: FeeEstimate) -> str:
     """The estimate with its arithmetic in one line and the fine print."""
     fees = centre.fees
     if result.status == "no_criterion" or result.criterion is None or result.criterion_amount is None:
@@ -205,7 +205,7 @@ def fees_overview(t: Tr, content: Content, centre: CentreContent, today: date) -
                 "Income criterion now: {single} for a person living alone, {family} per person in a family."
             ).format(single=t.money(row.single), family=t.money(row.per_person))
         )
-    table = next((x for x in reversed(fees.tables) if x.effective_from <= today), None)
+    table = table_in_force(fees, today)
     if table is not None:
         lines.append(t._("Income as a percentage of the criterion → fee as a percentage of the full fee:"))
         for bracket in table.brackets:

@@ -7,15 +7,16 @@ and every test drives the same logic; `Dialogue` adds the user's stored state ar
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
 from bot import answers, callbacks, menus
 from bot.clock import Clock
 from bot.domain.content import LANGS, CentreContent, Content
-from bot.domain.text import clean, contains_phrase, fold, folded_words
+from bot.domain.text import clean, contains_phrase, fold, folded_words, is_cyrillic
 from bot.domain.understanding import Reading, read, signals_danger
 from bot.fee_flow import STEP_FEE, fee_reply
 from bot.i18n import Tr, tr
@@ -50,7 +51,6 @@ class Outcome:
     replies: list[Reply]
     state: State
     unanswered: str | None = None  # the question, masked, when the engine could not answer it
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def mask(text: str) -> str:
@@ -205,7 +205,7 @@ class Engine:
         if rest == "hours":
             return self._reply(state, self.hours_answer(t, centre, reading))
         if rest == "contact":
-            return self._reply(state, answers.contact(t, centre, self.clock.now()))
+            return self._reply(state, answers.contact(t, centre))
         if rest == "flats":
             return self._menu_item(state, centre, callbacks.MENU_FLATS)
         if rest == "criterion":
@@ -238,8 +238,6 @@ class Engine:
         return f"{base}\n{extra}" if extra else base
 
     def local_now(self, centre: CentreContent) -> datetime:
-        from zoneinfo import ZoneInfo
-
         return self.clock.now().astimezone(ZoneInfo(centre.centre.timezone))
 
     def hours_answer(self, t: Tr, centre: CentreContent, reading: Reading | None) -> str:
@@ -280,7 +278,7 @@ class Engine:
 
     def guess_lang(self, text: str) -> str:
         """Cyrillic means Ukrainian here; otherwise Polish, the centres' language."""
-        return "uk" if re.search(r"[\u0400-\u04ff]", text) else "pl"
+        return "uk" if is_cyrillic(text) else "pl"
 
     def centre_named(self, text: str) -> str | None:
         folded = " ".join(folded_words(text))

@@ -58,7 +58,7 @@ def fee_reply(
         result = estimate_fee(centre.fees, content.criteria, amount.value, today, household)
     except FeeInputError:
         return _again(t._("Please write your monthly net income, for example: 1250 zł."))
-    return FeeReply(answers.fee_estimate(t, content, centre, result), None)
+    return FeeReply(answers.fee_estimate(t, centre, result), None)
 
 
 def _again(text: str) -> FeeReply:
