@@ -29,8 +29,7 @@ from telegram.request import HTTPXRequest
 from bot.broadcast import Worker
 from bot.channels.telegram_staff import telegram_send
 from bot.clock import SystemClock
-from storage import broadcasts, connect
-from storage._time import to_text
+from storage import broadcasts, connect, users
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer
 
 FIRST_ID = 1_000_000
@@ -67,13 +66,8 @@ async def run(recipients: int, limit: int, rate: float, concurrency: int) -> dic
     with tempfile.TemporaryDirectory() as folder:
         db = await connect(Path(folder) / "bench.sqlite3")
         now = datetime.now(UTC)
-        stamp = to_text(now)
-        await db.executemany(
-            "INSERT INTO users (channel, external_id, centre, lang, created_at, updated_at)"
-            " VALUES ('telegram', ?, 'gliwice', 'pl', ?, ?)",
-            [(str(FIRST_ID + i), stamp, stamp) for i in range(recipients)],
-        )
-        await db.commit()
+        ids = [str(FIRST_ID + i) for i in range(recipients)]
+        await users.add_users(db, "telegram", ids, "gliwice", "pl", now)
         started = time.perf_counter()
         bid = await broadcasts.create_draft(db, "gliwice", "all", 1, "pl", now)
         await broadcasts.set_text(db, bid, "Jutro brak wody w budynku przy Lompy 10 od 8:00 do 14:00.")

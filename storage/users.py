@@ -119,3 +119,16 @@ async def set_active(db: aiosqlite.Connection, user_id: int, now: datetime) -> N
     """The user can be reached again (they wrote to us after blocking the bot)."""
     await db.execute("UPDATE users SET active = 1, updated_at = ? WHERE id = ?", (to_text(now), user_id))
     await db.commit()
+
+
+async def add_users(
+    db: aiosqlite.Connection, channel: str, external_ids: list[str], centre: str, lang: str, now: datetime
+) -> None:
+    """Many users of one centre and language at once (benches, tests, imports); existing ones stay."""
+    stamp = to_text(now)
+    await db.executemany(
+        "INSERT INTO users (channel, external_id, centre, lang, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
+        [(channel, external_id, centre, lang, stamp, stamp) for external_id in external_ids],
+    )
+    await db.commit()

@@ -10,8 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage import broadcasts, connect
-from storage._time import to_text
+from storage import broadcasts, connect, users
 from tests.data import PROJECT
 from tests.fakebotapi import FakeBotAPI, FakeBotAPIServer
 
@@ -24,13 +23,8 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 async def prepare(path: Path) -> int:
     db = await connect(path)
     try:
-        stamp = to_text(NOW)
-        await db.executemany(
-            "INSERT INTO users (channel, external_id, centre, lang, created_at, updated_at)"
-            " VALUES ('telegram', ?, 'gliwice', 'pl', ?, ?)",
-            [(str(FIRST_ID + i), stamp, stamp) for i in range(RECIPIENTS)],
-        )
-        await db.commit()
+        ids = [str(FIRST_ID + i) for i in range(RECIPIENTS)]
+        await users.add_users(db, "telegram", ids, "gliwice", "pl", NOW)
         bid = await broadcasts.create_draft(db, "gliwice", "all", 1, "pl", NOW)
         await broadcasts.set_text(db, bid, "Jutro brak wody w budynku przy Lompy")
         assert await broadcasts.confirm(db, bid, NOW) == RECIPIENTS

@@ -13,8 +13,7 @@ import aiosqlite
 import pytest
 
 from bot.broadcast import SendResult, Worker
-from storage import broadcasts, connect
-from storage._time import to_text
+from storage import broadcasts, connect, users
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -47,13 +46,7 @@ async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
 
 async def a_broadcast(db: aiosqlite.Connection, recipients: int, text: str = "Jutro brak wody") -> int:
     """`recipients` users of Gliwice (Telegram ids 1000...), a confirmed broadcast to all of them."""
-    stamp = to_text(START)
-    await db.executemany(
-        "INSERT INTO users (channel, external_id, centre, lang, created_at, updated_at)"
-        " VALUES ('telegram', ?, 'gliwice', 'pl', ?, ?)",
-        [(str(1000 + i), stamp, stamp) for i in range(recipients)],
-    )
-    await db.commit()
+    await users.add_users(db, "telegram", [str(1000 + i) for i in range(recipients)], "gliwice", "pl", START)
     bid = await broadcasts.create_draft(db, "gliwice", "all", 1, "pl", START)
     await broadcasts.set_text(db, bid, text)
     assert await broadcasts.confirm(db, bid, START) == recipients

@@ -30,7 +30,6 @@ from bot.settings import Settings
 from bot.staff import COMMANDS, RANK
 from storage import audit, broadcasts, users
 from storage import staff as staff_store
-from storage._time import to_text
 from tests.data import bot_data_item, shipped_content
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer, TgUser, group_chat
 from tests.test_telegram_e2e import Person
@@ -87,13 +86,7 @@ async def live(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterato
 
 async def test_a_broadcast_goes_out_through_403_429_5xx_and_400(live: Live) -> None:
     db = live.door.db
-    stamp = to_text(NOW)
-    await db.executemany(
-        "INSERT INTO users (channel, external_id, centre, lang, created_at, updated_at)"
-        " VALUES ('telegram', ?, 'gliwice', 'pl', ?, ?)",
-        [(str(FIRST + i), stamp, stamp) for i in range(COUNT)],
-    )
-    await db.commit()
+    await users.add_users(db, "telegram", [str(FIRST + i) for i in range(COUNT)], "gliwice", "pl", NOW)
     blocked, limited, flaky, broken = FIRST + 1, FIRST + 2, FIRST + 3, FIRST + 4
     live.api.fail("sendMessage", 403, chat_id=blocked, times=None)
     live.api.fail("sendMessage", 429, retry_after=1, chat_id=limited, times=1)
@@ -172,13 +165,7 @@ async def test_authorization_matrix_over_the_wire(live: Live) -> None:
 
 async def test_a_scheduled_broadcast_waits_in_the_job_queue_then_goes_out(live: Live) -> None:
     db = live.door.db
-    stamp = to_text(NOW)
-    await db.executemany(
-        "INSERT INTO users (channel, external_id, centre, lang, created_at, updated_at)"
-        " VALUES ('telegram', ?, 'gliwice', 'pl', ?, ?)",
-        [(str(FIRST + i), stamp, stamp) for i in range(3)],
-    )
-    await db.commit()
+    await users.add_users(db, "telegram", [str(FIRST + i) for i in range(3)], "gliwice", "pl", NOW)
     admin = live.person(ADMIN_ID)
     await admin.say("/start gliwice")
     await admin.say("/broadcast")
