@@ -21,9 +21,7 @@ Telegram types never appear here: the door passes a `Sender`.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -41,6 +39,7 @@ from bot.replies import Button, Reply
 from bot.settings import Settings
 from storage import reminders as store
 from storage import residents as people
+from storage.codes import hash_code, new_code
 from storage.residents import Resident
 
 log = logging.getLogger("bot.reminders")
@@ -54,15 +53,6 @@ BATCH = 5_000
 # any exception is a temporary failure (retried once).
 Sender = Callable[[Resident, Reply], Awaitable[bool]]
 JoinError = Literal["unknown", "used", "expired", "flat_gone"]
-
-
-def hash_code(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
-
-
-def new_code() -> str:
-    """A fresh invite code: 192 random bits, URL-safe (fits a /start deep-link payload)."""
-    return secrets.token_urlsafe(24)
 
 
 def resolve_flat(content: Content, text: str) -> tuple[str, str] | None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 import aiosqlite
 
+from storage import codes
 from storage._time import to_text
 
 RedeemError = Literal["unknown", "used", "expired"]
@@ -22,13 +21,9 @@ class StaffMember:
     centre: str
 
 
-def hash_code(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
-
-
 def new_code() -> str:
-    """A fresh staff invite code: 192 random bits, URL-safe, fits a /start deep-link payload (≤ 64)."""
-    return CODE_PREFIX + secrets.token_urlsafe(24)
+    """A fresh staff invite code (the prefix tells /start it is a staff invite)."""
+    return codes.new_code(CODE_PREFIX)
 
 
 def is_staff_code(payload: str) -> bool:
@@ -63,7 +58,7 @@ async def add_invite(
     await db.execute(
         "INSERT INTO staff_invites (code_hash, centre, created_by, created_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?)",
-        (hash_code(code), centre, created_by, to_text(now), to_text(expires_at)),
+        (codes.hash_code(code), centre, created_by, to_text(now), to_text(expires_at)),
     )
     await db.commit()
 
@@ -72,7 +67,7 @@ async def redeem_invite(
     db: aiosqlite.Connection, code: str, user_id: int, now: datetime
 ) -> StaffMember | RedeemError:
     """Use the invite (atomically: of two people with one code only one wins) and make the user staff."""
-    stamp, code_hash = to_text(now), hash_code(code)
+    stamp, code_hash = to_text(now), codes.hash_code(code)
     cursor = await db.execute(
         "UPDATE staff_invites SET used_at = ?, used_by = ?"
         " WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING centre, created_by",

@@ -15,10 +15,11 @@ from bot.clock import WARSAW, FixedClock
 from bot.domain.content import Content
 from bot.domain.reminders import DutyRule
 from bot.replies import Reply
-from bot.residents import Residents, hash_code, resolve_flat
+from bot.residents import Residents, resolve_flat
 from storage import connect
 from storage import reminders as store
 from storage import residents as people
+from storage.codes import hash_code
 from storage.residents import Resident
 
 CHANNEL = "telegram"
