@@ -5,6 +5,8 @@ Telegram limits callback data to 64 bytes; every id here is `prefix:value` with 
 
 from __future__ import annotations
 
+import re
+
 CENTRE = "c"  # c:<centre id>
 LANG = "l"  # l:<lang>
 MENU = "m"  # m:<menu item>
@@ -17,6 +19,9 @@ RESIDENT = "r"  # r:<action>[:<YYYY-MM>], the residents' menu and reminder butto
 STAFF = "s"  # s:<action>:<value>, staff buttons: remove a resident, duty steps (telegram_residents.py)
 BROADCAST = "b"  # b:<step>:<value>, the /broadcast flow (telegram_staff.py)
 TICKET = "k"  # k:close:<ticket id>, handover to a person (telegram_staff.py)
+MORE = "w"  # w:<answer key>, the rest of an answer behind "More" (bot/answers.py)
+RATE = "v"  # v:<up|down>:<answer key>, "Did this help?" under answers to typed questions
+UNANSWERED = "u"  # u:yes / u:no, consent to keep an unanswered question (bot/privacy.py)
 
 # Resident actions.
 RESIDENT_PAID = "paid"  # r:paid:<month>
@@ -64,3 +69,26 @@ def split(data: str) -> tuple[str, list[str]]:
     """The prefix and its values; an unknown or empty id gives an empty prefix."""
     prefix, _, rest = data.partition(":")
     return prefix, rest.split(":") if rest else []
+
+
+# Numbers from people and buttons: ASCII digits only ("²" and "٣" pass str.isdigit() and then break
+# int() or mean something else), at most MAX_DIGITS of them, within the caller's bounds.
+MAX_DIGITS = 18  # fits SQLite's signed 64-bit integers
+_DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
+_MONTH = re.compile(r"(20[0-9]{2})-(0[1-9]|1[0-2])")
+
+
+def number(text: str | None, low: int = 0, high: int = 2**63 - 1) -> int | None:
+    """The whole number `text` spells in ASCII digits (an optional leading '#'), if low <= it <= high."""
+    if text is None:
+        return None
+    text = text.strip().removeprefix("#")
+    if _DIGITS.fullmatch(text) is None:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def month(text: str | None) -> str | None:
+    """A YYYY-MM month from a button (2000-2099), else None."""
+    return text if text is not None and _MONTH.fullmatch(text) else None

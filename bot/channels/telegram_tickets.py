@@ -1,0 +1,229 @@
+"""Handover to a person: /ask opens a ticket in the staff chat; replies are relayed both ways.
+
+Either side closes the ticket. Only the ticket <-> message mapping is stored, never names.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    ApplicationHandlerStop,
+)
+
+from bot import callbacks
+from bot.channels.telegram_render import escape, keyboard
+from bot.channels.telegram_staff_common import (
+    CHANNEL,
+    Context,
+    _door,
+    acknowledge,
+    lang_of,
+    say,
+    staff_config,
+)
+from bot.i18n import tr
+from bot.replies import Button, Reply
+from bot.staff import role_of
+from storage import audit, tickets, users
+
+# --- handover to a person ----------------------------------------------------------------------
+
+
+def close_button(lang: str, ticket_id: int) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (Button(tr(lang)._("Close the ticket"), callbacks.make(callbacks.TICKET, "close", str(ticket_id))),),
+    )
+
+
+async def on_ask(update: Update, context: Context) -> None:
+    """/ask [question]: hand the question to a person in the staff chat."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    if chat.type != ChatType.PRIVATE:
+        raise ApplicationHandlerStop
+    lang = await lang_of(context, user.id, user.language_code[:2] if user.language_code else None)
+    t = tr(lang)
+    if staff_config(context).settings.staff_chat_id is None:
+        await say(
+            context,
+            update,
+            t._("Sorry, I cannot pass questions to the staff here. Please contact the centre."),
+        )
+        raise ApplicationHandlerStop
+    question = " ".join(context.args or []).strip()
+    if question:
+        await open_ticket(update, context, question)
+    else:
+        staff_config(context).awaiting_question.add(user.id)
+        await say(
+            context, update, t._("Write your question in one message; a staff member will answer here.")
+        )
+    raise ApplicationHandlerStop
+
+
+async def on_ask_button(update: Update, context: Context) -> None:
+    """The main menu's "Ask a person" button: the same as /ask without a question."""
+    query = update.callback_query
+    # PTB skips the pattern for empty callback data; anything but our button goes on to the dialogue.
+    if query is None or query.data != callbacks.make(callbacks.MENU, callbacks.MENU_ASK):
+        return
+    with suppress(TelegramError):
+        await query.answer()
+    await on_ask(update, context)
+
+
+async def open_ticket(update: Update, context: Context, question: str) -> None:
+    user = update.effective_user
+    assert user is not None
+    config, db = staff_config(context), _door(context).db
+    staff_chat = config.settings.staff_chat_id
+    lang = await lang_of(context, user.id, user.language_code[:2] if user.language_code else None)
+    if staff_chat is None:
+        return
+    stored = await users.get_user(db, CHANNEL, str(user.id))
+    ticket = await tickets.open_ticket(db, user.id, stored.centre if stored else None, config.clock.now())
+    staff_lang = config.settings.default_lang or "pl"
+    header = (
+        tr(staff_lang)
+        ._("Ticket #{id} ({centre}, {lang}). Reply to this message to answer.")
+        .format(id=ticket.id, centre=ticket.centre or "?", lang=lang)
+    )
+    sent = await context.bot.send_message(
+        staff_chat,
+        escape(f"{header}\n\n{question}"),
+        reply_markup=keyboard(Reply("", close_button(staff_lang, ticket.id))),
+    )
+    await tickets.link(db, staff_chat, sent.message_id, ticket.id)
+    t = tr(lang)
+    await say(
+        context,
+        update,
+        t._("Your question went to the staff as ticket #{id}. The answer will come here.").format(
+            id=ticket.id
+        ),
+        close_button(lang, ticket.id),
+    )
+
+
+async def staff_chat_reply(update: Update, context: Context, message: Message) -> None:
+    """A reply in the staff chat to a ticket message: relay it to the user (no names either way)."""
+    replied, user = message.reply_to_message, update.effective_user
+    if replied is None or user is None or message.text is None:
+        return
+    config, db = staff_config(context), _door(context).db
+    ticket = await tickets.by_message(db, message.chat.id, replied.message_id)
+    if ticket is None:
+        return
+    role = await role_of(config.settings, db, user.id)
+    staff_lang = config.settings.default_lang or "pl"
+    if ticket.status != "open":
+        await context.bot.send_message(
+            message.chat.id, escape(tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id))
+        )
+        raise ApplicationHandlerStop
+    await audit.record(db, config.clock.now(), user.id, role, "ticket_reply", str(ticket.id))
+    lang = await lang_of(context, ticket.user_chat)
+    t = tr(lang)
+    text = t._("Answer from the staff (ticket #{id}):").format(id=ticket.id) + "\n\n" + message.text
+    try:
+        sent = await context.bot.send_message(
+            ticket.user_chat, escape(text), reply_markup=keyboard(Reply("", close_button(lang, ticket.id)))
+        )
+    except Forbidden:
+        await context.bot.send_message(
+            message.chat.id,
+            escape(
+                tr(staff_lang)._("The user has blocked the bot; ticket #{id} is closed.").format(id=ticket.id)
+            ),
+        )
+        await tickets.close(db, ticket.id, config.clock.now())
+        raise ApplicationHandlerStop from None
+    await tickets.link(db, ticket.user_chat, sent.message_id, ticket.id)
+    raise ApplicationHandlerStop
+
+
+async def user_ticket_reply(update: Update, context: Context, ticket: tickets.Ticket, text: str) -> None:
+    config, db = staff_config(context), _door(context).db
+    lang = await lang_of(context, ticket.user_chat)
+    staff_chat = config.settings.staff_chat_id
+    if ticket.status != "open" or staff_chat is None:
+        await say(context, update, tr(lang)._("This ticket is closed. Send /ask to ask again."))
+        return
+    staff_lang = config.settings.default_lang or "pl"
+    header = tr(staff_lang)._("Ticket #{id}: the user writes:").format(id=ticket.id)
+    sent = await context.bot.send_message(
+        staff_chat,
+        escape(f"{header}\n\n{text}"),
+        reply_markup=keyboard(Reply("", close_button(staff_lang, ticket.id))),
+    )
+    await tickets.link(db, staff_chat, sent.message_id, ticket.id)
+
+
+async def close_ticket(update: Update, context: Context, ticket: tickets.Ticket, by_staff: bool) -> None:
+    config, db = staff_config(context), _door(context).db
+    user = update.effective_user
+    closed = await tickets.close(db, ticket.id, config.clock.now())
+    staff_lang = config.settings.default_lang or "pl"
+    user_lang = await lang_of(context, ticket.user_chat)
+    if by_staff and user is not None:
+        await audit.record(
+            db,
+            config.clock.now(),
+            user.id,
+            await role_of(config.settings, db, user.id),
+            "ticket_close",
+            str(ticket.id),
+        )
+    if not closed:
+        return
+    staff_text = tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id)
+    user_text = tr(user_lang)._("Ticket #{id} is closed. Send /ask to ask again.").format(id=ticket.id)
+    with suppress(TelegramError):
+        if config.settings.staff_chat_id is not None:
+            await context.bot.send_message(config.settings.staff_chat_id, escape(staff_text))
+        await context.bot.send_message(ticket.user_chat, escape(user_text))
+
+
+async def on_ticket_button(update: Update, context: Context) -> None:
+    """k:close:<id>: either side closes the ticket."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not isinstance(query.data, str):
+        return
+    prefix, parts = callbacks.split(query.data)
+    if prefix != callbacks.TICKET:
+        return
+    await acknowledge(update)
+    ticket = (
+        await tickets.get(_door(context).db, int(parts[1]))
+        if len(parts) == 2 and parts[1].isdigit()
+        else None
+    )
+    staff_chat = staff_config(context).settings.staff_chat_id
+    in_staff_chat = isinstance(query.message, Message) and query.message.chat.id == staff_chat
+    if ticket is not None and (in_staff_chat or ticket.user_chat == user.id):
+        with suppress(TelegramError):
+            await query.edit_message_reply_markup(None)
+        await close_ticket(update, context, ticket, in_staff_chat)
+    raise ApplicationHandlerStop
+
+
+async def on_close(update: Update, context: Context) -> None:
+    """/close: in the staff chat as a reply to a ticket message; in a private chat, the user's open ticket."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    db, staff_chat = _door(context).db, staff_config(context).settings.staff_chat_id
+    if staff_chat is not None and message.chat.id == staff_chat and message.reply_to_message is not None:
+        ticket = await tickets.by_message(db, staff_chat, message.reply_to_message.message_id)
+        if ticket is not None:
+            await close_ticket(update, context, ticket, True)
+    elif message.chat.type == ChatType.PRIVATE:
+        ticket = await tickets.open_for(db, user.id)
+        if ticket is not None:
+            await close_ticket(update, context, ticket, False)
+    raise ApplicationHandlerStop
