@@ -2,11 +2,19 @@
 
 Administrators are the Telegram ids in STAFF_ADMIN_IDS; staff are added by an administrator through a
 one-time invite and belong to one centre. Everyone else has no role. Telegram-free.
+
+Two checks, both audited: `authorize` (is the actor's role enough for the command?) and `in_centre`
+(may this actor touch an object of that centre?). Staff act only in their own centre; administrators
+act everywhere, and an administrator acting outside their chosen centre is recorded as such.
+Multi-step flows call both again at every step, so a member removed half-way can finish nothing.
+Refused attempts are recorded at most once per actor and action per REFUSAL_WINDOW, so guessing
+cannot flood the audit table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final, Literal
 
 import aiosqlite
@@ -27,6 +35,7 @@ COMMANDS: Final[dict[str, Role]] = {
     "stats": "staff",
     "reload": "staff",
 }
+REFUSAL_WINDOW: Final = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,7 @@ async def authorize(
     """The actor's Access when their role is at least `need`; None otherwise. Both outcomes are audited."""
     role = await role_of(settings, db, user_id)
     if RANK[role] < RANK[need]:
-        await audit.record(db, clock.now(), user_id, role, action, target, "denied")
+        await audit.record_refusal(db, clock.now(), user_id, role, action, target, REFUSAL_WINDOW)
         return None
     await audit.record(db, clock.now(), user_id, role, action, target, "ok")
     return Access(user_id, role, await centre_of(settings, db, user_id, role))
@@ -78,3 +87,23 @@ async def record(
 ) -> None:
     """Audit one more step of an authorized action (e.g. the confirmed broadcast, the removed member)."""
     await audit.record(db, clock.now(), access.user_id, access.role, action, target, "ok")
+
+
+async def in_centre(
+    db: aiosqlite.Connection, clock: Clock, access: Access, action: str, centre: str | None, target: str
+) -> bool:
+    """May `access` act on an object of `centre`? Staff: only their own; administrators: everywhere.
+
+    An object without a centre (a ticket from a user who chose none) belongs to every centre.
+    Refusals are audited (rate-limited); an administrator's action elsewhere is audited with the centre.
+    """
+    if access.role == "admin":
+        if centre is not None and centre != access.centre:
+            await audit.record(db, clock.now(), access.user_id, access.role, action, f"{centre}:{target}")
+        return True
+    if access.role == "staff" and (centre is None or centre == access.centre):
+        return True
+    await audit.record_refusal(
+        db, clock.now(), access.user_id, access.role, action, f"{centre}:{target}", REFUSAL_WINDOW
+    )
+    return False

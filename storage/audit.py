@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 import aiosqlite
@@ -37,6 +37,29 @@ async def record(
         (to_text(now), actor, role, action, target, outcome),
     )
     await db.commit()
+
+
+async def record_refusal(
+    db: aiosqlite.Connection,
+    now: datetime,
+    actor: int,
+    role: str,
+    action: str,
+    target: str | None,
+    window: timedelta,
+) -> bool:
+    """A refused attempt, unless the same actor was refused the same action within `window`.
+
+    Guessing codes or forging buttons cannot flood the table: one row per actor, action and window.
+    """
+    async with db.execute(
+        "SELECT 1 FROM audit WHERE actor = ? AND action = ? AND outcome = 'denied' AND at > ? LIMIT 1",
+        (actor, action, to_text(now - window)),
+    ) as cursor:
+        if await cursor.fetchone() is not None:
+            return False
+    await record(db, now, actor, role, action, target, "denied")
+    return True
 
 
 async def entries(db: aiosqlite.Connection, actor: int | None = None, limit: int = 1000) -> list[AuditEntry]:

@@ -9,7 +9,7 @@ import logging
 import re
 from contextlib import suppress
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Final
 
 import aiosqlite
 from telegram import Bot, Update
@@ -35,7 +35,7 @@ from bot.channels.telegram_staff_common import (
 from bot.clock import WARSAW, SystemClock
 from bot.i18n import tr
 from bot.replies import Button, Reply
-from bot.staff import record
+from bot.staff import Access, in_centre, record
 from storage import broadcasts, connect
 from storage.broadcasts import Broadcast, Counts
 
@@ -60,9 +60,7 @@ def bdata(*parts: str) -> str:
 
 async def on_broadcast(update: Update, context: Context) -> None:
     """/broadcast: choose the audience."""
-    found = await gate(update, context, "broadcast")
-    assert found is not None
-    access, lang = found
+    access, lang = await gate(update, context, "broadcast")
     t = tr(lang)
     if access.centre is None:
         await say(context, update, t._("Choose your centre first with /centre."))
@@ -80,8 +78,19 @@ async def on_broadcast(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
+STEPS: Final = ("a", "ok", "at", "x")  # audience, send now, send later, cancel
+
+
+async def valid_audience(db: aiosqlite.Connection, centre: str, audience: str) -> bool:
+    """One of the audiences /broadcast offers for this centre (a forged id is refused, not raised on)."""
+    if audience in ("all", "flats", "applicants"):
+        return True
+    flat = audience.removeprefix("flat:")
+    return flat != audience and flat in {f for f, _ in await broadcasts.flats_with_residents(db, centre)}
+
+
 async def on_broadcast_button(update: Update, context: Context) -> None:
-    """b:a:<audience>, b:ok:<id>, b:at:<id>, b:x:<id>."""
+    """b:a:<audience>, b:ok:<id>, b:at:<id>, b:x:<id>; each re-checks the role and the broadcast's centre."""
     query = update.callback_query
     if query is None or not isinstance(query.data, str):
         return
@@ -89,33 +98,32 @@ async def on_broadcast_button(update: Update, context: Context) -> None:
     if prefix != callbacks.BROADCAST:  # PTB lets empty data past any pattern
         return
     step, value = (parts[0], ":".join(parts[1:])) if parts else ("", "")
-    found = await gate(update, context, f"broadcast_{step}", target=value or None)
-    assert found is not None
-    access, lang = found
+    if step not in STEPS:  # a forged step: no audit row named by the sender
+        await acknowledge(update)
+        raise ApplicationHandlerStop
+    access, lang = await gate(update, context, f"broadcast_{step}", target=value[:64] or None)
     await acknowledge(update)
     t = tr(lang)
     config, db = staff_config(context), _door(context).db
-    if step == "a" and access.centre is not None:
-        bid = await broadcasts.create_draft(
-            db, access.centre, value, access.user_id, lang, config.clock.now()
-        )
-        config.drafting.add(access.user_id)
-        text = t._("Audience: {audience}. Now write the text of the message.").format(
-            audience=audience_label(t, value)
-        )
-        await edit_or_say(update, context, text, ((Button(t._("Cancel"), bdata("x", str(bid))),),))
+    if step == "a":
+        await choose_audience(update, context, access, lang, value)
         raise ApplicationHandlerStop
-    bid = int(value) if value.isdigit() else 0
-    found_broadcast = await broadcasts.get(db, bid) if bid else None
+    bid = callbacks.number(value, 1) or 0
+    item = await broadcasts.get(db, bid) if bid else None
+    if item is not None and not await in_centre(
+        db, config.clock, access, f"broadcast_{step}", item.centre, str(bid)
+    ):
+        await edit_or_say(update, context, t._("Sorry, you have no access to this command."))
+        raise ApplicationHandlerStop
     if step == "x":
         config.awaiting_time.pop(access.user_id, None)
-        if found_broadcast is not None:
-            await broadcasts.cancel(db, bid)
+        if item is not None and await broadcasts.cancel(db, bid):
+            await record(db, config.clock, access, "broadcast_cancel", str(bid))
             for job in _jobs(context, bid):
                 job.schedule_removal()
         await edit_or_say(update, context, t._("Cancelled. Nothing was sent."))
         raise ApplicationHandlerStop
-    if found_broadcast is None or found_broadcast.status != "draft" or found_broadcast.text is None:
+    if item is None or item.status != "draft" or item.text is None:
         await edit_or_say(update, context, t._("This message was already sent or cancelled."))
         raise ApplicationHandlerStop
     if step == "at":
@@ -130,17 +138,37 @@ async def on_broadcast_button(update: Update, context: Context) -> None:
             ((Button(t._("Cancel"), bdata("x", str(bid))),),),
         )
         raise ApplicationHandlerStop
-    if step == "ok":
-        total = await confirm(config, db, bid)
-        if total is None:
-            await edit_or_say(update, context, t._("This message was already sent or cancelled."))
-            raise ApplicationHandlerStop
-        await record(db, config.clock, access, "broadcast_send", f"{bid}:{total}")
-        progress = await edit_or_say(update, context, progress_text(lang, 0, total))
-        if progress is not None:
-            await broadcasts.set_progress_message(db, bid, progress.chat.id, progress.message_id)
-        start_job(context, bid)
+    await send_now(update, context, access, lang, bid)
     raise ApplicationHandlerStop
+
+
+async def choose_audience(update: Update, context: Context, access: Access, lang: str, audience: str) -> None:
+    """b:a:<audience>: a draft for the actor's centre, then ask for the text."""
+    t = tr(lang)
+    config, db = staff_config(context), _door(context).db
+    if access.centre is None or not await valid_audience(db, access.centre, audience):
+        await edit_or_say(update, context, t._("This message was already sent or cancelled."))
+        return
+    bid = await broadcasts.create_draft(db, access.centre, audience, access.user_id, lang, config.clock.now())
+    config.drafting.add(access.user_id)
+    text = t._("Audience: {audience}. Now write the text of the message.").format(
+        audience=audience_label(t, audience)
+    )
+    await edit_or_say(update, context, text, ((Button(t._("Cancel"), bdata("x", str(bid))),),))
+
+
+async def send_now(update: Update, context: Context, access: Access, lang: str, bid: int) -> None:
+    """b:ok:<id>: write the outbox and start sending, with a progress message."""
+    config, db = staff_config(context), _door(context).db
+    total = await confirm(config, db, bid)
+    if total is None:
+        await edit_or_say(update, context, tr(lang)._("This message was already sent or cancelled."))
+        return
+    await record(db, config.clock, access, "broadcast_send", f"{bid}:{total}")
+    progress = await edit_or_say(update, context, progress_text(lang, 0, total))
+    if progress is not None:
+        await broadcasts.set_progress_message(db, bid, progress.chat.id, progress.message_id)
+    start_job(context, bid)
 
 
 async def confirm(
@@ -175,17 +203,20 @@ def report_text(lang: str, counts: Counts) -> str:
 
 async def broadcast_text(update: Update, context: Context, draft: Broadcast, text: str) -> None:
     """The text of a draft: the preview exactly as recipients will see it, the count, confirm or cancel."""
-    found = await gate(update, context, "broadcast_text", target=str(draft.id))
-    assert found is not None
-    _, lang = found
+    access, lang = await gate(update, context, "broadcast_text", target=str(draft.id))
     t = tr(lang)
+    config = staff_config(context)
+    db = _door(context).db
+    if not await in_centre(db, config.clock, access, "broadcast_text", draft.centre, str(draft.id)):
+        config.drafting.discard(access.user_id)
+        await say(context, update, t._("Sorry, you have no access to this command."))
+        return
     text = text.strip()
     if not text or utf16_len(text) > MAX_TEXT:
         await say(
             context, update, t._("The message must have between 1 and 4096 characters. Write it again.")
         )
         return
-    db = _door(context).db
     await broadcasts.set_text(db, draft.id, text)
     count = await broadcasts.count_audience(db, draft.centre, draft.audience)
     target = chat_of(update)
@@ -214,7 +245,7 @@ def parse_send_at(text: str, now: datetime) -> datetime | None:
     """`08:00` (today, or tomorrow when past) or `2026-12-01 08:00`, Warsaw time; None if unreadable."""
     local_now = now.astimezone(WARSAW)
     text = text.strip()
-    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text)
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text, re.ASCII)
     try:
         if match:
             at = datetime.combine(local_now.date(), time(int(match[1]), int(match[2])), WARSAW)
@@ -226,11 +257,14 @@ def parse_send_at(text: str, now: datetime) -> datetime | None:
 
 
 async def broadcast_time(update: Update, context: Context, bid: int, text: str) -> None:
-    found = await gate(update, context, "broadcast_at", target=str(bid))
-    assert found is not None
-    access, lang = found
+    access, lang = await gate(update, context, "broadcast_at", target=str(bid))
     t = tr(lang)
     config, db = staff_config(context), _door(context).db
+    item = await broadcasts.get(db, bid)
+    if item is None or not await in_centre(db, config.clock, access, "broadcast_at", item.centre, str(bid)):
+        config.awaiting_time.pop(access.user_id, None)
+        await say(context, update, t._("This message was already sent or cancelled."))
+        return
     now = config.clock.now()
     when = parse_send_at(text, now)
     if when is None or when <= now:

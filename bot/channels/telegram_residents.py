@@ -12,12 +12,10 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import time
 from typing import Any, Final, TypeAlias
 
 import aiosqlite
 from telegram import Bot, Update, User
-from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -39,15 +37,12 @@ from bot.replies import Button, Reply
 from bot.residents import (
     Residents,
     Sender,
-    duty_rule,
-    resolve_flat,
     settings_grace,
     settings_invite_ttl,
 )
 from bot.settings import Settings
-from bot.staff import authorize
+from bot.staff import Access, authorize, in_centre
 from storage import reminders as store
-from storage import residents as people
 from storage import users
 from storage.residents import Resident
 
@@ -82,6 +77,14 @@ def residents_door(context: Context) -> ResidentsDoor:
 
 def register_resident_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """The residents' and staff handlers, in a group that runs before the main one."""
+    from bot.channels.telegram_residents_staff import (  # it imports this module's helpers
+        on_duty,
+        on_duty_step,
+        on_invite,
+        on_remove,
+        on_residents,
+    )
+
     message = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     application.add_handlers(
@@ -169,21 +172,28 @@ async def say(update: Update, context: Context, *replies: Reply) -> None:
         await send_replies(context.bot, Target(chat.id, thread), list(replies))
 
 
-async def staff_only(update: Update, context: Context, lang: str) -> bool:
-    """Staff and administrators only, through the one audited check of bot.staff."""
+async def staff_only(
+    update: Update, context: Context, lang: str, action: str, centre: str | None = None, target: str = ""
+) -> Access | None:
+    """Staff and administrators only, through the audited checks of bot.staff; with `centre`, staff of
+    that centre only (administrators everywhere). Everyone else is told so and gets None."""
     user, message = update.effective_user, update.effective_message
     found = residents_door(context)
-    action = (
-        (message.text or "").split()[0].lstrip("/").split("@")[0] if message and message.text else "button"
+    service = found.service
+    anonymous = user is None or (message is not None and message.sender_chat is not None)
+    access = (
+        None
+        if anonymous or user is None
+        else await authorize(
+            found.settings, service.db, service.clock, user.id, action, target=target or None
+        )
     )
-    if (
-        user is not None
-        and await authorize(found.settings, found.service.db, found.service.clock, user.id, action)
-        is not None
+    if access is not None and (
+        centre is None or await in_centre(service.db, service.clock, access, action, centre, target)
     ):
-        return True
+        return access
     await say(update, context, Reply(tr(lang)._("This command is for the centre's staff.")))
-    return False
+    return None
 
 
 def flat_label(content: Content, centre: str, flat: str) -> str:
@@ -305,6 +315,8 @@ async def on_button(update: Update, context: Context) -> None:
     service = residents_door(context).service
     lang = await lang_of(service.db, user)
     if prefix == callbacks.STAFF:
+        from bot.channels.telegram_residents_staff import staff_button
+
         await staff_button(update, context, lang, parts)
         raise ApplicationHandlerStop
     resident = await service.resident(CHANNEL, str(user.id))
@@ -365,211 +377,3 @@ async def resident_action(
             lines.append(guardian.text.get(lang))
         return Reply("\n".join(lines))
     return resident_menu(lang, resident)
-
-
-# --- staff ---------------------------------------------------------------------------------------
-
-
-async def on_invite(update: Update, context: Context) -> None:
-    """/invite FLAT: a single-use deep link that binds whoever opens it to the flat."""
-    found = residents_door(context)
-    service, user = found.service, update.effective_user
-    lang = await lang_of(service.db, user)
-    t = tr(lang)
-    if user is None or not await staff_only(update, context, lang):
-        raise ApplicationHandlerStop
-    if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
-        await say(update, context, Reply(t._("Please create invitations in a private chat with me.")))
-        raise ApplicationHandlerStop
-    place = resolve_flat(service.content, context.args[0]) if context.args else None
-    if place is None:
-        await say(update, context, Reply(unknown_flat(lang, service.content)))
-        raise ApplicationHandlerStop
-    code = await service.create_invite(*place, created_by=str(user.id))
-    expires = (service.clock.now() + service.invite_ttl).astimezone(service.zone(place[0]))
-    link = f"https://t.me/{context.bot.username}?start={code}"
-    text = t._(
-        "Invitation for the flat {flat}. Give this link to one resident; it works once and until {date}:"
-    ).format(flat=flat_label(service.content, *place), date=t.long_date(expires.date()))
-    await say(update, context, Reply(f"{text}\n{link}"))
-    raise ApplicationHandlerStop
-
-
-def unknown_flat(lang: str, content: Content) -> str:
-    names = ", ".join(f"{cid}/{f.id}" for cid, c in sorted(content.centres.items()) for f in c.flats)
-    return (
-        tr(lang)
-        ._("Please name a flat, for example: {example}. Flats: {flats}")
-        .format(example="/invite wodzislaw/chronione", flats=names)
-    )
-
-
-async def on_residents(update: Update, context: Context) -> None:
-    """/residents FLAT: the flat's residents (numbers only, no names) with remove buttons."""
-    service = residents_door(context).service
-    lang = await lang_of(service.db, update.effective_user)
-    t = tr(lang)
-    if not await staff_only(update, context, lang):
-        raise ApplicationHandlerStop
-    place = resolve_flat(service.content, context.args[0]) if context.args else None
-    if place is None:
-        await say(update, context, Reply(unknown_flat(lang, service.content)))
-        raise ApplicationHandlerStop
-    found = await people.flat_residents(service.db, *place)
-    if not found:
-        await say(update, context, Reply(t._("The flat has no registered residents.")))
-        raise ApplicationHandlerStop
-    label = t._("Remove #{number}")
-    buttons = tuple(
-        (
-            Button(
-                label.format(number=r.id), callbacks.make(callbacks.STAFF, callbacks.STAFF_REMOVE, str(r.id))
-            ),
-        )
-        for r in found
-    )
-    text = "\n".join([t._("Residents of the flat:"), *(f"#{r.id}" for r in found)])
-    await say(update, context, Reply(text, buttons))
-    raise ApplicationHandlerStop
-
-
-async def on_remove(update: Update, context: Context) -> None:
-    """/remove NUMBER: remove a resident (the number from /residents)."""
-    service = residents_door(context).service
-    lang = await lang_of(service.db, update.effective_user)
-    if not await staff_only(update, context, lang):
-        raise ApplicationHandlerStop
-    await say(
-        update, context, Reply(await remove_text(service, lang, context.args[0] if context.args else ""))
-    )
-    raise ApplicationHandlerStop
-
-
-async def remove_text(service: Residents, lang: str, number: str) -> str:
-    t = tr(lang)
-    digits = number.strip().lstrip("#")
-    removed = await service.remove(int(digits)) if digits.isdigit() else None
-    if removed is None:
-        return t._("There is no active resident with this number. See /residents FLAT.")
-    return t._("Resident #{number} was removed from the flat; their reminders stopped.").format(
-        number=removed.id
-    )
-
-
-async def staff_button(update: Update, context: Context, lang: str, parts: list[str]) -> None:
-    if not await staff_only(update, context, lang):
-        return
-    if parts[:1] == [callbacks.STAFF_REMOVE] and len(parts) == 2:
-        await say(update, context, Reply(await remove_text(residents_door(context).service, lang, parts[1])))
-    elif parts[:1] == [callbacks.STAFF_DUTY_KIND] and len(parts) == 2:
-        await duty_input(update, context, lang, parts[1])
-
-
-async def on_duty(update: Update, context: Context) -> None:
-    """/duty add FLAT (guided steps), /duty list FLAT, /duty remove NUMBER."""
-    service = residents_door(context).service
-    lang = await lang_of(service.db, update.effective_user)
-    t = tr(lang)
-    if not await staff_only(update, context, lang):
-        raise ApplicationHandlerStop
-    args = context.args or []
-    action = args[0].lower() if args else ""
-    user_data = context.user_data if context.user_data is not None else {}
-    user_data.pop(DUTY_STATE, None)
-    if action == "remove":
-        number = args[1].lstrip("#") if len(args) > 1 else ""
-        ok = number.isdigit() and await service.remove_duty(int(number))
-        await say(
-            update, context, Reply(t._("Duty removed.") if ok else t._("There is no duty with this number."))
-        )
-        raise ApplicationHandlerStop
-    place = resolve_flat(service.content, args[1]) if len(args) > 1 else None
-    if action not in ("add", "list"):
-        await say(update, context, Reply(t._("Use: /duty add FLAT, /duty list FLAT or /duty remove NUMBER.")))
-    elif place is None:
-        await say(update, context, Reply(unknown_flat(lang, service.content)))
-    elif action == "list":
-        duties = await store.flat_duties(service.db, *place)
-        text = "\n".join(duty_line(lang, d) for d in duties) or t._("The flat has no duties.")
-        await say(update, context, Reply(text))
-    else:
-        user_data[DUTY_STATE] = {"step": "text", "centre": place[0], "flat": place[1]}
-        await say(update, context, Reply(t._("Write the duty in Polish, e.g. “Sprzątanie kuchni”.")))
-    raise ApplicationHandlerStop
-
-
-async def on_duty_step(update: Update, context: Context) -> None:
-    """A typed answer in the /duty add steps; other text goes on to the dialogue."""
-    message = update.effective_message
-    state = context.user_data.get(DUTY_STATE) if context.user_data is not None else None
-    if message is None or message.text is None or not isinstance(state, dict):
-        return
-    lang = await lang_of(residents_door(context).service.db, update.effective_user)
-    await duty_input(update, context, lang, message.text)
-    raise ApplicationHandlerStop
-
-
-async def duty_input(update: Update, context: Context, lang: str, text: str) -> None:
-    t = tr(lang)
-    state = context.user_data.get(DUTY_STATE) if context.user_data is not None else None
-    if not isinstance(state, dict):
-        return
-    step = state.get("step")
-    if step == "text":
-        if not text.strip():
-            return
-        state.update(step="kind", text=text.strip()[:200])
-        kinds = (
-            (
-                Button(t._("Weekly"), callbacks.make(callbacks.STAFF, callbacks.STAFF_DUTY_KIND, "weekly")),
-                Button(t._("Monthly"), callbacks.make(callbacks.STAFF, callbacks.STAFF_DUTY_KIND, "monthly")),
-            ),
-        )
-        await say(update, context, Reply(t._("How often?"), kinds))
-    elif step == "kind":
-        word = text.strip().casefold()
-        kind = "weekly" if word in ("weekly", "tydzień", "co tydzień", "tygodniowo") else None
-        kind = "monthly" if word in ("monthly", "miesiąc", "co miesiąc", "miesięcznie") else kind
-        if kind is None:
-            await say(update, context, Reply(t._("Please choose Weekly or Monthly.")))
-            return
-        state.update(step="day", kind=kind)
-        if kind == "weekly":
-            await say(update, context, Reply(t._("On which weekday? (e.g. poniedziałek, wt, 3)")))
-        else:
-            await say(update, context, Reply(t._("On which day of the month? (1-31; 31 means the last day)")))
-    elif step == "day":
-        day = rules.parse_weekday(text) if state.get("kind") == "weekly" else rules.parse_month_day(text)
-        if day is None:
-            problem = (
-                t._("That is not a weekday. Write e.g. poniedziałek, wtorek or a number 1-7.")
-                if state.get("kind") == "weekly"
-                else t._("That is not a day of the month. Write a number from 1 to 31.")
-            )
-            await say(update, context, Reply(problem))
-            return
-        state.update(step="time", day=day)
-        await say(update, context, Reply(t._("At what time? (HH:MM, between 8:00 and 21:00)")))
-    elif step == "time":
-        at = rules.parse_time(text)
-        if at is None or rules.in_quiet_hours(at):
-            await say(update, context, Reply(t._("Please write a time between 8:00 and 21:00, e.g. 18:00.")))
-            return
-        await save_duty(update, context, lang, state, at)
-
-
-async def save_duty(update: Update, context: Context, lang: str, state: dict[str, Any], at: time) -> None:
-    service = residents_door(context).service
-    rule = rules.DutyRule("weekly" if state["kind"] == "weekly" else "monthly", int(state["day"]), at)
-    duty_id = await service.add_duty(str(state["centre"]), str(state["flat"]), str(state["text"]), rule)
-    if context.user_data is not None:
-        context.user_data.pop(DUTY_STATE, None)
-    duty = await store.get_duty(service.db, duty_id)
-    assert duty is not None
-    nxt = rules.next_duty(duty_rule(duty), service.clock.now(), service.zone(duty.centre))
-    t = tr(lang)
-    local = nxt.at.astimezone(service.zone(duty.centre))
-    text = t._("Saved: {duty}. First reminder: {date}.").format(
-        duty=duty_line(lang, duty), date=f"{t.weekday_date(local.date())} {t.clock(local.time())}"
-    )
-    await say(update, context, Reply(text))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import aiosqlite
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import (
@@ -65,6 +64,7 @@ from bot.settings import Settings
 from bot.staff import record
 from storage import audit, broadcasts, tickets, top_unanswered, users
 from storage import staff as staff_store
+from storage.stats import stats
 
 # Re-exported for the door, tests and benches that import them from here.
 __all__ = ["STAFF_KEY", "StaffConfig", "job_name", "parse_send_at", "register_staff_handlers",
@@ -102,9 +102,7 @@ def register_staff_handlers(application: Any, settings: Settings, clock: Clock) 
 async def on_staff(update: Update, context: Context) -> None:
     """/staff (list), /staff invite <centre>, /staff remove <id>: administrators only."""
     args = context.args or []
-    found = await gate(update, context, "staff", "admin", " ".join(args[:2]) or None)
-    assert found is not None
-    access, lang = found
+    access, lang = await gate(update, context, "staff", "admin", " ".join(args[:2])[:64] or None)
     t = tr(lang)
     db, config = _door(context).db, staff_config(context)
     centres = _door(context).content.centres
@@ -122,9 +120,9 @@ async def on_staff(update: Update, context: Context) -> None:
             ).format(centre=args[1])
             + f"\n{link}",
         )
-    elif args[:1] == ["remove"] and len(args) >= 2 and args[1].isdigit():
-        removed = await staff_store.remove_staff(db, int(args[1]))
-        await record(db, config.clock, access, "staff_remove", args[1])
+    elif args[:1] == ["remove"] and len(args) >= 2 and (member := callbacks.number(args[1], 1)) is not None:
+        removed = await staff_store.remove_staff(db, member)
+        await record(db, config.clock, access, "staff_remove", str(member))
         text = t._("Removed from the staff.") if removed else t._("There is no staff member with this id.")
         await say(context, update, text)
     else:
@@ -211,9 +209,7 @@ async def on_text(update: Update, context: Context) -> None:
 
 async def on_unanswered(update: Update, context: Context) -> None:
     """/unanswered: the most frequent questions of the staff member's centre that fell to the fallback."""
-    found = await gate(update, context, "unanswered")
-    assert found is not None
-    access, lang = found
+    access, lang = await gate(update, context, "unanswered")
     t = tr(lang)
     if access.centre is None:
         await say(context, update, t._("Choose your centre first with /centre."))
@@ -230,46 +226,26 @@ async def on_unanswered(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-async def _table_exists(db: aiosqlite.Connection, name: str) -> bool:
-    async with db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cursor:
-        return await cursor.fetchone() is not None
-
-
-async def _rows(db: aiosqlite.Connection, sql: str) -> list[tuple[Any, ...]]:
-    async with db.execute(sql) as cursor:
-        return [tuple(row) for row in await cursor.fetchall()]
-
-
 async def on_stats(update: Update, context: Context) -> None:
-    """/stats: users per centre and language, residents, reminders, broadcasts and their reports."""
-    found = await gate(update, context, "stats")
-    assert found is not None
-    access, lang = found
+    """/stats: staff see their centre only, administrators every centre (users, residents, reminders)."""
+    access, lang = await gate(update, context, "stats")
     t = tr(lang)
     db = _door(context).db
+    scope = None if access.role == "admin" else access.centre
+    if scope is None and access.role != "admin":
+        await say(context, update, t._("Choose your centre first with /centre."))
+        raise ApplicationHandlerStop
+    found = await stats(db, scope)
     lines = [t._("Users by centre and language:")]
-    for centre, ulang, count in await users.count_users(db):
-        lines.append(f"  {centre or '–'} / {ulang or '–'}: {count}")
-    if await _table_exists(db, "residents"):
-        lines.append(t._("Active residents:"))
-        for centre, count in await _rows(
-            db,
-            "SELECT centre, COUNT(*) FROM residents WHERE status = 'active' GROUP BY centre ORDER BY centre",
-        ):
-            lines.append(f"  {centre}: {count}")
-    if await _table_exists(db, "deliveries"):
-        sent = await _rows(db, "SELECT COUNT(*) FROM deliveries WHERE status = 'sent'")
-        paid = (
-            await _rows(db, "SELECT COUNT(*) FROM payments_paid")
-            if await _table_exists(db, "payments_paid")
-            else [(0,)]
+    lines += [f"  {centre or '–'} / {ulang or '–'}: {count}" for centre, ulang, count in found.users]
+    lines.append(t._("Active residents:"))
+    lines += [f"  {centre}: {count}" for centre, count in found.residents]
+    lines.append(
+        t._("Reminders sent: {sent}, payments marked paid: {paid}").format(
+            sent=found.reminders_sent, paid=found.payments_paid
         )
-        lines.append(
-            t._("Reminders sent: {sent}, payments marked paid: {paid}").format(
-                sent=sent[0][0], paid=paid[0][0]
-            )
-        )
-    recent = await broadcasts.recent(db, access.centre if access.role == "staff" else None)
+    )
+    recent = await broadcasts.recent(db, scope)
     if recent:
         lines.append(t._("Recent broadcasts:"))
         for item in recent:
@@ -286,9 +262,7 @@ async def on_stats(update: Update, context: Context) -> None:
 
 async def on_reload(update: Update, context: Context) -> None:
     """/reload: read content/ again; on any error keep the running content and show file:line lines."""
-    found = await gate(update, context, "reload")
-    assert found is not None
-    access, lang = found
+    access, lang = await gate(update, context, "reload")
     t = tr(lang)
     config = staff_config(context)
     try:

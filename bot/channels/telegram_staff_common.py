@@ -94,14 +94,22 @@ async def say(
 
 async def gate(
     update: Update, context: Context, action: str, need: Role = "staff", target: str | None = None
-) -> tuple[Access, str] | None:
-    """The actor's access and language, or None after answering "no access" (both audited)."""
-    user = update.effective_user
-    if user is None:
-        return None
+) -> tuple[Access, str]:
+    """The actor's access and language; otherwise "no access" is answered and the update stops (audited).
+
+    A message sent on behalf of a chat (an anonymous group admin, a channel) has no person to check,
+    so it gets "no access" too.
+    """
+    user, message = update.effective_user, update.effective_message
+    anonymous = user is None or (message is not None and message.sender_chat is not None)
     config = staff_config(context)
-    access = await authorize(config.settings, _door(context).db, config.clock, user.id, action, need, target)
-    lang = await lang_of(context, user.id, user.language_code[:2] if user.language_code else None)
+    access = (
+        None
+        if anonymous or user is None
+        else await authorize(config.settings, _door(context).db, config.clock, user.id, action, need, target)
+    )
+    hint = user.language_code[:2] if user is not None and user.language_code else None
+    lang = await lang_of(context, user.id, hint) if user is not None else "pl"
     if access is None:
         text = tr(lang)._("Sorry, you have no access to this command.")
         if update.callback_query is not None:

@@ -173,13 +173,13 @@ for _index, _names in enumerate(
     for _name in _names:
         _WEEKDAYS[_name] = _index
 
-_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*$")
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*$", re.ASCII)  # "²" is no hour
 
 
 def parse_weekday(text: str) -> int | None:
     """0 (Monday) ... 6 (Sunday) from a name or abbreviation (pl, uk, en) or a number 1-7; else None."""
     word = text.strip().casefold().rstrip(".")
-    if word.isdigit():
+    if word.isascii() and word.isdigit():  # "²".isdigit() is True and int("²") raises
         number = int(word)
         return number - 1 if 1 <= number <= 7 else None
     return _WEEKDAYS.get(word)
@@ -188,7 +188,7 @@ def parse_weekday(text: str) -> int | None:
 def parse_month_day(text: str) -> int | None:
     """1-31, else None."""
     word = text.strip().rstrip(".")
-    if not word.isdigit():
+    if not (word.isascii() and word.isdigit()) or len(word) > 2:
         return None
     number = int(word)
     return number if 1 <= number <= 31 else None
