@@ -46,11 +46,12 @@ log = logging.getLogger("bot.reminders")
 
 GRACE: timedelta = timedelta(hours=6)
 INVITE_TTL: timedelta = timedelta(days=7)
-MAX_ATTEMPTS = 2  # a delivery left unsent is retried once
+RETRY_FIRST = timedelta(minutes=1)  # the pause after a tick hit a Telegram outage, doubled each time
+RETRY_MAX = timedelta(minutes=8)
 BATCH = 5_000
 
 # Sends one reply to a resident: True when sent, False when the chat refuses us (blocked);
-# any exception is a temporary failure (retried once).
+# any exception is a temporary failure (retried at later ticks until the grace window ends).
 Sender = Callable[[Resident, Reply], Awaitable[bool]]
 JoinError = Literal["unknown", "used", "expired", "flat_gone"]
 
@@ -107,6 +108,9 @@ class Residents:
     grace: timedelta = GRACE
     invite_ttl: timedelta = INVITE_TTL
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    blocked: set[str] = field(default_factory=set)  # external ids of blocked residents (welcome_back)
+    _failures: int = 0  # ticks in a row that met a Telegram outage
+    _retry_at: datetime | None = None
 
     def zone(self, centre: str) -> ZoneInfo:
         found = self.content.centres.get(centre)
@@ -163,6 +167,8 @@ class Residents:
         return resident
 
     async def _deactivate(self, resident: Resident, status: people.Status) -> None:
+        if status == "blocked":
+            self.blocked.add(resident.external_id)
         await people.set_status(self.db, resident.id, status, self.clock.now())
         await store.clear_schedule(self.db, resident.id)
         await self.db.commit()
@@ -253,15 +259,12 @@ class Residents:
     # --- the tick -----------------------------------------------------------------------------
 
     async def recover(self) -> int:
-        """At start: deliveries left in 'sending' by a crash go back to 'due' once, else 'failed'."""
-        cursor = await self.db.execute(
-            "UPDATE deliveries SET status = CASE WHEN attempts < ? THEN 'due' ELSE 'failed' END"
-            " WHERE status = 'sending'",
-            (MAX_ATTEMPTS,),
-        )
+        """At start: deliveries left in 'sending' by a crash go back to 'due' (the grace window decides)."""
+        cursor = await self.db.execute("UPDATE deliveries SET status = 'due' WHERE status = 'sending'")
         await self.db.commit()
         if cursor.rowcount:
-            log.warning("%d reminder(s) were being sent when the bot stopped; retrying once", cursor.rowcount)
+            log.warning("%d reminder(s) were being sent when the bot stopped; retrying", cursor.rowcount)
+        self.blocked = await people.blocked_ids(self.db)
         return cursor.rowcount
 
     async def tick(self, send: Sender) -> TickReport:
@@ -290,7 +293,15 @@ class Residents:
             cache.update({resident_id: fetched.get(resident_id) for resident_id in ids})
             paid = await store.paid_months(self.db, sorted({row.resident_id for row in rows}))
             for row in rows:
-                await self._collect_one(row, now, report, cache, duties, paid)
+                try:
+                    await self._collect_one(row, now, report, cache, duties, paid)
+                except Exception:  # one broken row must not stop the tick (or loop forever): drop it
+                    log.exception(
+                        "reminder %s of resident %s: broken schedule row dropped",
+                        row.reminder,
+                        row.resident_id,
+                    )
+                    await store.clear_schedule(self.db, row.resident_id, row.reminder)
             await self.db.commit()
         return report.collected
 
@@ -349,49 +360,93 @@ class Residents:
                 await store.set_next(self.db, resident.id, row.reminder, nxt.at, str(nxt.day), nxt.month)
 
     async def deliver(self, now: datetime, send: Sender, report: TickReport | None = None) -> TickReport:
-        """Phase 2: claim, send and mark every 'due' delivery."""
+        """Phase 2: claim, send and mark every 'due' delivery; one bad row never stops the others.
+
+        A transient failure (5xx, timeout, network) leaves the delivery 'due' until its grace window
+        ends, and pauses sending with backoff (1, 2, 4 ... RETRY_MAX minutes) so an outage costs a
+        few requests, not one per reminder per minute. After the outage every one inside the window goes.
+        """
         report = report if report is not None else TickReport()
+        if self._retry_at is not None and now < self._retry_at:
+            return report
         for delivery in await store.pending(self.db, "due"):
-            if delivery.due_at < now - self.grace:
-                await store.finish(self.db, delivery, "skipped", now)
-                log.info(
-                    "reminder %s of resident %s for %s skipped: too late",
-                    delivery.reminder,
-                    delivery.resident_id,
-                    delivery.day,
-                )
-                report.skipped += 1
-                continue
-            if not await store.claim(self.db, delivery, now):
-                continue  # someone else took it
-            reply = await self._render(delivery)
-            resident = await people.get_resident_by_id(self.db, delivery.resident_id)
-            if reply is None or resident is None or resident.status != "active":
-                await store.finish(self.db, delivery, "skipped", now)
-                report.skipped += 1
-                continue
             try:
-                delivered = await send(resident, reply)
-            except Exception as exc:  # network, 5xx, rate limits beyond retries: try once more later
-                retry = delivery.attempts + 1 < MAX_ATTEMPTS
-                await store.finish(self.db, delivery, "due" if retry else "failed", now)
-                log.warning(
-                    "reminder for resident %s not sent (%s)%s",
-                    resident.id,
-                    type(exc).__name__,
-                    "; will retry" if retry else "",
+                outcome = await self._deliver_one(delivery, now, send, report)
+            except Exception:  # a broken row (bad month, vanished duty...): marked, logged, skipped
+                log.exception(
+                    "reminder %s of resident %s: cannot be sent", delivery.reminder, delivery.resident_id
                 )
+                await store.finish(self.db, delivery, "failed", now)
                 report.failed += 1
                 continue
-            if delivered:
-                await store.finish(self.db, delivery, "sent", now)
-                report.sent += 1
-            else:
-                await store.finish(self.db, delivery, "failed", now)
-                await self._deactivate(resident, "blocked")
-                log.info("resident %s blocked the bot: marked inactive, reminders stopped", resident.id)
-                report.blocked += 1
+            if outcome == "transient":
+                self._failures += 1
+                pause = min(RETRY_MAX, RETRY_FIRST * 2 ** min(self._failures - 1, 10))
+                self._retry_at = now + pause
+                log.warning("Telegram unavailable: reminders wait %s and go on after that", pause)
+                break
+            self._failures, self._retry_at = 0, None
         return report
+
+    async def _deliver_one(
+        self, delivery: store.Delivery, now: datetime, send: Sender, report: TickReport
+    ) -> Literal["sent", "skipped", "blocked", "transient", "failed"]:
+        if delivery.due_at < now - self.grace:
+            # Past its window: never sent late. After failed attempts that is giving up, and says so.
+            gave_up = delivery.attempts > 0
+            await store.finish(self.db, delivery, "failed" if gave_up else "skipped", now)
+            log.log(
+                logging.WARNING if gave_up else logging.INFO,
+                "reminder %s of resident %s for %s %s",
+                delivery.reminder,
+                delivery.resident_id,
+                delivery.day,
+                f"given up after {delivery.attempts} attempts" if gave_up else "skipped: too late",
+            )
+            if gave_up:
+                report.failed += 1
+            else:
+                report.skipped += 1
+            return "failed" if gave_up else "skipped"
+        if not await store.claim(self.db, delivery, now):
+            return "skipped"  # someone else took it
+        reply = await self._render(delivery)
+        resident = await people.get_resident_by_id(self.db, delivery.resident_id)
+        if reply is None or resident is None or resident.status != "active":
+            await store.finish(self.db, delivery, "skipped", now)
+            report.skipped += 1
+            return "skipped"
+        try:
+            delivered = await send(resident, reply)
+        except Exception as exc:  # network, 5xx, timeouts: again at a later tick, inside the window
+            await store.finish(self.db, delivery, "due", now)
+            log.warning("reminder for resident %s not sent (%s); will retry", resident.id, type(exc).__name__)
+            report.failed += 1
+            return "transient"
+        if delivered:
+            await store.finish(self.db, delivery, "sent", now)
+            report.sent += 1
+            return "sent"
+        await store.finish(self.db, delivery, "failed", now)
+        await self._deactivate(resident, "blocked")
+        log.info("resident %s blocked the bot: marked inactive, reminders stopped", resident.id)
+        report.blocked += 1
+        return "blocked"
+
+    async def welcome_back(self, channel: str, external_id: str) -> bool:
+        """A resident who blocked the bot writes again: active again, with every reminder rescheduled."""
+        if external_id not in self.blocked:
+            return False
+        self.blocked.discard(external_id)
+        resident = await people.get_resident(self.db, channel, external_id)
+        if resident is None or resident.status != "blocked":
+            return False
+        now = self.clock.now()
+        await people.set_status(self.db, resident.id, "active", now)
+        await self._schedule_all(resident, now)
+        await self.db.commit()
+        log.info("resident %s writes again after blocking the bot: reminders back on", resident.id)
+        return True
 
     # --- texts --------------------------------------------------------------------------------
 

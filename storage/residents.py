@@ -187,3 +187,9 @@ async def forget_resident(db: aiosqlite.Connection, channel: str, external_id: s
     await db.execute("DELETE FROM residents WHERE channel = ? AND external_id = ?", (channel, external_id))
     await db.execute("UPDATE invites SET used_by = NULL WHERE used_by = ?", (external_id,))
     await db.commit()
+
+
+async def blocked_ids(db: aiosqlite.Connection) -> set[str]:
+    """External ids of residents whose chat refused our messages (so a new message can bring them back)."""
+    async with db.execute("SELECT external_id FROM residents WHERE status = 'blocked'") as cursor:
+        return {str(row[0]) for row in await cursor.fetchall()}

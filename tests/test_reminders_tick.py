@@ -362,15 +362,22 @@ async def test_a_resident_who_blocked_the_bot_becomes_inactive(service: Resident
     assert outbox.calls == 3 and len(outbox.to("2")) == 2
 
 
-async def test_a_failed_send_is_retried_once(service: Residents, clock: FixedClock) -> None:
+async def test_a_failed_send_is_retried_with_backoff_until_the_grace_window_ends(
+    service: Residents, clock: FixedClock
+) -> None:
     await join(service, "1")
     outbox = Outbox(errors=1)
     await tick_at(service, clock, warsaw(2027, 2, 25, 10), outbox)
     assert outbox.sent == []
-    await service.tick(outbox)
+    await service.tick(outbox)  # the same minute: sending pauses after an outage
+    assert outbox.calls == 1
+    await tick_at(service, clock, warsaw(2027, 2, 25, 10, 1), outbox)
     assert len(outbox.sent) == 1
-    outbox.errors = 5
-    await tick_at(service, clock, warsaw(2027, 2, 28, 10), outbox)
-    await service.tick(outbox)
-    await service.tick(outbox)
-    assert outbox.calls == 2 + 2 and await store.count_deliveries(service.db, "failed") == 1
+    outbox.errors = 10_000  # Telegram down for the whole 6-hour window
+    start = warsaw(2027, 2, 28, 10)
+    for minute in range(0, 7 * 60, 1):
+        await tick_at(service, clock, start + timedelta(minutes=minute), outbox)
+    # 1, 2, 4, 8, 8, 8... minutes apart: about 45 attempts in 6 hours, not one a minute.
+    assert 30 <= outbox.calls - 2 <= 60
+    assert await store.count_deliveries(service.db, "failed") == 1
+    assert await store.count_deliveries(service.db, "due") == 0

@@ -26,6 +26,7 @@ from bot.channels.telegram import (
     build_application,
     lifespan,
 )
+from bot.channels.telegram_render import RetryPolicy
 from bot.clock import WARSAW, FixedClock
 from bot.settings import Settings
 from storage import users
@@ -83,13 +84,22 @@ class Live:
         return await users.get_user(found.db, CHANNEL, str(person.user.id))
 
 
+FAST_RETRY = RetryPolicy(first=0.01, cap=0.05, deadline=2.0)  # the outage policy, minus the waiting
+
+
 @pytest.fixture
 async def live(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Live]:
     caplog.set_level(logging.INFO)
     api = FakeBotAPI()
     async with FakeBotAPIServer(api) as server:
         settings = Settings(telegram_token=TOKEN, database=tmp_path / "bot.sqlite3")
-        app = build_application(settings, shipped_content(), clock=FixedClock(NOW), base_url=server.base_url)
+        app = build_application(
+            settings,
+            shipped_content(),
+            clock=FixedClock(NOW),
+            base_url=server.base_url,
+            reply_retry=FAST_RETRY,
+        )
         async with lifespan(app):
             assert app.updater is not None
             await app.start()
@@ -200,13 +210,12 @@ async def test_users_are_served_in_parallel_but_each_in_arrival_order(live: Live
     assert "16:30" in first.visible and "/forget" in second.visible
 
 
-@pytest.mark.parametrize("status", [400, 500])
-async def test_a_failed_send_is_logged_and_the_bot_keeps_serving(
-    live: Live, caplog: pytest.LogCaptureFixture, status: int
+async def test_a_refused_send_is_logged_and_the_bot_keeps_serving(
+    live: Live, caplog: pytest.LogCaptureFixture
 ) -> None:
     john = live.person(801, "en")
     await john.say("/start gliwice")
-    live.api.fail("sendMessage", status, chat_id=john.chat, times=1)
+    live.api.fail("sendMessage", 400, chat_id=john.chat, times=1)
     [apology] = await john.say("What are the office hours?")
     assert apology.visible == texts.something_went_wrong("en")
     failed = [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -214,6 +223,21 @@ async def test_a_failed_send_is_logged_and_the_bot_keeps_serving(
     assert not any("office hours" in r.getMessage() for r in caplog.records)
     [answer] = await john.say("What are the office hours?")
     assert "16:30" in answer.visible
+
+
+@pytest.mark.parametrize("status", [500, 502])
+async def test_a_server_error_is_retried_and_the_answer_arrives(live: Live, status: int) -> None:
+    john = live.person(802, "en")
+    await john.say("/start gliwice")
+    live.api.fail("sendMessage", status, chat_id=john.chat, times=3)
+    [answer] = await john.say("What are the office hours?")
+    assert "16:30" in answer.visible
+    assert [c.status for c in live.api.calls_to("sendMessage") if c.chat_id == john.chat][-4:] == [
+        status,
+        status,
+        status,
+        200,
+    ]
 
 
 async def test_polling_survives_a_bad_gateway_on_get_updates(live: Live) -> None:

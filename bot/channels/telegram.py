@@ -41,7 +41,15 @@ from telegram.request import BaseRequest
 from bot import callbacks
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram_order import PerUserOrder
-from bot.channels.telegram_render import Target, deliver_after_button, edit_in_place, escape, send_replies
+from bot.channels.telegram_render import (
+    RetryPolicy,
+    Target,
+    deliver_after_button,
+    edit_in_place,
+    escape,
+    send_replies,
+    set_reply_retry,
+)
 from bot.channels.telegram_residents import register_resident_handlers, start_reminders
 from bot.channels.telegram_staff import register_staff_handlers, resume_broadcasts
 from bot.clock import Clock, SystemClock
@@ -105,15 +113,18 @@ def build_application(
     base_url: str | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+    reply_retry: RetryPolicy | None = None,
 ) -> TelegramApp:
     """The configured Application; the database is opened in post_init and closed in post_shutdown.
 
     `request` (used for every call, getUpdates included) and `base_url` let tests talk to a fake
     Bot API; `rate_limiter` defaults to AIORateLimiter(max_retries=3); updates of different users
-    are handled concurrently (at most `max_concurrent_updates`), each user's in arrival order.
+    are handled concurrently (at most `max_concurrent_updates`), each user's in arrival order;
+    `reply_retry` is how long replies keep trying through an outage (tests make its waits short).
     """
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    set_reply_retry(reply_retry or RetryPolicy())
     engine_clock = clock or SystemClock()
 
     async def post_init(application: TelegramApp) -> None:

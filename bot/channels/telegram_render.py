@@ -5,14 +5,16 @@ Nothing here knows about the dialogue; it turns `bot.replies.Reply` objects into
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot.replies import Reply
 
@@ -20,6 +22,50 @@ log = logging.getLogger("bot.telegram")
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted by Telegram in UTF-16 code units
 EMPTY_TEXT = "…"  # Telegram refuses empty messages; a reply that is only buttons gets this
+T = TypeVar("T")
+
+
+@dataclass
+class RetryPolicy:
+    """How long a reply keeps trying through a Telegram outage (5xx, timeouts, network errors).
+
+    Waits `first`, then doubles up to `cap` seconds, until `deadline` seconds have been waited in all;
+    then the error is raised (and logged by the caller). 429s are the rate limiter's business.
+    """
+
+    first: float = 1.0
+    cap: float = 30.0
+    deadline: float = 180.0  # "a few minutes": a person who asked still wants the answer
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+
+
+REPLIES = RetryPolicy()  # the door's policy for replies; build_application sets it (tests: short waits)
+
+
+def set_reply_retry(policy: RetryPolicy) -> None:
+    global REPLIES
+    REPLIES = policy
+
+
+def transient(error: BaseException) -> bool:
+    """An error worth retrying: the network or Telegram's servers, not our request (BadRequest)."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy | None = None) -> T:
+    """`call()`, retried with backoff on transient errors while the policy's deadline allows."""
+    policy = policy or REPLIES
+    waited, delay = 0.0, policy.first
+    while True:
+        try:
+            return await call()
+        except Exception as exc:
+            if not transient(exc) or waited + delay > policy.deadline:
+                raise
+            log.warning("Telegram unavailable (%s); retrying in %.1f s", type(exc).__name__, delay)
+            await policy.sleep(delay)
+            waited += delay
+            delay = min(policy.cap, delay * 2)
 
 
 @dataclass(frozen=True)
@@ -97,14 +143,24 @@ def messages(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     return [(escape(piece), markup if i == len(pieces) - 1 else None) for i, piece in enumerate(pieces)]
 
 
-async def send_replies(bot: Bot, target: Target, replies: Sequence[Reply]) -> bool:
-    """Send every reply as new messages; False (logged at info, no text) when the user blocked the bot."""
+async def send_replies(
+    bot: Bot, target: Target, replies: Sequence[Reply], *, retry: bool = True
+) -> bool:
+    """Send every reply as new messages; False (logged at info, no text) when the user blocked the bot.
+
+    Transient errors are retried for a few minutes (REPLIES) unless `retry` is False (the reminder
+    tick retries on its own schedule instead of holding every other reminder up).
+    """
     for reply in replies:
         for text, markup in messages(reply):
-            try:
-                await bot.send_message(
+
+            async def send(text: str = text, markup: InlineKeyboardMarkup | None = markup) -> object:
+                return await bot.send_message(
                     target.chat_id, text, reply_markup=markup, message_thread_id=target.thread_id
                 )
+
+            try:
+                await (with_retries(send) if retry else send())
             except Forbidden:
                 log.info(
                     "chat %s does not accept messages from the bot (blocked or left); replies dropped",

@@ -24,6 +24,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -50,6 +51,7 @@ log = logging.getLogger("bot.telegram")
 
 CHANNEL: Final = "telegram"
 RESIDENTS_KEY: Final = "residents"
+GROUP_WELCOME_BACK: Final = -3  # first of all: notices blocked residents who write again
 GROUP_RESIDENTS: Final = -1  # before the main group; registered after the "ignore" handler there
 TICK_SECONDS: Final = 60
 FIRST_TICK_SECONDS: Final = 5  # catch up soon after start
@@ -101,6 +103,8 @@ def register_resident_handlers(application: Application[Any, Any, Any, Any, Any,
         ],
         group=GROUP_RESIDENTS,
     )
+    # Before every other handler, never answering: a resident who blocked the bot and writes again.
+    application.add_handler(TypeHandler(Update, on_anything), group=GROUP_WELCOME_BACK)
 
 
 async def start_reminders(
@@ -131,7 +135,7 @@ def sender(bot: Bot) -> Sender:
     """Send a reminder to the resident's chat; False when the chat refuses us (blocked)."""
 
     async def send(resident: Resident, reply: Reply) -> bool:
-        return await send_replies(bot, Target(int(resident.external_id)), [reply])
+        return await send_replies(bot, Target(int(resident.external_id)), [reply], retry=False)
 
     return send
 
@@ -149,6 +153,14 @@ async def tick_job(context: Context) -> None:
             report.failed,
             report.blocked,
         )
+
+
+async def on_anything(update: Update, context: Context) -> None:
+    """Any update from a resident marked blocked brings their reminders back (one set lookup otherwise)."""
+    user = update.effective_user
+    found = context.bot_data.get(RESIDENTS_KEY)
+    if user is not None and isinstance(found, ResidentsDoor) and str(user.id) in found.service.blocked:
+        await found.service.welcome_back(CHANNEL, str(user.id))
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -333,6 +345,7 @@ async def resident_action(
     service: Residents, lang: str, resident: Resident, action: str, value: str
 ) -> Reply:
     t = tr(lang)
+    value = callbacks.month(value) or ""  # r:paid:<YYYY-MM>; a forged month is just the menu
     if action == callbacks.RESIDENT_PAID and value:
         if await service.mark_paid(resident, value):
             return Reply(t._("Thank you! No more payment reminders this month."))
