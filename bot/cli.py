@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     remind.add_argument("--flat", required=True, help="flat id, or centre/flat")
     remind.add_argument("--from", dest="start", help="first day (YYYY-MM-DD, Warsaw); default today")
     remind.add_argument("--days", type=int, default=60)
+    sub.add_parser("web", help="serve the web chat and the staff panel on WEB_HOST:WEB_PORT")
+    link = sub.add_parser("staff-link", help="print a one-time staff panel login link (10 minutes)")
+    link.add_argument("user_id", type=int, help="the staff member's Telegram user id")
     check = sub.add_parser("check-content", help="validate content and exit")
     check.add_argument("dir", nargs="?")
     return parser
@@ -72,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(print_reminders(args, settings, content))
         except StorageError as exc:
             return fail(str(exc))
+    if command in ("web", "staff-link") or (command == "run" and web_port_set()):
+        from bot.channels.web.cli import run_web_command
+
+        return run_web_command(command, args, settings, content)
     if command == "run" and settings.telegram_token:
         from bot.channels.telegram import run_telegram
 
@@ -86,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except StorageError as exc:
         return fail(str(exc))
+
+
+def web_port_set() -> bool:
+    from bot.channels.web.config import WebSettings
+
+    return WebSettings.from_env().port is not None
 
 
 def check_content(folder: Path) -> int:

@@ -1,0 +1,154 @@
+"""The ASGI application: web chat, widget, staff panel (and the Telegram webhook when configured).
+
+`create_app` wires everything; nothing is created at import time. The database is opened in the
+lifespan (or handed in by a caller that already has one, like `python -m bot run` with Telegram).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import jinja2
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.channels.web.config import WebSettings
+from bot.channels.web.limits import RateLimiter
+from bot.channels.web.security import SecureHeaders
+from bot.channels.web.session import Transcripts
+from bot.clock import Clock, SystemClock
+from bot.dialogue import Dialogue, Engine
+from bot.domain.content import Content
+from bot.settings import Settings
+from storage import connect
+
+HERE = Path(__file__).resolve().parent
+# Sends a staff answer to a Telegram user (chat id, text) -> delivered; None where no bot runs here.
+TelegramRelay = Callable[[int, str], Awaitable[bool]]
+
+
+@dataclass
+class WebDoor:
+    """Everything a request handler needs, kept in app.state.door."""
+
+    settings: Settings
+    web: WebSettings
+    content: Content
+    clock: Clock
+    db: aiosqlite.Connection
+    dialogue: Dialogue
+    templates: jinja2.Environment
+    transcripts: Transcripts
+    session_limit: RateLimiter
+    address_limit: RateLimiter
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    relay: TelegramRelay | None = None
+
+
+def door_of(request: Request) -> WebDoor:
+    found = request.app.state.door
+    assert isinstance(found, WebDoor)
+    return found
+
+
+def templates() -> jinja2.Environment:
+    """Autoescaping everywhere: every text a user or the content brings is escaped on output."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    page = door_of(request).templates.get_template(name).render(**values)
+    return HTMLResponse(page, status_code=status, headers={"cache-control": "no-store"})
+
+
+def create_app(
+    settings: Settings,
+    web: WebSettings,
+    content: Content,
+    *,
+    clock: Clock | None = None,
+    db: aiosqlite.Connection | None = None,
+    relay: TelegramRelay | None = None,
+    ticks: Callable[[], float] = time.monotonic,
+    extra_routes: list[BaseRoute] | None = None,
+) -> Starlette:
+    """The app; `db` given means the caller owns (and closes) the connection."""
+    from bot.channels.web.chat import routes as chat_routes
+    from bot.channels.web.panel import routes as panel_routes
+
+    the_clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        conn = db or await connect(settings.database)
+        engine = Engine(content, the_clock, settings.default_centre, settings.default_lang, handover=True)
+        app.state.door = WebDoor(
+            settings=settings,
+            web=web,
+            content=content,
+            clock=the_clock,
+            db=conn,
+            dialogue=Dialogue(engine, conn),
+            templates=templates(),
+            transcripts=Transcripts(ticks),
+            session_limit=RateLimiter(web.chat_per_minute, ticks),
+            address_limit=RateLimiter(web.address_per_minute, ticks),
+            relay=relay,
+        )
+        try:
+            yield
+        finally:
+            if db is None:
+                await conn.close()
+
+    routes: list[BaseRoute] = [
+        Route("/", home),
+        Route("/widget.js", widget),
+        Route("/healthz", healthz),
+        *chat_routes(),
+        *panel_routes(),
+        *(extra_routes or []),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [
+        Middleware(SecureHeaders, frame_ancestors=web.frame_ancestors, hsts=web.cookie_secure),
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+async def home(request: Request) -> Response:
+    """The root leads to the first centre's chat (a centre's site links or embeds its own)."""
+    door = door_of(request)
+    centre = door.settings.default_centre or sorted(door.content.centres)[0]
+    return RedirectResponse(f"/chat/{centre}", status_code=303)
+
+
+async def widget(request: Request) -> Response:
+    body = (HERE / "static" / "widget.js").read_bytes()
+    return Response(
+        body,
+        media_type="text/javascript",
+        headers={"cache-control": "public, max-age=3600", "access-control-allow-origin": "*"},
+    )
+
+
+async def healthz(request: Request) -> Response:
+    return Response("ok", media_type="text/plain")

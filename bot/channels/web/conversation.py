@@ -1,0 +1,169 @@
+"""One message from a browser: the door's own few commands, else the engine (bot.dialogue).
+
+The door adds only what belongs to a door, as the Telegram door does: privacy and "forget me",
+and handing a question to a person (tickets). Every answer about housing comes from the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot import callbacks
+from bot.channels.web import texts
+from bot.channels.web.app import WebDoor
+from bot.channels.web.session import Entry, Transcript, external_id
+from bot.dialogue import Incoming, State
+from bot.i18n import tr
+from bot.menus import menu_row
+from bot.replies import Button, Reply
+from storage import users
+from storage import web_tickets as store
+
+log = logging.getLogger("bot.web")
+CHANNEL = "web"
+PRIVACY = "w:privacy"  # the door's own buttons (the engine never sees them)
+FORGET = "w:forget"
+FORGET_YES = callbacks.make(callbacks.FORGET, "yes")
+FORGET_NO = callbacks.make(callbacks.FORGET, "no")
+ASK = callbacks.make(callbacks.MENU, callbacks.MENU_ASK)
+
+
+@dataclass(frozen=True)
+class Message:
+    """What the browser sent: typed text or a pressed button, and its preferred language."""
+
+    text: str | None
+    button: str | None
+    lang_hint: str
+
+
+async def page_lang(door: WebDoor, session_id: str, hint: str) -> str:
+    user = await users.get_user(door.db, CHANNEL, external_id(session_id))
+    return (user.lang if user else None) or hint
+
+
+async def page_centre(door: WebDoor, session_id: str, url_centre: str) -> str:
+    user = await users.get_user(door.db, CHANNEL, external_id(session_id))
+    return (user.centre if user else None) or url_centre
+
+
+def greet(door: WebDoor, transcript: Transcript, centre: str, lang: str) -> None:
+    """A fresh page opens with the engine's own greeting (nothing is stored until the visitor acts)."""
+    if transcript.entries:
+        return
+    outcome = door.dialogue.engine.respond(State(centre, lang), Incoming(text="/start"))
+    for reply in outcome.replies:
+        transcript.add("bot", reply)
+
+
+async def pull_staff_answers(door: WebDoor, session_id: str, transcript: Transcript) -> list[Entry]:
+    """Staff answers to this visitor's tickets that the page has not shown yet."""
+    found = await store.staff_lines_for(door.db, external_id(session_id), transcript.seen_line)
+    added = []
+    for line in found:
+        transcript.seen_line = max(transcript.seen_line, line.id)
+        owner = await store.web_ticket_owner(door.db, line.ticket_id)
+        lang = owner[1] if owner else "pl"
+        text = f"{texts.staff_answer(lang, line.ticket_id)}\n\n{line.text}"
+        added.append(transcript.add("staff", Reply(text, close_row(lang, line.ticket_id))))
+    return added
+
+
+def close_row(lang: str, ticket_id: int) -> tuple[tuple[Button, ...], ...]:
+    data = callbacks.make(callbacks.TICKET, "close", str(ticket_id))
+    return ((Button(texts.close_ticket(lang), data),),)
+
+
+def pressed_label(transcript: Transcript, data: str) -> str | None:
+    """The label of the button the visitor pressed, so the log says what they chose."""
+    for entry in reversed(transcript.entries):
+        for button in entry.reply.all_buttons():
+            if button.data == data:
+                return button.label
+    return None
+
+
+async def exchange(
+    door: WebDoor, session_id: str, url_centre: str, transcript: Transcript, message: Message
+) -> list[Entry]:
+    """Handle one message; the new entries (the visitor's own line first) are in the transcript too."""
+    first = transcript.counter
+    shown = message.text if message.text else pressed_label(transcript, message.button or "")
+    if shown:
+        transcript.add("user", Reply(shown))
+    ext = external_id(session_id)
+    try:
+        replies = await _replies(door, ext, url_centre, transcript, message)
+    except Exception:
+        # Logged without the text; the visitor gets an apology, never a broken page.
+        log.exception("web chat message failed")
+        replies = [Reply(texts.went_wrong(message.lang_hint))]
+    for reply in replies:
+        transcript.add("bot", reply)
+    await pull_staff_answers(door, session_id, transcript)
+    return transcript.since(first)
+
+
+async def _replies(
+    door: WebDoor, ext: str, url_centre: str, transcript: Transcript, message: Message
+) -> list[Reply]:
+    user = await users.get_user(door.db, CHANNEL, ext)
+    lang = (user.lang if user else None) or message.lang_hint
+    command = (message.text or "").strip().lower()
+    if message.button == PRIVACY or command == "/privacy":
+        return [Reply(texts.privacy_text(lang), (menu_row_for(lang),))]
+    if message.button == FORGET or command == "/forget":
+        yes, no = Button(texts.forget_yes(lang), FORGET_YES), Button(texts.forget_no(lang), FORGET_NO)
+        return [Reply(texts.forget_question(lang), ((yes, no),))]
+    if message.button == FORGET_NO:
+        return [Reply(texts.not_forgotten(lang), (menu_row_for(lang),))]
+    if message.button == ASK or command == "/ask":
+        transcript.awaiting_question = True
+        return [Reply(texts.ask_question(lang))]
+    if message.button and message.button.startswith(f"{callbacks.TICKET}:"):
+        return await _close(door, ext, lang, message.button)
+    if message.text and transcript.awaiting_question:
+        transcript.awaiting_question = False
+        return [await _to_staff(door, ext, url_centre, lang, message.text)]
+    if user is None or user.centre is None:
+        # The page's centre is the visitor's until they choose another one in the chat.
+        await door.dialogue.handle(
+            CHANNEL, ext, Incoming(button=callbacks.make(callbacks.CENTRE, url_centre)), message.lang_hint
+        )
+    incoming = Incoming(text=message.text, button=message.button)
+    return await door.dialogue.handle(CHANNEL, ext, incoming, message.lang_hint)
+
+
+def menu_row_for(lang: str) -> tuple[Button, ...]:
+    return menu_row(tr(lang))
+
+
+async def _to_staff(door: WebDoor, ext: str, url_centre: str, lang: str, text: str) -> Reply:
+    now = door.clock.now()
+    user = await users.get_or_create_user(door.db, CHANNEL, ext, now)
+    centre = user.centre or url_centre
+    existing = await store.open_web_ticket_of(door.db, ext)
+    ticket = await store.open_web_ticket(door.db, user.id, ext, centre, lang, now)
+    await store.add_line(door.db, ticket.id, "user", text, now)
+    said = texts.ticket_added(lang, ticket.id) if existing else texts.ticket_opened(lang, ticket.id)
+    return Reply(said, close_row(lang, ticket.id))
+
+
+async def _close(door: WebDoor, ext: str, lang: str, data: str) -> list[Reply]:
+    _, parts = callbacks.split(data)
+    ticket_id = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
+    owner = await store.web_ticket_owner(door.db, ticket_id) if ticket_id is not None else None
+    if ticket_id is None or owner is None or owner[0] != ext:
+        # Not this visitor's ticket (or a stale button): the engine's menu, as for any stale button.
+        return await door.dialogue.handle(CHANNEL, ext, Incoming(text="/menu"), lang)
+    await store.close_ticket(door.db, ticket_id, door.clock.now())
+    return [Reply(texts.ticket_closed(lang, ticket_id), (menu_row_for(lang),))]
+
+
+async def forget(door: WebDoor, session_id: str) -> None:
+    """Everything about this visitor: web tickets and their lines, the user row, the transcript."""
+    ext = external_id(session_id)
+    await store.forget_web_user(door.db, ext)
+    await door.dialogue.reset(CHANNEL, ext)
+    door.transcripts.drop(session_id)

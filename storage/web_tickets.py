@@ -1,0 +1,152 @@
+"""Tickets seen from the web door and the staff panel: web tickets' lines, and the panel's lists.
+
+A web visitor is not connected when staff answer, so the lines of a web ticket wait in
+`ticket_lines` until the visitor's chat fetches them; they are deleted when the ticket is closed
+or the visitor asks to be forgotten. Telegram tickets keep only the message mapping (tickets.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage import tickets
+from storage._time import from_text, to_text
+
+
+@dataclass(frozen=True)
+class Line:
+    id: int
+    ticket_id: int
+    author: str  # "user" or "staff"
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """One ticket as the panel lists it; `door` is "web" or "telegram"."""
+
+    id: int
+    centre: str | None
+    lang: str | None
+    door: str
+    status: str  # "open", "answered" (open, the last word is the staff's) or "closed"
+    opened_at: datetime
+
+
+async def open_web_ticket(
+    db: aiosqlite.Connection, user_row: int, external_id: str, centre: str | None, lang: str, now: datetime
+) -> tickets.Ticket:
+    """The visitor's open web ticket, or a new one (tickets.user_chat is minus the users row id)."""
+    found = await open_web_ticket_of(db, external_id)
+    if found is not None:
+        return found
+    ticket = await tickets.open_ticket(db, -user_row, centre, now)
+    await db.execute(
+        "INSERT OR REPLACE INTO web_tickets (ticket_id, external_id, lang) VALUES (?, ?, ?)",
+        (ticket.id, external_id, lang),
+    )
+    await db.commit()
+    return ticket
+
+
+async def open_web_ticket_of(db: aiosqlite.Connection, external_id: str) -> tickets.Ticket | None:
+    async with db.execute(
+        "SELECT t.id FROM web_tickets w JOIN tickets t ON t.id = w.ticket_id"
+        " WHERE w.external_id = ? AND t.status = 'open' ORDER BY t.id DESC LIMIT 1",
+        (external_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else await tickets.get(db, int(row[0]))
+
+
+async def web_ticket_owner(db: aiosqlite.Connection, ticket_id: int) -> tuple[str, str] | None:
+    """(external_id, lang) of a web ticket; None for a Telegram ticket or an unknown id."""
+    async with db.execute(
+        "SELECT external_id, lang FROM web_tickets WHERE ticket_id = ?", (ticket_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+async def add_line(db: aiosqlite.Connection, ticket_id: int, author: str, text: str, now: datetime) -> int:
+    cursor = await db.execute(
+        "INSERT INTO ticket_lines (ticket_id, author, text, at) VALUES (?, ?, ?, ?)",
+        (ticket_id, author, text, to_text(now)),
+    )
+    await db.commit()
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
+
+
+async def lines(db: aiosqlite.Connection, ticket_id: int, after: int = 0) -> list[Line]:
+    async with db.execute(
+        "SELECT id, ticket_id, author, text, at FROM ticket_lines WHERE ticket_id = ? AND id > ? ORDER BY id",
+        (ticket_id, after),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [Line(int(r[0]), int(r[1]), str(r[2]), str(r[3]), from_text(str(r[4]))) for r in rows]
+
+
+async def staff_lines_for(db: aiosqlite.Connection, external_id: str, after: int) -> list[Line]:
+    """Staff answers to this visitor's web tickets newer than line `after` (what the chat shows next)."""
+    async with db.execute(
+        "SELECT l.id, l.ticket_id, l.author, l.text, l.at FROM ticket_lines l"
+        " JOIN web_tickets w ON w.ticket_id = l.ticket_id"
+        " WHERE w.external_id = ? AND l.author = 'staff' AND l.id > ? ORDER BY l.id",
+        (external_id, after),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [Line(int(r[0]), int(r[1]), str(r[2]), str(r[3]), from_text(str(r[4]))) for r in rows]
+
+
+async def close_ticket(db: aiosqlite.Connection, ticket_id: int, now: datetime) -> bool:
+    """Close the ticket and drop its lines: the conversation is kept only while it is open."""
+    closed = await tickets.close(db, ticket_id, now)
+    await db.execute("DELETE FROM ticket_lines WHERE ticket_id = ?", (ticket_id,))
+    await db.commit()
+    return closed
+
+
+async def forget_web_user(db: aiosqlite.Connection, external_id: str) -> None:
+    """Delete the visitor's web tickets with their lines (called before Dialogue.reset)."""
+    await db.execute(
+        "DELETE FROM tickets WHERE id IN (SELECT ticket_id FROM web_tickets WHERE external_id = ?)",
+        (external_id,),
+    )
+    await db.execute("DELETE FROM web_tickets WHERE external_id = ?", (external_id,))
+    await db.commit()
+
+
+_LIST_SQL = (
+    "SELECT t.id, t.centre, COALESCE(w.lang, u.lang), w.ticket_id IS NOT NULL, t.status, t.opened_at,"
+    " (SELECT author FROM ticket_lines l WHERE l.ticket_id = t.id ORDER BY l.id DESC LIMIT 1),"
+    " EXISTS (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m.chat_id = t.user_chat)"
+    " FROM tickets t LEFT JOIN web_tickets w ON w.ticket_id = t.id"
+    " LEFT JOIN users u ON w.ticket_id IS NULL AND u.channel = 'telegram'"
+    " AND u.external_id = CAST(t.user_chat AS TEXT)"
+)
+
+
+async def list_tickets(db: aiosqlite.Connection, centre: str | None, limit: int = 200) -> list[TicketRow]:
+    """Tickets of a centre (every centre for None), newest first."""
+    sql, args = _LIST_SQL, tuple[object, ...]()
+    if centre is not None:
+        sql, args = sql + " WHERE t.centre = ?", (centre,)
+    async with db.execute(sql + " ORDER BY t.id DESC LIMIT ?", (*args, limit)) as cursor:
+        rows = await cursor.fetchall()
+    found = []
+    for r in rows:
+        status = str(r[4])
+        if status == "open" and (r[6] == "staff" or (not r[3] and bool(r[7]))):
+            status = "answered"
+        door = "web" if r[3] else "telegram"
+        found.append(TicketRow(int(r[0]), _opt(r[1]), _opt(r[2]), door, status, from_text(str(r[5]))))
+    return found
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,157 @@
+"""The web chat through its HTTP entry points: the same engine as Telegram, in three languages,
+without JavaScript (form posts) and with it (JSON), and nothing about the visitor kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.channels.web.session import COOKIE, external_id
+from bot.clock import FixedClock
+from bot.domain.content import Content
+from storage import connect, users
+from tests.web_helpers import TestClient, bot_text, csrf_of, send, web_client
+
+
+@pytest.fixture
+def client(content: Content, clock: FixedClock, db_path: Path) -> TestClient:
+    with web_client(content, clock, db_path) as found:
+        yield found  # type: ignore[misc]
+
+
+def open_page(client: TestClient, lang: str = "pl") -> str:
+    response = client.get("/chat/gliwice", headers={"accept-language": f"{lang},en;q=0.3"})
+    assert response.status_code == 200
+    return response.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "question", "expected"),
+    [
+        ("pl", "Opłaty", "kiedy jesteście otwarci?", "poniedziałek"),
+        ("uk", "Оплата", "коли ви працюєте?", "понеділок"),
+        ("en", "Fees", "when are you open?", "Monday"),
+    ],
+)
+def test_the_menu_and_free_text_in_the_browsers_language(
+    client: TestClient, lang: str, label: str, question: str, expected: str
+) -> None:
+    html = open_page(client, lang)
+    assert f'<html lang="{lang}">' in html
+    assert label in html and 'value="m:fees"' in html
+    entries = send(client, csrf_of(html), text=question, lang=lang)
+    assert entries[0] == {**entries[0], "author": "user", "text": question}
+    assert expected in bot_text(entries)
+
+
+def test_without_javascript_a_message_is_a_form_post_then_the_page(client: TestClient) -> None:
+    csrf = csrf_of(open_page(client))
+    posted = client.post("/chat/gliwice", data={"csrf": csrf, "button": "m:hours"}, follow_redirects=False)
+    assert posted.status_code == 303 and posted.headers["location"] == "/chat/gliwice#latest"
+    page = client.get("/chat/gliwice").text
+    assert "Godziny i kontakt" in page and 'id="latest"' in page and "poniedziałek" in page
+
+
+def test_switching_the_language_goes_through_the_engine(client: TestClient) -> None:
+    csrf = csrf_of(open_page(client, "pl"))
+    send(client, csrf, button="l:uk")
+    assert '<html lang="uk">' in client.get("/chat/gliwice").text
+
+
+def test_the_fee_conversation(client: TestClient) -> None:
+    csrf = csrf_of(open_page(client))
+    asked = bot_text(send(client, csrf, button="m:fees"))
+    assert "dochód" in asked
+    estimate = bot_text(send(client, csrf, text="2000 zł"))
+    assert "zł" in estimate and estimate != asked
+
+
+def test_a_crisis_gets_the_help_numbers_first(client: TestClient) -> None:
+    entries = send(client, csrf_of(open_page(client)), text="chcę się zabić")
+    first_answer = next(e for e in entries if e["author"] == "bot")
+    assert "112" in first_answer["text"] and "116 123" in first_answer["text"]
+
+
+def test_privacy_and_forget_me(client: TestClient, db_path: Path) -> None:
+    csrf = csrf_of(open_page(client))
+    send(client, csrf, text="godziny")
+    session_id = client.cookies[COOKIE]
+    assert "adresu IP" in bot_text(send(client, csrf, button="w:privacy"))
+    question = send(client, csrf, button="w:forget")[-1]
+    assert [b["data"] for b in question["buttons"][0]] == ["x:yes", "x:no"]
+    done = client.post("/chat/gliwice", data={"csrf": csrf, "button": "x:yes"}, follow_redirects=False)
+    assert done.status_code == 303
+    assert client.cookies[COOKIE] != session_id
+    page = client.get("/chat/gliwice").text
+    assert "Twoje dane zostały usunięte" in page and "godziny" not in page.split("usunięte")[0]
+
+    async def stored() -> object:
+        db = await connect(db_path)
+        try:
+            return await users.get_user(db, "web", external_id(session_id))
+        finally:
+            await db.close()
+
+    assert client.portal.call(stored) is None  # type: ignore[union-attr]
+
+
+def test_nothing_about_the_visitor_is_stored(client: TestClient, db_path: Path) -> None:
+    """No address, no user agent, not even the cookie itself: only its hash keys the user row."""
+    html = client.get("/chat/gliwice", headers={"user-agent": "VisitorBrowser/1.0"}).text
+    send(client, csrf_of(html), text="ile kosztuje mieszkanie 1500 zł")
+    dump = b"".join(p.read_bytes() for p in db_path.parent.glob("bot.sqlite3*"))
+    assert b"VisitorBrowser" not in dump and b"testclient" not in dump and b"127.0.0.1" not in dump
+    assert client.cookies[COOKIE].encode() not in dump
+    assert external_id(client.cookies[COOKIE]).encode() in dump
+
+
+def test_the_session_cookie(client: TestClient) -> None:
+    response = client.get("/chat/gliwice")
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/chat" in cookie
+    value = client.cookies[COOKIE]
+    assert len(value) >= 43  # token_urlsafe(32): 256 random bits
+
+
+def test_a_form_without_the_right_csrf_token_does_nothing(client: TestClient) -> None:
+    open_page(client)
+    entries = send(client, "forged", text="godziny")
+    assert [e["author"] for e in entries] == ["bot"] and "wygasł" in entries[0]["text"]
+
+
+def test_texts_are_escaped_in_the_page(client: TestClient) -> None:
+    csrf = csrf_of(open_page(client))
+    send(client, csrf, text="<script>alert(1)</script>")
+    page = client.get("/chat/gliwice").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_size_limits(client: TestClient) -> None:
+    csrf = csrf_of(open_page(client))
+    assert "za długa" in bot_text(send(client, csrf, text="a" * 1001))
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    huge = client.post("/chat/gliwice", content=b"text=" + b"a" * 20_000, headers=form)
+    assert huge.status_code == 413
+
+
+def test_secure_headers_and_a_csp_without_inline_scripts(client: TestClient) -> None:
+    response = client.get("/chat/gliwice")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "default-src 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "<script>" not in response.text and " style=" not in response.text
+    staff = client.get("/staff")
+    assert "frame-ancestors 'none'" in staff.headers["content-security-policy"]
+
+
+def test_an_unknown_centre_is_a_404_page(client: TestClient) -> None:
+    assert client.get("/chat/krakow").status_code == 404
+
+
+def test_the_widget_script_is_served_for_other_sites(client: TestClient) -> None:
+    response = client.get("/widget.js")
+    assert response.status_code == 200 and "javascript" in response.headers["content-type"]
+    assert response.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert "data-centre" in response.text
