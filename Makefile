@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PO := $(wildcard bot/i18n/locale/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint typecheck check-content score bench clean messages
+.PHONY: run web test lint typecheck check-content score bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ bot/i18n/locale/%/LC_MESSAGES/messages.mo: bot/i18n/locale/%/LC_MESSAGES/message
 
 run: $(STAMP) $(MO)
 	$(PY) -m bot run
+
+# The web chat, widget and staff panel on WEB_HOST:WEB_PORT (default 127.0.0.1:8080).
+web: $(STAMP) $(MO)
+	$(PY) -m bot web
 
 test: $(STAMP) $(MO)
 	$(VENV)/bin/ruff check bot storage tests $(wildcard bench)

@@ -1,9 +1,192 @@
-"""The staff panel (placeholder until its pages land)."""
+"""The staff panel's pages: tickets (answer, close), unanswered questions, numbers with charts.
+
+Every page and form passes panel_auth.gate (bot.staff.authorize: role check and audit row).
+Staff see their own centre; administrators see every centre.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from typing import Any
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.web import panel_texts, texts
+from bot.channels.web.app import door_of, render
+from bot.channels.web.charts import bar_chart
+from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
+from storage import panel_stats, tickets, top_unanswered
+from storage import web_tickets as store
+
+# What the ticket page says after an action (the URL carries only the key, never a text).
+DONE = {
+    "sent": panel_texts.answer_sent,
+    "failed": panel_texts.answer_failed,
+    "elsewhere": panel_texts.answer_elsewhere,
+    "closed": panel_texts.ticket_closed,
+}
 
 
 def routes() -> list[BaseRoute]:
-    return []
+    return [
+        Route("/staff", lambda request: RedirectResponse("/staff/tickets", status_code=303)),
+        Route("/staff/login", login_page, methods=["GET"]),
+        Route("/staff/login/{code}", login_page, methods=["GET"]),
+        Route("/staff/login", login, methods=["POST"]),
+        Route("/staff/logout", logout, methods=["POST"]),
+        Route("/staff/tickets", tickets_page, methods=["GET"]),
+        Route("/staff/tickets/{ticket:int}", ticket_page, methods=["GET"]),
+        Route("/staff/tickets/{ticket:int}/answer", answer, methods=["POST"]),
+        Route("/staff/tickets/{ticket:int}/close", close, methods=["POST"]),
+        Route("/staff/unanswered", unanswered_page, methods=["GET"]),
+        Route("/staff/numbers", numbers_page, methods=["GET"]),
+    ]
+
+
+def centre_scope(staff: Staff) -> str | None:
+    """Staff work in their centre; an administrator sees every centre."""
+    return None if staff.access.role == "admin" else staff.access.centre
+
+
+def page(request: Request, staff: Staff, name: str, current: str, title: str, **values: Any) -> Response:
+    ui = panel_texts.chrome(staff.lang)
+    return render(
+        request, name, lang=staff.lang, ui=ui, title=title, current=current, csrf=staff.csrf, **values
+    )
+
+
+async def tickets_page(request: Request) -> Response:
+    staff = await gate(request, "panel_tickets")
+    if isinstance(staff, Response):
+        return staff
+    found = await store.list_tickets(door_of(request).db, centre_scope(staff))
+    ui = panel_texts.chrome(staff.lang)
+    return page(request, staff, "panel_tickets.html", "tickets", ui["tickets"], tickets=found)
+
+
+async def _visible_ticket(request: Request, staff: Staff) -> store.TicketRow | None:
+    wanted = int(request.path_params["ticket"])
+    scope = centre_scope(staff)
+    rows = await store.list_tickets(door_of(request).db, scope, limit=10_000)
+    return next((row for row in rows if row.id == wanted), None)
+
+
+async def ticket_page(request: Request) -> Response:
+    staff = await gate(request, "panel_ticket", target=str(request.path_params["ticket"]))
+    if isinstance(staff, Response):
+        return staff
+    ticket = await _visible_ticket(request, staff)
+    if ticket is None:
+        return render(request, "message.html", 404, lang=staff.lang, text="404", back="/staff/tickets")
+    ui = panel_texts.chrome(staff.lang)
+    lines = await store.lines(door_of(request).db, ticket.id) if ticket.door == "web" else []
+    done = DONE.get(request.query_params.get("done", ""))
+    return page(
+        request,
+        staff,
+        "panel_ticket.html",
+        "tickets",
+        ui["ticket"].format(id=ticket.id),
+        ticket=ticket,
+        lines=lines,
+        done=done(staff.lang) if done else None,
+        max_answer=texts.MAX_TEXT * 4,
+    )
+
+
+async def answer(request: Request) -> Response:
+    found = await form_gate(request, "ticket_reply", target=str(request.path_params["ticket"]))
+    if isinstance(found, Response):
+        return found
+    staff, fields = found
+    ticket = await _visible_ticket(request, staff)
+    text = fields.get("text", "").strip()
+    if ticket is None or ticket.status == "closed" or not text:
+        return RedirectResponse(f"/staff/tickets/{request.path_params['ticket']}", status_code=303)
+    outcome = await relay_answer(request, ticket, text)
+    return RedirectResponse(f"/staff/tickets/{ticket.id}?done={outcome}", status_code=303)
+
+
+async def relay_answer(request: Request, ticket: store.TicketRow, text: str) -> str:
+    """To the user's door: a web ticket keeps the line for the chat; Telegram gets a message now."""
+    door = door_of(request)
+    now = door.clock.now()
+    if ticket.door == "web":
+        await store.add_line(door.db, ticket.id, "staff", text, now)
+        return "sent"
+    if door.relay is None:
+        return "elsewhere"
+    found = await tickets.get(door.db, ticket.id)
+    lang = ticket.lang or "pl"
+    message = f"{texts.staff_answer(lang, ticket.id)}\n\n{text}"
+    delivered = found is not None and await door.relay(found.user_chat, message)
+    if not delivered:
+        await store.close_ticket(door.db, ticket.id, now)
+        return "failed"
+    return "sent"
+
+
+async def close(request: Request) -> Response:
+    found = await form_gate(request, "ticket_close", target=str(request.path_params["ticket"]))
+    if isinstance(found, Response):
+        return found
+    staff, _ = found
+    ticket = await _visible_ticket(request, staff)
+    if ticket is not None and ticket.status != "closed":
+        door = door_of(request)
+        await store.close_ticket(door.db, ticket.id, door.clock.now())
+        if ticket.door == "telegram" and door.relay is not None:
+            stored = await tickets.get(door.db, ticket.id)
+            if stored is not None:
+                await door.relay(stored.user_chat, texts.ticket_closed(ticket.lang or "pl", ticket.id))
+    return RedirectResponse(f"/staff/tickets/{request.path_params['ticket']}?done=closed", status_code=303)
+
+
+async def unanswered_page(request: Request) -> Response:
+    staff = await gate(request, "unanswered")
+    if isinstance(staff, Response):
+        return staff
+    door = door_of(request)
+    centres = [staff.access.centre] if centre_scope(staff) else sorted(door.content.centres)
+    rows = [(c, *row) for c in centres if c for row in await top_unanswered(door.db, c, 50)]
+    rows.sort(key=lambda row: -row[3])
+    ui = panel_texts.chrome(staff.lang)
+    return page(request, staff, "panel_unanswered.html", "unanswered", ui["unanswered"], rows=rows)
+
+
+async def numbers_page(request: Request) -> Response:
+    staff = await gate(request, "stats")
+    if isinstance(staff, Response):
+        return staff
+    door = door_of(request)
+    scope = centre_scope(staff)
+    ui = panel_texts.chrome(staff.lang)
+    weekly = await panel_stats.new_users_by_week(door.db, scope, door.clock.now())
+    by_week: dict[str, int] = {}
+    by_lang: dict[str, int] = {}
+    for week, _, lang, count in weekly:
+        by_week[week] = by_week.get(week, 0) + count
+        by_lang[lang] = by_lang.get(lang, 0) + count
+    sections = [
+        (ui["new_users"], sorted(by_week.items())),
+        (ui["users_by_lang"], sorted(by_lang.items())),
+        (ui["by_channel"], await panel_stats.users_by_channel(door.db, scope)),
+        (ui["unanswered_lang"], await panel_stats.unanswered_by_lang(door.db, scope)),
+        (ui["reminders"], await panel_stats.reminders_by_status(door.db, scope)),
+    ]
+    # bar_chart escapes every text it draws, so its SVG can go into the page as markup.
+    charts = [(title, Markup(bar_chart(title, data)), data) for title, data in sections]
+    broadcasts = await panel_stats.broadcast_outcomes(door.db, scope)
+    return page(
+        request,
+        staff,
+        "panel_numbers.html",
+        "numbers",
+        ui["numbers"],
+        charts=charts,
+        weekly=weekly,
+        broadcasts=broadcasts,
+    )
+

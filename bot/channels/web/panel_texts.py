@@ -1,0 +1,87 @@
+"""Interface sentences of the staff panel (in the deployment's default language)."""
+
+from __future__ import annotations
+
+from bot.i18n import tr
+
+
+def chrome(lang: str) -> dict[str, str]:
+    t = tr(lang)
+    return {
+        "skip": t._("Skip to the content"),
+        "panel": t._("Staff panel"),
+        "login": t._("Log in to the staff panel"),
+        "login_button": t._("Log in"),
+        "login_help": t._(
+            "Open the one-time link you got: send /panel to the bot, or ask an administrator to run "
+            "python -m bot staff-link with your Telegram id. A link works once, for 10 minutes."
+        ),
+        "logout": t._("Log out"),
+        "tickets": t._("Tickets"),
+        "unanswered": t._("Unanswered"),
+        "numbers": t._("Numbers"),
+        "ticket": t._("Ticket #{id}"),
+        "centre": t._("Centre"),
+        "language": t._("Language"),
+        "door": t._("Door"),
+        "status": t._("Status"),
+        "opened": t._("Opened"),
+        "open": t._("open"),
+        "answered": t._("answered"),
+        "closed": t._("closed"),
+        "no_tickets": t._("No tickets."),
+        "answer": t._("Your answer"),
+        "send_answer": t._("Send the answer"),
+        "close": t._("Close the ticket"),
+        "question": t._("Question"),
+        "count": t._("Count"),
+        "none_yet": t._("Nothing yet."),
+        "unanswered_help": t._(
+            "Questions the assistant could not answer, with numbers hidden and no user id, "
+            "most frequent first."
+        ),
+        "telegram_ticket": t._(
+            "This ticket came from Telegram: its messages are in the staff chat, not stored here."
+        ),
+        "user_writes": t._("The user writes"),
+        "staff_wrote": t._("Staff answer"),
+        "new_users": t._("New users per week"),
+        "users_by_lang": t._("New users per week by language"),
+        "by_channel": t._("Users by door"),
+        "unanswered_lang": t._("Unanswered questions by language"),
+        "reminders": t._("Reminders by outcome"),
+        "broadcasts": t._("Recent broadcasts"),
+        "week": t._("Week"),
+        "value": t._("Value"),
+        "delivered": t._("delivered"),
+        "blocked": t._("blocked"),
+        "failed": t._("failed"),
+        "waiting": t._("waiting"),
+        "audience": t._("Audience"),
+    }
+
+
+def no_access(lang: str) -> str:
+    return tr(lang)._("No access. Please log in with a new link.")
+
+
+def bad_link(lang: str) -> str:
+    return tr(lang)._("This login link is not valid: it was used already or it expired. Ask for a new one.")
+
+
+def answer_sent(lang: str) -> str:
+    return tr(lang)._("The answer was sent.")
+
+
+def answer_failed(lang: str) -> str:
+    return tr(lang)._("The answer could not be delivered; the ticket is closed.")
+
+
+def answer_elsewhere(lang: str) -> str:
+    return tr(lang)._(
+        "Answer this ticket in the Telegram staff chat: the bot is not running in this process."
+    )
+
+
+def ticket_closed(lang: str) -> str:
+    return tr(lang)._("The ticket is closed.")
