@@ -9,11 +9,15 @@ time Telegram asked and puts the row back without counting the attempt.
 
 A crash between the claim and the mark leaves at most `concurrency` rows in 'sending'; `run`
 starts by putting them back to 'pending', so they may be sent twice, and nothing else is.
+
+When `stopping` is set (SIGTERM) the worker claims nothing more, lets the sends in flight finish,
+marks them and returns; the broadcast stays 'sending' and the next start resumes it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,7 +32,11 @@ from storage.broadcasts import Counts, RowStatus
 
 log = logging.getLogger("bot.broadcast")
 
-Kind = Literal["sent", "blocked", "retry_after", "transient", "permanent"]
+Kind = Literal["sent", "blocked", "retry_after", "transient", "permanent", "stopped"]
+
+
+class Stopped(Exception):
+    """The process is stopping: a wait ends early and nothing more is sent."""
 
 
 @dataclass(frozen=True)
@@ -107,15 +115,32 @@ class Worker:
         backoff_max: float = BACKOFF_MAX,
         progress: Progress | None = None,
         progress_every: float = PROGRESS_EVERY,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.db, self.send, self.clock, self.sleep = db, send, clock, sleep
-        self.bucket = TokenBucket(rate, clock, sleep)
+        self.bucket = TokenBucket(rate, clock, self._sleep)
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.progress, self.progress_every = progress, progress_every
+        self.stopping = stopping or asyncio.Event()
+        self.stopped = False  # True when run() returned early because of `stopping`
+
+    async def _sleep(self, seconds: float) -> None:
+        """The injected sleep, cut short by `stopping` (then Stopped is raised)."""
+        if self.stopping.is_set():
+            raise Stopped
+        waiter = asyncio.ensure_future(self.stopping.wait())
+        sleeper = asyncio.ensure_future(self.sleep(seconds))
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            sleeper.cancel()
+        if self.stopping.is_set():
+            raise Stopped
 
     def backoff(self, attempts: int) -> float:
         return float(min(self.backoff_max, self.backoff_base * 2 ** max(0, attempts - 1)))
@@ -129,12 +154,17 @@ class Worker:
             )
         last_progress = self.clock.now()
         while True:
+            if self.stopping.is_set():
+                self.stopped = True
+                log.info("broadcast %s: stopping; the rest is sent after the next start", broadcast_id)
+                return await store.counts(self.db, broadcast_id)
             batch = await store.claim(self.db, broadcast_id, self.clock.now(), self.concurrency)
             if not batch:
                 due = await store.next_due(self.db, broadcast_id)
                 if due is None:
                     break
-                await self.sleep(max(0.0, (due - self.clock.now()).total_seconds()))
+                with contextlib.suppress(Stopped):
+                    await self._sleep(max(0.0, (due - self.clock.now()).total_seconds()))
                 continue
             results = await asyncio.gather(*(self._one(row.user_id, text) for row in batch))
             now = self.clock.now()
@@ -164,7 +194,10 @@ class Worker:
             log.warning("broadcast %s: progress update failed", broadcast_id, exc_info=True)
 
     async def _one(self, user_id: int, text: str) -> SendResult:
-        await self.bucket.acquire()
+        try:
+            await self.bucket.acquire()
+        except Stopped:  # not sent: back to pending, no attempt counted
+            return SendResult("stopped")
         try:
             result = await self.send(user_id, text)
         except Exception as exc:  # the adapter should classify; anything else counts as transient
@@ -183,6 +216,8 @@ class Worker:
             return row.user_id, "blocked", None, False
         if result.kind == "retry_after":
             return row.user_id, "pending", now + timedelta(seconds=result.retry_after), True
+        if result.kind == "stopped":
+            return row.user_id, "pending", now, True
         if result.kind == "transient" and row.attempts < self.max_attempts:
             return row.user_id, "pending", now + timedelta(seconds=self.backoff(row.attempts)), False
         return row.user_id, "failed", None, False

@@ -9,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot import logsafe
 from bot.clock import Clock, FixedClock, SystemClock, parse_moment
 from bot.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         return fail(str(exc))
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logsafe.install([settings.telegram_token, settings.webhook_secret], settings.log_level)
     command = args.command or "run"
     if command == "check-content":
         return check_content(Path(args.dir) if args.dir else settings.content_dir)

@@ -109,6 +109,7 @@ class Residents:
     invite_ttl: timedelta = INVITE_TTL
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     blocked: set[str] = field(default_factory=set)  # external ids of blocked residents (welcome_back)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set at SIGTERM: send nothing more
     _failures: int = 0  # ticks in a row that met a Telegram outage
     _retry_at: datetime | None = None
 
@@ -370,6 +371,8 @@ class Residents:
         if self._retry_at is not None and now < self._retry_at:
             return report
         for delivery in await store.pending(self.db, "due"):
+            if self.stopping.is_set():  # the rest stays 'due' for the next start
+                break
             try:
                 outcome = await self._deliver_one(delivery, now, send, report)
             except Exception:  # a broken row (bad month, vanished duty...): marked, logged, skipped

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGS = ("pl", "uk", "en")
+MIN_SECRET = 32  # characters of WEBHOOK_SECRET; Telegram allows A-Z a-z 0-9 _ - and up to 256
+_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(ValueError):
@@ -25,6 +29,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_port: int = 8443
+    webhook_listen: str = "127.0.0.1"  # a reverse proxy in front forwards to it; not every interface
     staff_admin_ids: frozenset[int] = field(default_factory=frozenset)
     staff_chat_id: int | None = None
     log_level: str = "INFO"
@@ -53,8 +58,9 @@ class Settings:
             default_centre=get("BOT_DEFAULT_CENTRE"),
             default_lang=lang,
             webhook_url=get("WEBHOOK_URL"),
-            webhook_secret=get("WEBHOOK_SECRET"),
+            webhook_secret=webhook_secret(get("WEBHOOK_URL"), get("WEBHOOK_SECRET")),
             webhook_port=_int(get("WEBHOOK_PORT") or "8443", "WEBHOOK_PORT"),
+            webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
             staff_admin_ids=frozenset(
                 _int(part, "STAFF_ADMIN_IDS") for part in (get("STAFF_ADMIN_IDS") or "").split(",") if part
             ),
@@ -65,6 +71,21 @@ class Settings:
             broadcast_rate=_float(get("BROADCAST_RATE") or "25", "BROADCAST_RATE") or 25.0,
             broadcast_concurrency=max(1, _int(get("BROADCAST_CONCURRENCY") or "8", "BROADCAST_CONCURRENCY")),
         )
+
+
+def webhook_secret(url: str | None, given: str | None) -> str | None:
+    """The secret Telegram must send with every webhook update: the given one if it is strong enough,
+    else (none given) a fresh random one, registered with setWebhook at every start."""
+    if url is None:
+        return given
+    if given is None:
+        return secrets.token_urlsafe(32)  # 43 characters from A-Z a-z 0-9 _ -
+    if len(given) < MIN_SECRET or _SECRET_CHARS.fullmatch(given) is None:
+        raise SettingsError(
+            f"WEBHOOK_SECRET must be at least {MIN_SECRET} characters of A-Z, a-z, 0-9, _ and -"
+            " (or leave it empty and a random one is made at each start)"
+        )
+    return given
 
 
 def _int(text: str, name: str) -> int:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import logging
 import os
 import re
 import sqlite3
+import stat
 from collections.abc import Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+_log = logging.getLogger("storage")
 MEMORY = ":memory:"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[A-Za-z0-9_]+\.sql$")
 
@@ -37,6 +41,7 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
     where = MEMORY if memory else str(path)
     if not memory:
         _prepare_location(Path(path))
+        _private_file(Path(path))
 
     try:
         db = await aiosqlite.connect(where)
@@ -54,6 +59,8 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
             # In WAL mode NORMAL stays consistent through any process crash (SIGKILL included);
             # only an OS crash or power loss can drop the last commits. It saves an fsync per commit.
             await _pragma(db, "PRAGMA synchronous = NORMAL")
+        if not memory:
+            await _check_integrity(db)
         await migrate(db)
     except StorageError as exc:
         await _close_quietly(db)
@@ -163,11 +170,93 @@ def _split_statements(script: str) -> list[str]:
     return statements
 
 
+async def _check_integrity(db: aiosqlite.Connection) -> None:
+    """PRAGMA quick_check: a damaged file is refused at start, not discovered by a failing write later."""
+    async with db.execute("PRAGMA quick_check(5)") as cursor:
+        rows = [str(row[0]) for row in await cursor.fetchall()]
+    if rows != ["ok"]:
+        raise StorageError(
+            "the database file is damaged (PRAGMA quick_check: " + "; ".join(rows)[:300] + ")."
+            " Stop the bot and restore the file from a backup, or move it away to start empty"
+        )
+
+
+def _private_file(path: Path) -> None:
+    """The database (and so its -wal and -shm files, which SQLite creates with the same mode) 0600."""
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(0o600)
+        for extra in (Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            if extra.exists() and stat.S_IMODE(extra.stat().st_mode) & 0o077:
+                extra.chmod(0o600)
+    except OSError as exc:
+        raise StorageError(f"cannot open the database at {path}: {_os_reason(exc)}") from exc
+
+
+def _private_folder(folder: Path) -> None:
+    """A folder we created, or own and do not share (no sticky bit, like /tmp has), becomes 0700."""
+    with contextlib.suppress(OSError):
+        info = folder.stat()
+        if (
+            info.st_uid == os.getuid()
+            and not info.st_mode & stat.S_ISVTX
+            and stat.S_IMODE(info.st_mode) & 0o077
+        ):
+            folder.chmod(0o700)
+
+
+class DatabaseLock:
+    """An exclusive lock on `<database>.lock`, held while the bot runs (released by the OS on exit)."""
+
+    def __init__(self, path: Path, handle: int) -> None:
+        self.path, self._handle = path, handle
+
+    def release(self) -> None:
+        if self._handle >= 0:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._handle, fcntl.LOCK_UN)
+                os.close(self._handle)
+            self._handle = -1
+
+
+def lock_database(path: str | Path) -> DatabaseLock:
+    """One bot process per SQLite file: a second one gets StorageError naming the running one."""
+    if str(path) == MEMORY:
+        return DatabaseLock(Path(MEMORY), -1)
+    database = Path(path)
+    _prepare_location(database)
+    lock_path = Path(f"{database}.lock")
+    try:
+        handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StorageError(f"cannot lock the database at {database}: {_os_reason(exc)}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(handle, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(handle)
+        raise StorageError(
+            f"another bot process (pid {holder}) is already using the database {database};"
+            " stop it first (one process per SQLite file)"
+        ) from None
+    os.ftruncate(handle, 0)
+    os.pwrite(handle, str(os.getpid()).encode(), 0)
+    return DatabaseLock(database, handle)
+
+
 def _prepare_location(path: Path) -> None:
     """Create the parent folder and check access, so problems surface as StorageError, not OSError."""
     parent = path.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        created = not parent.exists()
+        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if created:
+            _private_folder(parent)
+        elif stat.S_IMODE(parent.stat().st_mode) & 0o007:
+            # Not ours to change (it may be shared); the file itself is 0600 either way.
+            _log.warning("the database folder %s is open to other users; consider chmod 700", parent)
     except OSError as exc:
         raise StorageError(
             f"cannot open the database at {path}: cannot create the folder {parent} ({_os_reason(exc)})"

@@ -8,19 +8,19 @@ Telegram types never leave this package.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 from telegram import BotCommand, CallbackQuery, Message, MessageEntity, Update, User
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -50,14 +50,14 @@ from bot.channels.telegram_render import (
     send_replies,
     set_reply_retry,
 )
-from bot.channels.telegram_residents import register_resident_handlers, start_reminders
-from bot.channels.telegram_staff import register_staff_handlers, resume_broadcasts
+from bot.channels.telegram_residents import STOPPING_KEY, register_resident_handlers, start_reminders
+from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, register_staff_handlers, resume_broadcasts
 from bot.clock import Clock, SystemClock
 from bot.dialogue import Dialogue, Engine, Incoming
 from bot.domain.content import LANGS, Content
 from bot.replies import Button, Reply
 from bot.settings import Settings
-from storage import StorageError, connect, users
+from storage import connect, users
 
 log = logging.getLogger("bot.telegram")
 
@@ -124,7 +124,10 @@ def build_application(
     """
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    set_reply_retry(reply_retry or RetryPolicy())
+    stopping = asyncio.Event()  # set at SIGTERM: replies stop retrying, jobs stop claiming work
+    policy = reply_retry or RetryPolicy()
+    policy.stopping = stopping
+    set_reply_retry(policy)
     engine_clock = clock or SystemClock()
 
     async def post_init(application: TelegramApp) -> None:
@@ -136,7 +139,9 @@ def build_application(
             settings.default_lang,
             handover=settings.staff_chat_id is not None,
         )
-        application.bot_data[BOT_DATA_KEY] = Door(db, Dialogue(engine, db), content, settings.default_lang)
+        dialogue = Dialogue(engine, db)
+        await dialogue.prepare()  # indexes and vectors, in the reader thread, before any update
+        application.bot_data[BOT_DATA_KEY] = Door(db, dialogue, content, settings.default_lang)
         await start_reminders(application, settings, content, engine_clock, db)
         await resume_broadcasts(application)
         await set_command_menus(application)
@@ -160,9 +165,24 @@ def build_application(
     if base_url is not None:
         builder = builder.base_url(base_url)
     application: TelegramApp = builder.build()
+    application.bot_data[STOPPING_KEY] = stopping
     register_handlers(application)
     register_staff_handlers(application, settings, engine_clock)
+    staff_config_of(application).stopping = stopping
     return application
+
+
+def staff_config_of(application: TelegramApp) -> StaffConfig:
+    config = application.bot_data[STAFF_KEY]
+    assert isinstance(config, StaffConfig)
+    return config
+
+
+def stopping_of(application: TelegramApp) -> asyncio.Event:
+    """The event that tells replies, broadcasts and reminders the process is stopping."""
+    event = application.bot_data[STOPPING_KEY]
+    assert isinstance(event, asyncio.Event)
+    return event
 
 
 def register_handlers(application: TelegramApp) -> None:
@@ -219,32 +239,10 @@ async def lifespan(application: TelegramApp) -> AsyncIterator[TelegramApp]:
 
 
 def run_telegram(settings: Settings, content: Content) -> int:
-    """Serve Telegram until interrupted: long polling, or a webhook when WEBHOOK_URL is set; 0 or 1."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token in the URL
-    application = build_application(settings, content)
-    try:
-        if settings.webhook_url:
-            application.run_webhook(
-                listen="0.0.0.0",
-                port=settings.webhook_port,
-                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-            )
-        else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
-    except StorageError as exc:
-        log.error("cannot start: %s", exc)
-        return 1
-    except InvalidToken:
-        log.error("Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather")
-        return 1
-    except RuntimeError as exc:  # e.g. webhook mode without the tornado-based webhooks extra
-        log.error("cannot start: %s", exc)
-        return 1
-    return 0
+    """Serve Telegram until SIGTERM/SIGINT (bot.channels.telegram_run); 0 or 1."""
+    from bot.channels.telegram_run import run_telegram as run
+
+    return run(settings, content)
 
 
 # --- who, where, in what language ------------------------------------------------------------

@@ -383,8 +383,11 @@ async def broadcast_job(context: Context) -> None:
             progress=progress,
             progress_every=config.progress_every,
             backoff_base=config.backoff_base,
+            stopping=config.stopping,
         )
         final = await worker.run(bid, item.text)
+        if worker.stopped:  # SIGTERM: the broadcast stays 'sending'; the next start resumes it
+            return
         config.finished[bid] = final
         await show(context.bot, item, report_text(lang, final))
     finally:

@@ -37,6 +37,7 @@ class RetryPolicy:
     cap: float = 30.0
     deadline: float = 180.0  # "a few minutes": a person who asked still wants the answer
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+    stopping: asyncio.Event | None = None  # set at SIGTERM: give up at once, the process is going
 
 
 REPLIES = RetryPolicy()  # the door's policy for replies; build_application sets it (tests: short waits)
@@ -60,7 +61,8 @@ async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy | N
         try:
             return await call()
         except Exception as exc:
-            if not transient(exc) or waited + delay > policy.deadline:
+            stopping = policy.stopping is not None and policy.stopping.is_set()
+            if not transient(exc) or waited + delay > policy.deadline or stopping:
                 raise
             log.warning("Telegram unavailable (%s); retrying in %.1f s", type(exc).__name__, delay)
             await policy.sleep(delay)

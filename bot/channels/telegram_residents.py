@@ -9,6 +9,7 @@ dialogue. The reminder tick runs every minute on PTB's JobQueue; its logic is in
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -51,6 +52,7 @@ log = logging.getLogger("bot.telegram")
 
 CHANNEL: Final = "telegram"
 RESIDENTS_KEY: Final = "residents"
+STOPPING_KEY: Final = "stopping"  # the asyncio.Event set at SIGTERM (bot/channels/telegram_run.py)
 GROUP_WELCOME_BACK: Final = -3  # first of all: notices blocked residents who write again
 GROUP_RESIDENTS: Final = -1  # before the main group; registered after the "ignore" handler there
 TICK_SECONDS: Final = 60
@@ -116,6 +118,9 @@ async def start_reminders(
 ) -> Residents:
     """Open the service, retry what a crash left in flight, and start the tick (post_init)."""
     service = Residents(db, content, clock, settings_grace(settings), settings_invite_ttl(settings))
+    stopping = application.bot_data.get(STOPPING_KEY)
+    if isinstance(stopping, asyncio.Event):
+        service.stopping = stopping
     await service.recover()
     application.bot_data[RESIDENTS_KEY] = ResidentsDoor(service, settings)
     if application.job_queue is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class StaffConfig:
     drafting: set[int] = field(default_factory=set)
     running: set[int] = field(default_factory=set)  # broadcasts this process is sending now
     finished: dict[int, Counts] = field(default_factory=dict)  # final counts, for tests and logs
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set at SIGTERM (telegram_run)
 
 
 def staff_config(context: Context) -> StaffConfig:

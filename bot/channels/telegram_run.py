@@ -1,0 +1,136 @@
+"""Running the Telegram door as a process: one per database, patient at start, quick at SIGTERM.
+
+- **One process per SQLite file**: an exclusive lock (flock on `<database>.lock`) is taken before
+  anything else; a second process on the same file refuses to start with a clear message.
+- **Start-up through an outage**: the first Bot API call (getMe) is retried with backoff
+  (1, 2, 4 ... 60 s, forever, each failure logged); only a refused token ends the process.
+  Polling and setWebhook then use PTB's own endless bootstrap retries.
+- **Webhook**: listens on WEBHOOK_LISTEN (127.0.0.1 unless told otherwise) and registers the secret
+  (Settings makes sure there is a strong one); PTB answers 403 to any POST without it before parsing.
+- **SIGTERM / SIGINT**: the shared `stopping` event is set first, so replies stop retrying, the
+  broadcast worker claims no more rows and the reminder tick sends no more; the sends in flight
+  finish and are marked; PTB then stops. What was left resumes at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any, Final, TypeAlias
+from urllib.parse import urlparse
+
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
+
+from bot import logsafe
+from bot.domain.content import Content
+from bot.settings import Settings
+from storage import StorageError
+from storage.db import lock_database
+
+log = logging.getLogger("bot.telegram")
+
+AnyApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+BOOT_FIRST: Final = 1.0  # seconds before the first retry of the start-up call
+BOOT_MAX: Final = 60.0
+
+
+async def bootstrap(application: AnyApp, first: float = BOOT_FIRST, cap: float = BOOT_MAX) -> None:
+    """`application.initialize()` (getMe), retried with backoff until Telegram answers.
+
+    InvalidToken is not an outage and is raised at once.
+    """
+    delay, attempt = first, 0
+    while True:
+        try:
+            await application.initialize()
+            if attempt:
+                log.info("Telegram answers again after %d failed attempt(s): starting", attempt)
+            return
+        except InvalidToken:
+            raise
+        except (TelegramError, OSError) as exc:
+            attempt += 1
+            log.warning(
+                "Telegram is not reachable at start (%s, attempt %d); trying again in %.0f s",
+                type(exc).__name__,
+                attempt,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(cap, delay * 2)
+
+
+def run_telegram(
+    settings: Settings, content: Content, *, base_url: str | None = None, boot_first: float = BOOT_FIRST
+) -> int:
+    """Serve Telegram until SIGTERM/SIGINT: long polling, or a webhook when WEBHOOK_URL is set; 0 or 1.
+
+    `base_url` points the bot at another Bot API server (the fault tests' fake one).
+    """
+    from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
+
+    logsafe.install([settings.telegram_token, settings.webhook_secret], settings.log_level)
+    try:
+        lock = lock_database(settings.database)
+    except StorageError as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    try:
+        application = build_application(settings, content, base_url=base_url)
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        stopping = stopping_of(application)
+
+        def stop() -> None:  # first tell the workers, then let PTB stop (it waits for them)
+            stopping.set()
+            application.stop_running()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop)
+        boot = loop.create_task(bootstrap(application, boot_first))
+        stopping_task = loop.create_task(stopping.wait())
+        loop.run_until_complete(asyncio.wait({boot, stopping_task}, return_when=asyncio.FIRST_COMPLETED))
+        if not boot.done():  # stopped while Telegram was still unreachable
+            boot.cancel()
+            log.info("stopped before Telegram answered")
+            return 0
+        stopping_task.cancel()
+        boot.result()
+        serve(application, settings, ALLOWED_UPDATES)
+    except StorageError as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    except InvalidToken:
+        log.error("Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather")
+        return 1
+    except RuntimeError as exc:  # e.g. webhook mode without the tornado-based webhooks extra
+        log.error("cannot start: %s", exc)
+        return 1
+    finally:
+        lock.release()
+    return 0
+
+
+def serve(app: AnyApp, settings: Settings, allowed_updates: list[str]) -> None:
+    """PTB's run loop; our signal handlers stay (stop_signals=None), its bootstrap retries forever."""
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=allowed_updates,
+            drop_pending_updates=False,
+            bootstrap_retries=-1,
+            stop_signals=None,
+        )
+    else:
+        app.run_polling(
+            allowed_updates=allowed_updates,
+            drop_pending_updates=False,
+            bootstrap_retries=-1,
+            stop_signals=None,
+        )
