@@ -178,6 +178,7 @@ class FakeBotAPI:
         self._changed: asyncio.Event | None = None
         self._gates: list[tuple[str, int | None, asyncio.Event]] = []
         self.held: list[tuple[str, dict[str, Any]]] = []  # calls that waited at a gate
+        self.webhook: dict[str, Any] = {}  # the last setWebhook parameters
 
     # --- scripting ---------------------------------------------------------------------------
 
@@ -358,6 +359,10 @@ class FakeBotAPI:
         return 200, BOT_USER
 
     def _m_deletewebhook(self, params: dict[str, Any]) -> tuple[int, Any]:
+        return 200, True
+
+    def _m_setwebhook(self, params: dict[str, Any]) -> tuple[int, Any]:
+        self.webhook = dict(params)  # url, secret_token, allowed_updates... as registered
         return 200, True
 
     def _m_getwebhookinfo(self, params: dict[str, Any]) -> tuple[int, Any]:

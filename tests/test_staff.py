@@ -15,6 +15,7 @@ import pytest
 from telegram import Update
 
 from bot.channels.telegram import BOT_DATA_KEY, Door, TelegramApp, build_application, lifespan
+from bot.channels.telegram_render import utf16_len
 from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, job_name, parse_send_at
 from bot.clock import WARSAW, FixedClock
 from bot.dialogue import Engine, Incoming, State
@@ -343,3 +344,28 @@ async def test_the_main_menu_offers_a_person_and_the_button_opens_a_ticket(bot: 
 def test_without_a_staff_chat_the_menu_has_no_person_button(engine: Engine) -> None:
     outcome = engine.respond(State(centre="gliwice", lang="pl"), Incoming(text="/menu"))
     assert "m:ask" not in [b.data for r in outcome.replies for b in r.all_buttons()]
+
+
+# --- long texts and a staff chat that cannot be reached (issue 16, item 15) ------------------------
+
+
+@pytest.mark.parametrize("size", [4000, 4096, 20_000])
+async def test_a_long_question_is_shortened_with_a_note_not_lost(bot: Harness, size: int) -> None:
+    asker = TgUser(91, "Asker", "pl")
+    question = ("Pytanie o mieszkanie 😀 " * 1000)[:size]
+    calls = await bot.say(asker, f"/ask {question}")
+    [to_staff] = [c for c in calls if c.method == "sendMessage" and c.chat_id == STAFF_CHAT]
+    assert to_staff.ok and utf16_len(to_staff.visible) <= 4096
+    assert to_staff.visible.endswith(tr("pl")._("(shortened: the message was too long)"))
+    async with bot.door.db.execute("SELECT status FROM tickets") as cursor:
+        assert [tuple(r) for r in await cursor.fetchall()] == [("open",)]
+
+
+async def test_a_ticket_that_cannot_reach_the_staff_chat_tells_the_user_and_closes(bot: Harness) -> None:
+    asker = TgUser(92, "Asker", "en")
+    bot.api.fail("sendMessage", 400, chat_id=STAFF_CHAT, times=1)
+    calls = await bot.say(asker, "/ask Can I keep a cat?")
+    [told] = [c.visible for c in calls if c.ok and c.chat_id == asker.id]
+    assert "could not pass your question" in told
+    async with bot.door.db.execute("SELECT status FROM tickets") as cursor:
+        assert [tuple(r) for r in await cursor.fetchall()] == [("closed",)]

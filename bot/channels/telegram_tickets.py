@@ -5,6 +5,7 @@ Either side closes the ticket. Only the ticket <-> message mapping is stored, ne
 
 from __future__ import annotations
 
+import logging
 from contextlib import suppress
 
 from telegram import Message, Update
@@ -15,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.channels.telegram_render import escape, keyboard
+from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len, with_retries
 from bot.channels.telegram_staff_common import (
     CHANNEL,
     Context,
@@ -31,6 +32,37 @@ from bot.staff import role_of
 from storage import audit, tickets, users
 
 # --- handover to a person ----------------------------------------------------------------------
+
+log = logging.getLogger("bot.staff")
+
+
+def fit(header: str, body: str, note: str) -> str:
+    """`header`, a blank line and `body`, shortened (ending in `note`) to fit one Telegram message."""
+    whole = f"{header}\n\n{body}"
+    if utf16_len(whole) <= MAX_TEXT:
+        return whole
+    room = MAX_TEXT - utf16_len(f"{header}\n\n…\n{note}")
+    kept = body
+    while utf16_len(kept) > room:  # UTF-16 units: emoji count twice, so trim by measure, not index
+        kept = kept[: max(0, len(kept) - max(1, utf16_len(kept) - room))]
+    return f"{header}\n\n{kept.rstrip()}…\n{note}"
+
+
+async def to_staff_chat(
+    context: Context, staff_chat: int, text: str, staff_lang: str, ticket_id: int
+) -> Message | None:
+    """Send to the staff chat (retried through outages); None when it cannot get there."""
+    try:
+        return await with_retries(
+            lambda: context.bot.send_message(
+                staff_chat,
+                escape(text),
+                reply_markup=keyboard(Reply("", close_button(staff_lang, ticket_id))),
+            )
+        )
+    except TelegramError as exc:
+        log.warning("ticket %s could not reach the staff chat (%s)", ticket_id, type(exc).__name__)
+        return None
 
 
 def close_button(lang: str, ticket_id: int) -> tuple[tuple[Button, ...], ...]:
@@ -93,11 +125,19 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
         ._("Ticket #{id} ({centre}, {lang}). Reply to this message to answer.")
         .format(id=ticket.id, centre=ticket.centre or "?", lang=lang)
     )
-    sent = await context.bot.send_message(
-        staff_chat,
-        escape(f"{header}\n\n{question}"),
-        reply_markup=keyboard(Reply("", close_button(staff_lang, ticket.id))),
-    )
+    note = tr(staff_lang)._("(shortened: the message was too long)")
+    sent = await to_staff_chat(context, staff_chat, fit(header, question, note), staff_lang, ticket.id)
+    if sent is None:  # nobody will see it: say so, and do not leave the ticket open
+        await tickets.close(db, ticket.id, config.clock.now())
+        await say(
+            context,
+            update,
+            tr(lang)._(
+                "Sorry, I could not pass your question to the staff."
+                " Please try again later or contact the centre."
+            ),
+        )
+        return
     await tickets.link(db, staff_chat, sent.message_id, ticket.id)
     t = tr(lang)
     await say(
@@ -129,10 +169,15 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
     await audit.record(db, config.clock.now(), user.id, role, "ticket_reply", str(ticket.id))
     lang = await lang_of(context, ticket.user_chat)
     t = tr(lang)
-    text = t._("Answer from the staff (ticket #{id}):").format(id=ticket.id) + "\n\n" + message.text
+    header = t._("Answer from the staff (ticket #{id}):").format(id=ticket.id)
+    text = fit(header, message.text, t._("(shortened: the message was too long)"))
     try:
-        sent = await context.bot.send_message(
-            ticket.user_chat, escape(text), reply_markup=keyboard(Reply("", close_button(lang, ticket.id)))
+        sent = await with_retries(
+            lambda: context.bot.send_message(
+                ticket.user_chat,
+                escape(text),
+                reply_markup=keyboard(Reply("", close_button(lang, ticket.id))),
+            )
         )
     except Forbidden:
         await context.bot.send_message(
@@ -142,6 +187,17 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
             ),
         )
         await tickets.close(db, ticket.id, config.clock.now())
+        raise ApplicationHandlerStop from None
+    except TelegramError as exc:  # the answer did not reach the user: the staff must know
+        log.warning("ticket %s: the answer could not be delivered (%s)", ticket.id, type(exc).__name__)
+        await context.bot.send_message(
+            message.chat.id,
+            escape(
+                tr(staff_lang)
+                ._("Ticket #{id}: the answer could not be delivered; please try again.")
+                .format(id=ticket.id)
+            ),
+        )
         raise ApplicationHandlerStop from None
     await tickets.link(db, ticket.user_chat, sent.message_id, ticket.id)
     raise ApplicationHandlerStop
@@ -156,11 +212,15 @@ async def user_ticket_reply(update: Update, context: Context, ticket: tickets.Ti
         return
     staff_lang = config.settings.default_lang or "pl"
     header = tr(staff_lang)._("Ticket #{id}: the user writes:").format(id=ticket.id)
-    sent = await context.bot.send_message(
-        staff_chat,
-        escape(f"{header}\n\n{text}"),
-        reply_markup=keyboard(Reply("", close_button(staff_lang, ticket.id))),
-    )
+    note = tr(staff_lang)._("(shortened: the message was too long)")
+    sent = await to_staff_chat(context, staff_chat, fit(header, text, note), staff_lang, ticket.id)
+    if sent is None:
+        await say(
+            context,
+            update,
+            tr(lang)._("Sorry, I could not pass your message to the staff. Please try again later."),
+        )
+        return
     await tickets.link(db, staff_chat, sent.message_id, ticket.id)
 
 
@@ -198,11 +258,8 @@ async def on_ticket_button(update: Update, context: Context) -> None:
     if prefix != callbacks.TICKET:
         return
     await acknowledge(update)
-    ticket = (
-        await tickets.get(_door(context).db, int(parts[1]))
-        if len(parts) == 2 and parts[1].isdigit()
-        else None
-    )
+    number = callbacks.number(parts[1], 1) if len(parts) == 2 else None
+    ticket = await tickets.get(_door(context).db, number) if number else None
     staff_chat = staff_config(context).settings.staff_chat_id
     in_staff_chat = isinstance(query.message, Message) and query.message.chat.id == staff_chat
     if ticket is not None and (in_staff_chat or ticket.user_chat == user.id):
