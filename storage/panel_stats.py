@@ -28,8 +28,9 @@ async def new_users_by_week(
     since = to_text(now - timedelta(weeks=weeks))
     rows = await _rows(
         db,
-        "SELECT strftime('%Y', created_at, 'weekday 3', '-3 days') || '-W' ||"
-        " printf('%02d', (strftime('%j', created_at, 'weekday 3', '-3 days') - 1) / 7 + 1),"
+        # ISO week: the week's Thursday decides the year; its day of the year gives the number.
+        "SELECT strftime('%Y', created_at, '-3 days', 'weekday 4') || '-W' ||"
+        " printf('%02d', (strftime('%j', created_at, '-3 days', 'weekday 4') - 1) / 7 + 1),"
         " COALESCE(centre, '–'), COALESCE(lang, '–'), COUNT(*)"
         f" FROM users WHERE created_at >= ?{where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
         (since, *args),
