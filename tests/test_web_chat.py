@@ -3,21 +3,24 @@ without JavaScript (form posts) and with it (JSON), and nothing about the visito
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.channels.web.config import WebSettings
 from bot.channels.web.session import COOKIE, external_id
 from bot.clock import FixedClock
 from bot.domain.content import Content
 from storage import connect, users
-from tests.web_helpers import TestClient, bot_text, csrf_of, send, web_client
+from storage.web_tickets import add_line
+from tests.web_helpers import TestClient, Ticks, bot_text, csrf_of, door, send, web_client
 
 
 @pytest.fixture
-def client(content: Content, clock: FixedClock, db_path: Path) -> TestClient:
+def client(content: Content, clock: FixedClock, db_path: Path) -> Iterator[TestClient]:
     with web_client(content, clock, db_path) as found:
-        yield found  # type: ignore[misc]
+        yield found
 
 
 def open_page(client: TestClient, lang: str = "pl") -> str:
@@ -155,3 +158,56 @@ def test_the_widget_script_is_served_for_other_sites(client: TestClient) -> None
     assert response.status_code == 200 and "javascript" in response.headers["content-type"]
     assert response.headers["cross-origin-resource-policy"] == "cross-origin"
     assert "data-centre" in response.text
+
+
+def test_a_flood_gets_a_polite_slow_down_then_answers_again(
+    content: Content, clock: FixedClock, db_path: Path
+) -> None:
+    ticks = Ticks()
+    with web_client(content, clock, db_path, web=WebSettings(chat_per_minute=3), ticks=ticks) as client:
+        csrf = csrf_of(open_page(client))
+        for _ in range(3):
+            assert "poniedziałek" in bot_text(send(client, csrf, text="godziny"))
+        flooded = send(client, csrf, text="godziny")
+        assert [e["author"] for e in flooded] == ["bot"] and "Zwolnij" in flooded[0]["text"]
+        ticks.value += 61  # a minute later the window is free again
+        assert "poniedziałek" in bot_text(send(client, csrf, text="godziny"))
+
+
+def test_one_address_is_limited_across_sessions(content: Content, clock: FixedClock, db_path: Path) -> None:
+    with web_client(content, clock, db_path, web=WebSettings(address_per_minute=4)) as client:
+        for _ in range(4):
+            client.cookies.clear()
+            assert client.get("/chat/gliwice").status_code == 200
+        client.cookies.clear()
+        slow = client.get("/chat/gliwice")
+        assert slow.status_code == 429 and "Zwolnij" in slow.text
+
+
+def test_staff_answers_arrive_through_updates(client: TestClient) -> None:
+    csrf = csrf_of(open_page(client))
+    send(client, csrf, button="m:ask")
+    opened = send(client, csrf, text="Czy jest winda?")
+    last = opened[-1]["number"]
+    ticket = int(opened[-1]["buttons"][0][0]["data"].rsplit(":", 1)[1])
+    assert client.get(f"/chat/gliwice/updates?after={last}").json()["entries"] == []
+
+    async def answer() -> None:
+        await add_line(door(client).db, ticket, "staff", "Tak, jest winda.", door(client).clock.now())
+
+    client.portal.call(answer)  # type: ignore[union-attr]
+    new = client.get(f"/chat/gliwice/updates?after={last}").json()["entries"]
+    assert [e["author"] for e in new] == ["staff"] and "Tak, jest winda." in new[0]["text"]
+    closed = send(client, csrf, button=f"k:close:{ticket}")
+    assert f"#{ticket}" in bot_text(closed)
+
+
+def test_someone_elses_ticket_cannot_be_closed(client: TestClient) -> None:
+    csrf = csrf_of(open_page(client))
+    send(client, csrf, button="m:ask")
+    ticket = int(send(client, csrf, text="pytanie")[-1]["buttons"][0][0]["data"].rsplit(":", 1)[1])
+    client.cookies.clear()
+    other = csrf_of(open_page(client))
+    send(client, other, text="godziny")
+    answer = bot_text(send(client, other, button=f"k:close:{ticket}"))
+    assert f"#{ticket}" not in answer
