@@ -89,6 +89,7 @@ def create_app(
     relay: TelegramRelay | None = None,
     ticks: Callable[[], float] = time.monotonic,
     extra_routes: list[BaseRoute] | None = None,
+    roomy_paths: tuple[str, ...] = (),
 ) -> Starlette:
     """The app; `db` given means the caller owns (and closes) the connection."""
     from bot.channels.web.chat import routes as chat_routes
@@ -129,7 +130,12 @@ def create_app(
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
-        Middleware(SecureHeaders, frame_ancestors=web.frame_ancestors, hsts=web.cookie_secure),
+        Middleware(
+            SecureHeaders,
+            frame_ancestors=web.frame_ancestors,
+            hsts=web.cookie_secure,
+            roomy_paths=roomy_paths,
+        ),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY = 16 * 1024  # bytes: a chat message is at most a few kilobytes, a staff answer too
+ROOMY_BODY = 1024 * 1024  # the Telegram webhook's updates
 
 
 def csp(frame_ancestors: str) -> str:
@@ -19,8 +20,11 @@ def csp(frame_ancestors: str) -> str:
 class SecureHeaders:
     """CSP, nosniff, no referrer; the chat may be framed by `frame_ancestors`, nothing else may."""
 
-    def __init__(self, app: ASGIApp, frame_ancestors: str, hsts: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, frame_ancestors: str, hsts: bool, roomy_paths: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
+        self.roomy_paths = roomy_paths
         self.hsts = hsts
         self.framed = [(b"content-security-policy", csp(frame_ancestors).encode())]
         self.unframed = [(b"content-security-policy", csp("'none'").encode()), (b"x-frame-options", b"DENY")]
@@ -33,9 +37,10 @@ class SecureHeaders:
         extra = self.framed if path.startswith("/chat/") else self.unframed
         # The widget's script is loaded by the centres' own sites; everything else stays ours.
         corp = b"cross-origin" if path == "/widget.js" else b"same-site"
+        limit = ROOMY_BODY if path in self.roomy_paths else MAX_BODY
         if scope.get("method") in ("POST", "PUT", "PATCH"):
             declared = dict(scope.get("headers", [])).get(b"content-length")
-            if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+            if declared is not None and (not declared.isdigit() or int(declared) > limit):
                 await _too_large(send)
                 return
         received = 0
@@ -45,7 +50,7 @@ class SecureHeaders:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > MAX_BODY:
+                if received > limit:
                     raise BodyTooLarge
             return message
 

@@ -1,11 +1,19 @@
 """Running the ASGI app with uvicorn: alone (`python -m bot web`), or beside the Telegram bot in
-one process (`python -m bot run` with WEB_PORT set), so staff answers from the panel reach Telegram."""
+one process and on one port (`python -m bot run` with WEB_PORT set): the web chat, the staff panel
+and, with WEBHOOK_URL, Telegram's webhook; staff answers typed in the panel then reach Telegram."""
 
 from __future__ import annotations
 
+import hmac
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlparse
 
 import uvicorn
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from bot.channels.web.app import TelegramRelay, create_app
 from bot.channels.web.config import WebSettings
@@ -16,9 +24,15 @@ log = logging.getLogger("bot.web")
 
 
 def server(
-    settings: Settings, web: WebSettings, content: Content, relay: TelegramRelay | None
+    settings: Settings,
+    web: WebSettings,
+    content: Content,
+    relay: TelegramRelay | None = None,
+    extra_routes: list[BaseRoute] | None = None,
 ) -> uvicorn.Server:
-    app = create_app(settings, web, content, relay=relay)
+    # Telegram's updates may be larger than any chat form (long texts with entities).
+    roomy = tuple(route.path for route in extra_routes or [] if isinstance(route, Route))
+    app = create_app(settings, web, content, relay=relay, extra_routes=extra_routes, roomy_paths=roomy)
     config = uvicorn.Config(
         app,
         host=web.host,
@@ -34,44 +48,83 @@ def server(
 
 async def serve_web(settings: Settings, web: WebSettings, content: Content) -> int:
     log.info("web door on http://%s:%d", web.host, web.port or 8080)
-    await server(settings, web, content, None).serve()
+    await server(settings, web, content).serve()
     return 0
+
+
+def webhook_route(path: str, secret: str | None, put: Callable[[Any], Awaitable[None]]) -> Route:
+    """Telegram's webhook: a POST carrying the secret header is queued for the bot; others get 403."""
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response(status_code=403)
+        try:
+            data = await request.json()
+        except ValueError:
+            return Response(status_code=400)
+        if not isinstance(data, dict):
+            return Response(status_code=400)
+        await put(data)
+        return Response()
+
+    return Route(path, receive, methods=["POST"])
 
 
 async def serve_with_telegram(settings: Settings, web: WebSettings, content: Content) -> int:
-    """Telegram (long polling) and the web door on one event loop."""
-    from telegram.error import Forbidden, TelegramError
+    """Telegram (long polling, or the webhook on our port) and the web door on one event loop.
 
-    from bot.channels.telegram import build_application
+    uvicorn owns SIGINT/SIGTERM here; when it stops, the shared `stopping` event is set so the
+    broadcast worker and the reminder tick claim no more work, and then PTB stops.
+    """
+    from telegram import Update
+    from telegram.error import TelegramError
+
+    from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
     from bot.channels.telegram_render import escape
+    from bot.channels.telegram_run import bootstrap
+    from storage.db import lock_database
 
-    application = build_application(settings, content)
+    lock = lock_database(settings.database)  # one Telegram process per database, as `run` alone
+    try:
+        application = build_application(settings, content)
 
-    async def relay(chat_id: int, text: str) -> bool:
-        try:
-            await application.bot.send_message(chat_id, escape(text))
-        except (Forbidden, TelegramError):
-            return False
-        return True
+        async def relay(chat_id: int, text: str) -> bool:
+            try:
+                await application.bot.send_message(chat_id, escape(text))
+            except TelegramError:
+                return False
+            return True
 
-    async with application:
+        async def put(data: Any) -> None:
+            await application.update_queue.put(Update.de_json(data, application.bot))
+
+        routes: list[BaseRoute] = []
+        if settings.webhook_url:
+            path = urlparse(settings.webhook_url).path or "/"
+            routes.append(webhook_route(path, settings.webhook_secret, put))
+        await bootstrap(application)
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling()
+        if settings.webhook_url:
+            await application.bot.set_webhook(
+                settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
+        log.info("web door on http://%s:%d beside Telegram", web.host, web.port or 8080)
         try:
-            await serve_web_relayed(settings, web, content, relay)
+            await server(settings, web, content, relay, routes).serve()
         finally:
-            await application.updater.stop()
+            stopping_of(application).set()
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
             await application.stop()
             if application.post_shutdown is not None:
                 await application.post_shutdown(application)
+            await application.shutdown()
+    finally:
+        lock.release()
     return 0
-
-
-async def serve_web_relayed(
-    settings: Settings, web: WebSettings, content: Content, relay: TelegramRelay
-) -> None:
-    log.info("web door on http://%s:%d beside Telegram", web.host, web.port or 8080)
-    await server(settings, web, content, relay).serve()
