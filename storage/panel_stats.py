@@ -48,8 +48,11 @@ async def users_by_channel(db: aiosqlite.Connection, centre: str | None) -> list
 
 async def unanswered_by_lang(db: aiosqlite.Connection, centre: str | None) -> list[tuple[str, int]]:
     where, args = _centre_filter(centre)
+    # Older schemas keep one row per text with a count; newer ones one row per question.
+    columns = {str(row[1]) for row in await _rows(db, "PRAGMA table_info(unanswered)")}
+    amount = "SUM(count)" if "count" in columns else "COUNT(*)"
     rows = await _rows(
-        db, f"SELECT lang, SUM(count) FROM unanswered WHERE 1 = 1{where} GROUP BY lang ORDER BY lang", args
+        db, f"SELECT lang, {amount} FROM unanswered WHERE 1 = 1{where} GROUP BY lang ORDER BY lang", args
     )
     return [(str(r[0]), int(str(r[1]))) for r in rows]
 

@@ -19,6 +19,7 @@ from bot.domain.content import Content
 from bot.settings import Settings
 from storage import audit, connect, panel_links
 from storage import staff as staff_store
+from storage.unanswered import record_unanswered
 from tests.web_helpers import TestClient, bot_text, csrf_of, door, send, web_client
 
 ADMIN, MEMBER, OUTSIDER, OTHER_CENTRE = 1, 2, 3, 4
@@ -173,12 +174,22 @@ def test_a_staff_form_without_the_sessions_csrf_token_is_refused(client: TestCli
     )
 
 
-def test_unanswered_and_numbers_pages(client: TestClient) -> None:
-    csrf = csrf_of(client.get("/chat/gliwice").text)
-    send(client, csrf, text="czy na dachu mieszka bocian numer 12")
+def test_unanswered_groups_similar_questions_and_numbers_have_charts(client: TestClient) -> None:
+    now = door(client).clock.now()
+    for text in ["czy mogę trzymać rybki", "czy mogę trzymać rybki", "czy mogę trzymać rybki w akwarium"]:
+        run(client, record_unanswered, "gliwice", "pl", text, now)
+    run(client, record_unanswered, "gliwice", "pl", "gdzie jest parking", now)
+    run(client, record_unanswered, "wodzislaw", "pl", "tajne pytanie z innego ośrodka", now)
     log_in(client, MEMBER)
     unanswered = client.get("/staff/unanswered").text
-    assert "bocian numer #" in unanswered and "12" not in unanswered.split("bocian")[1][:20]
+    row = r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>gliwice</td><td>pl</td><td class=\"num\">(\d+)"
+    rows = re.findall(row, unanswered)
+    assert rows == [
+        ("czy mogę trzymać rybki", "czy mogę trzymać rybki w akwarium", "3"),
+        ("gdzie jest parking", "", "1"),
+    ]
+    assert "tajne pytanie" not in unanswered  # another centre's questions stay there
+    send(client, csrf_of(client.get("/chat/gliwice").text), text="godziny")  # one web user
     numbers = client.get("/staff/numbers").text
     assert numbers.count("<svg") >= 3 and numbers.count("<table") >= 3
     assert 'role="img"' in numbers and "<script" not in numbers.split("</head>")[1]

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.web import panel_texts, texts
 from bot.channels.web.app import door_of, render
 from bot.channels.web.charts import bar_chart
+from bot.channels.web.grouping import group_similar
 from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
 from storage import panel_stats, tickets, top_unanswered
 from storage import web_tickets as store
@@ -150,10 +151,10 @@ async def unanswered_page(request: Request) -> Response:
         return staff
     door = door_of(request)
     centres = [staff.access.centre] if centre_scope(staff) else sorted(door.content.centres)
-    rows = [(c, *row) for c in centres if c for row in await top_unanswered(door.db, c, 50)]
-    rows.sort(key=lambda row: -row[3])
+    rows = [(c, *row) for c in centres if c for row in await top_unanswered(door.db, c, 200)]
     ui = panel_texts.chrome(staff.lang)
-    return page(request, staff, "panel_unanswered.html", "unanswered", ui["unanswered"], rows=rows)
+    groups = group_similar(rows)
+    return page(request, staff, "panel_unanswered.html", "unanswered", ui["unanswered"], groups=groups)
 
 
 async def numbers_page(request: Request) -> Response:

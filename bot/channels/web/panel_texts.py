@@ -34,11 +34,12 @@ def chrome(lang: str) -> dict[str, str]:
         "send_answer": t._("Send the answer"),
         "close": t._("Close the ticket"),
         "question": t._("Question"),
+        "similar": t._("Similar wordings"),
         "count": t._("Count"),
         "none_yet": t._("Nothing yet."),
         "unanswered_help": t._(
-            "Questions the assistant could not answer, with numbers hidden and no user id, "
-            "most frequent first."
+            "Questions the assistant could not answer, with numbers hidden and no user id; "
+            "similar wordings are counted together, most frequent first."
         ),
         "telegram_ticket": t._(
             "This ticket came from Telegram: its messages are in the staff chat, not stored here."
