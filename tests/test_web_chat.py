@@ -4,16 +4,19 @@ without JavaScript (form posts) and with it (JSON), and nothing about the visito
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.channels.web.chat import SESSION_DAYS
 from bot.channels.web.config import WebSettings
 from bot.channels.web.session import COOKIE, external_id
 from bot.clock import FixedClock
 from bot.domain.content import Content
 from storage import connect, users
-from storage.web_tickets import add_line
+from storage.web_sessions import purge_web_users
+from storage.web_tickets import add_line, open_web_ticket_of
 from tests.web_helpers import TestClient, Ticks, bot_text, csrf_of, door, send, web_client
 
 
@@ -211,3 +214,22 @@ def test_someone_elses_ticket_cannot_be_closed(client: TestClient) -> None:
     send(client, other, text="godziny")
     answer = bot_text(send(client, other, button=f"k:close:{ticket}"))
     assert f"#{ticket}" not in answer
+
+
+def test_rows_of_expired_cookies_are_swept(client: TestClient, clock: FixedClock) -> None:
+    csrf = csrf_of(open_page(client))
+    send(client, csrf, button="m:ask")
+    send(client, csrf, text="pytanie do pracownika")
+    ext = external_id(client.cookies[COOKIE])
+
+    async def sweep() -> tuple[int, object, int, object]:
+        db = door(client).db
+        early = await purge_web_users(db, clock.now() - timedelta(days=SESSION_DAYS + 1))
+        kept = await users.get_user(db, "web", ext)
+        # Once the cookie can no longer exist (SESSION_DAYS + 1 later), the row and its ticket go.
+        gone = await purge_web_users(db, clock.now() + timedelta(seconds=1))
+        return early, kept, gone, await open_web_ticket_of(db, ext)
+
+    early, kept, gone, ticket = client.portal.call(sweep)  # type: ignore[union-attr]
+    assert early == 0 and kept is not None
+    assert kept is not None and gone == 1 and ticket is None

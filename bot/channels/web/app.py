@@ -6,11 +6,15 @@ lifespan (or handed in by a caller that already has one, like `python -m bot run
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +36,11 @@ from bot.dialogue import Dialogue, Engine
 from bot.domain.content import Content
 from bot.settings import Settings
 from storage import connect
+from storage.web_sessions import purge_web_users
 
 HERE = Path(__file__).resolve().parent
+SWEEP_SECONDS = 3600.0
+log = logging.getLogger("bot.web")
 # Sends a staff answer to a Telegram user (chat id, text) -> delivered; None where no bot runs here.
 TelegramRelay = Callable[[int, str], Awaitable[bool]]
 
@@ -114,9 +121,13 @@ def create_app(
             address_limit=RateLimiter(web.address_per_minute, ticks),
             relay=relay,
         )
+        sweeper = asyncio.create_task(sweep(conn, the_clock))
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             if db is None:
                 await conn.close()
 
@@ -138,6 +149,20 @@ def create_app(
         ),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+async def sweep(db: aiosqlite.Connection, clock: Clock) -> None:
+    """Hourly: drop web users whose cookie has expired (they can never come back to that row)."""
+    from bot.channels.web.chat import SESSION_DAYS
+
+    while True:
+        try:
+            gone = await purge_web_users(db, clock.now() - timedelta(days=SESSION_DAYS + 1))
+            if gone:
+                log.info("removed %d expired web sessions", gone)
+        except Exception:  # a locked database now is no reason to stop sweeping later
+            log.exception("sweeping expired web sessions failed")
+        await asyncio.sleep(SWEEP_SECONDS)
 
 
 async def home(request: Request) -> Response:
