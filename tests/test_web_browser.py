@@ -70,7 +70,10 @@ def server(content: Content) -> Iterator[dict[str, Any]]:
     from starlette.routing import Route
 
     folder = Path(tempfile.mkdtemp(prefix="web-browser-"))
-    settings = Settings(database=folder / "bot.sqlite3", staff_admin_ids=frozenset({ADMIN}))
+    # The administrator works in the default centre (broadcasts go to one centre).
+    settings = Settings(
+        database=folder / "bot.sqlite3", staff_admin_ids=frozenset({ADMIN}), default_centre="gliwice"
+    )
     port = free_port()
     web = WebSettings(port=port, public_url=f"http://127.0.0.1:{port}")
     # A centre's own page has its own policy; ours would forbid the iframe on it.
@@ -284,6 +287,22 @@ def test_a_web_ticket_answered_from_the_panel_and_the_charts(
         staff.close()
     page.reload()
     assert "Tak, pralka jest w łazience." in page.inner_text("#log")
+
+
+def test_a_broadcast_from_the_panel(server: dict[str, Any], page: Any) -> None:
+    page.goto(login_link(server))
+    page.click("button.send")
+    page.wait_for_url("**/staff/tickets")
+    page.click("nav a[href='/staff/broadcasts']")
+    no_violations(page, "new broadcast")
+    page.fill("#text", "Jutro zebranie mieszkańców o 10:00.")
+    page.click("form.answer button.send")
+    page.wait_for_selector("text=Podgląd, dokładnie tak, jak zobaczą go odbiorcy")
+    assert "Jutro zebranie mieszkańców o 10:00." in page.inner_text("main")
+    no_violations(page, "broadcast preview")
+    page.click("button[value='now']")
+    page.wait_for_selector("#broadcast-progress")
+    no_violations(page, "broadcast progress")
 
 
 def test_an_error_page_is_accessible(server: dict[str, Any], page: Any) -> None:

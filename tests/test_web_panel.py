@@ -23,8 +23,8 @@ from storage.unanswered import record_unanswered
 from tests.web_helpers import TestClient, bot_text, csrf_of, door, send, web_client
 
 ADMIN, MEMBER, OUTSIDER, OTHER_CENTRE = 1, 2, 3, 4
-PAGES = ["/staff/tickets", "/staff/tickets/1", "/staff/unanswered", "/staff/numbers"]
-FORMS = ["/staff/tickets/1/answer", "/staff/tickets/1/close"]
+PAGES = ["/staff/tickets", "/staff/tickets/1", "/staff/unanswered", "/staff/numbers", "/staff/broadcasts"]
+FORMS = ["/staff/tickets/1/answer", "/staff/tickets/1/close", "/staff/broadcasts"]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.channels.web.app import WebDoor, create_app
+from bot.channels.web.app import BroadcastScheduler, WebDoor, create_app
 from bot.channels.web.config import WebSettings
 from bot.clock import FixedClock
 from bot.domain.content import Content
@@ -41,6 +41,7 @@ def web_client(
     web: WebSettings | None = None,
     settings: Settings | None = None,
     ticks: Ticks | None = None,
+    scheduler: BroadcastScheduler | None = None,
 ) -> Iterator[TestClient]:
     """A client whose requests run the whole app (lifespan included) in this thread's portal."""
     app = create_app(
@@ -49,6 +50,7 @@ def web_client(
         content,
         clock=clock,
         ticks=ticks or Ticks(),
+        scheduler=scheduler,
     )
     with TestClient(app, base_url="http://127.0.0.1") as client:
         yield client

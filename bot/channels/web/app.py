@@ -43,6 +43,8 @@ SWEEP_SECONDS = 3600.0
 log = logging.getLogger("bot.web")
 # Sends a staff answer to a Telegram user (chat id, text) -> delivered; None where no bot runs here.
 TelegramRelay = Callable[[int, str], Awaitable[bool]]
+# Starts the Telegram bot's sending job for a confirmed broadcast (id, delay in seconds).
+BroadcastScheduler = Callable[[int, float], None]
 
 
 @dataclass
@@ -61,6 +63,7 @@ class WebDoor:
     address_limit: RateLimiter
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     relay: TelegramRelay | None = None
+    scheduler: BroadcastScheduler | None = None
 
 
 def door_of(request: Request) -> WebDoor:
@@ -94,6 +97,7 @@ def create_app(
     clock: Clock | None = None,
     db: aiosqlite.Connection | None = None,
     relay: TelegramRelay | None = None,
+    scheduler: BroadcastScheduler | None = None,
     ticks: Callable[[], float] = time.monotonic,
     extra_routes: list[BaseRoute] | None = None,
     roomy_paths: tuple[str, ...] = (),
@@ -120,6 +124,7 @@ def create_app(
             session_limit=RateLimiter(web.chat_per_minute, ticks),
             address_limit=RateLimiter(web.address_per_minute, ticks),
             relay=relay,
+            scheduler=scheduler,
         )
         sweeper = asyncio.create_task(sweep(conn, the_clock))
         try:

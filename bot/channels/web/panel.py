@@ -18,6 +18,7 @@ from bot.channels.web.app import door_of, render
 from bot.channels.web.charts import bar_chart
 from bot.channels.web.grouping import group_similar
 from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
+from bot.channels.web.panel_broadcasts import routes as broadcast_routes
 from storage import panel_stats, tickets, top_unanswered
 from storage import web_tickets as store
 
@@ -43,6 +44,7 @@ def routes() -> list[BaseRoute]:
         Route("/staff/tickets/{ticket:int}/close", close, methods=["POST"]),
         Route("/staff/unanswered", unanswered_page, methods=["GET"]),
         Route("/staff/numbers", numbers_page, methods=["GET"]),
+        *broadcast_routes(),
     ]
 
 

@@ -59,7 +59,32 @@ def chrome(lang: str) -> dict[str, str]:
         "failed": t._("failed"),
         "waiting": t._("waiting"),
         "audience": t._("Audience"),
+        "new_broadcast": t._("New broadcast"),
+        "recipients": t._("Recipients"),
+        "message_text": t._("Text of the message"),
+        "show_preview": t._("Show the preview"),
+        "preview": t._("Preview, exactly as recipients will see it"),
+        "send_now": t._("Send now"),
+        "send_later": t._("Send later"),
+        "send_at": t._("When (Warsaw time)"),
+        "cancel": t._("Cancel"),
+        "progress": t._("Progress"),
+        "scheduled_for": t._("Scheduled for"),
+        "no_centre": t._("Choose your centre in the bot first: broadcasts go to one centre."),
+        "no_sender": t._(
+            "The Telegram bot does not run in this process: it sends the broadcast when it next starts."
+        ),
+        "draft": t._("draft"),
+        "scheduled": t._("scheduled"),
+        "sending": t._("sending"),
+        "done": t._("done"),
+        "cancelled": t._("cancelled"),
     }
+
+
+def broadcast_incomplete(lang: str, limit: int) -> str:
+    text = tr(lang)._("Choose an audience and write a text of at most {limit} characters.")
+    return text.format(limit=limit)
 
 
 def no_access(lang: str) -> str:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.web.app import TelegramRelay, create_app
+from bot.channels.web.app import BroadcastScheduler, TelegramRelay, create_app
 from bot.channels.web.config import WebSettings
 from bot.domain.content import Content
 from bot.settings import Settings
@@ -29,10 +29,13 @@ def server(
     content: Content,
     relay: TelegramRelay | None = None,
     extra_routes: list[BaseRoute] | None = None,
+    scheduler: BroadcastScheduler | None = None,
 ) -> uvicorn.Server:
     # Telegram's updates may be larger than any chat form (long texts with entities).
     roomy = tuple(route.path for route in extra_routes or [] if isinstance(route, Route))
-    app = create_app(settings, web, content, relay=relay, extra_routes=extra_routes, roomy_paths=roomy)
+    app = create_app(
+        settings, web, content, relay=relay, scheduler=scheduler, extra_routes=extra_routes, roomy_paths=roomy
+    )
     config = uvicorn.Config(
         app,
         host=web.host,
@@ -81,6 +84,7 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
     from telegram.error import TelegramError
 
     from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
+    from bot.channels.telegram_broadcast import broadcast_job, job_name
     from bot.channels.telegram_render import escape
     from bot.channels.telegram_run import bootstrap
     from storage.db import lock_database
@@ -95,6 +99,10 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
             except TelegramError:
                 return False
             return True
+
+        def schedule(bid: int, delay: float) -> None:
+            assert application.job_queue is not None
+            application.job_queue.run_once(broadcast_job, max(0.0, delay), data=bid, name=job_name(bid))
 
         async def put(data: Any) -> None:
             await application.update_queue.put(Update.de_json(data, application.bot))
@@ -116,7 +124,7 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
             await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
         log.info("web door on http://%s:%d beside Telegram", web.host, web.port or 8080)
         try:
-            await server(settings, web, content, relay, routes).serve()
+            await server(settings, web, content, relay, routes, schedule).serve()
         finally:
             stopping_of(application).set()
             if application.updater is not None and application.updater.running:
