@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.web.config import WebSettings
 from bot.channels.web.panel_auth import COOKIE as STAFF_COOKIE
 from bot.cli import main
 from bot.clock import FixedClock, SystemClock
@@ -193,3 +194,26 @@ def test_unanswered_groups_similar_questions_and_numbers_have_charts(client: Tes
     numbers = client.get("/staff/numbers").text
     assert numbers.count("<svg") >= 3 and numbers.count("<table") >= 3
     assert 'role="img"' in numbers and "<script" not in numbers.split("</head>")[1]
+
+
+def test_a_web_ticket_is_announced_in_the_staff_chat_when_the_bot_runs_here(
+    content: Content, clock: FixedClock, db_path: Path
+) -> None:
+    relayed: list[tuple[int, str]] = []
+
+    async def relay(chat: int, text: str) -> bool:
+        relayed.append((chat, text))
+        return True
+
+    settings = Settings(database=db_path, staff_chat_id=-100777)
+    web = WebSettings(public_url="https://pomoc.example.pl")
+    with web_client(content, clock, db_path, web=web, settings=settings) as client:
+        door(client).relay = relay
+        ticket = open_web_ticket(client, "Czy jest winda?")
+    assert relayed == [
+        (
+            -100777,
+            f"Zgłoszenie #{ticket} z czatu na stronie (gliwice, pl). Odpowiedz w panelu pracownika: "
+            f"https://pomoc.example.pl/staff/tickets/{ticket}\n\nCzy jest winda?",
+        )
+    ]

@@ -146,8 +146,20 @@ async def _to_staff(door: WebDoor, ext: str, url_centre: str, lang: str, text: s
     existing = await store.open_web_ticket_of(door.db, ext)
     ticket = await store.open_web_ticket(door.db, user.id, ext, centre, lang, now)
     await store.add_line(door.db, ticket.id, "user", text, now)
+    await tell_staff_chat(door, ticket.id, centre, lang, text)
     said = texts.ticket_added(lang, ticket.id) if existing else texts.ticket_opened(lang, ticket.id)
     return Reply(said, close_row(lang, ticket.id))
+
+
+async def tell_staff_chat(door: WebDoor, ticket_id: int, centre: str, lang: str, text: str) -> None:
+    """Where the bot runs beside us, the staff chat hears of a web ticket, with the panel's link."""
+    chat = door.settings.staff_chat_id
+    if door.relay is None or chat is None:
+        return
+    staff_lang = door.settings.default_lang or "pl"
+    url = f"{door.web.public_url}/staff/tickets/{ticket_id}"
+    header = texts.web_ticket_for_staff(staff_lang, ticket_id, centre, lang, url)
+    await door.relay(chat, f"{header}\n\n{text}")
 
 
 async def _close(door: WebDoor, ext: str, lang: str, data: str) -> list[Reply]:

@@ -117,3 +117,10 @@ def close_ticket(lang: str) -> str:
 
 def ticket_closed(lang: str, ticket_id: int) -> str:
     return tr(lang)._("Ticket #{id} is closed. You can ask again from the menu.").format(id=ticket_id)
+
+
+def web_ticket_for_staff(lang: str, ticket_id: int, centre: str, user_lang: str, url: str) -> str:
+    text = tr(lang)._(
+        "Ticket #{id} from the web chat ({centre}, {lang}). Answer it in the staff panel: {url}"
+    )
+    return text.format(id=ticket_id, centre=centre, lang=user_lang, url=url)
