@@ -6,11 +6,17 @@ Facts come from content; only the connecting sentences are interface strings (ge
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from bot.domain import hours
 from bot.domain.content import CentreContent, Content, Entry, Flat, TimeRange
-from bot.domain.fees import FeeEstimate, table_in_force
+from bot.domain.text import folded_words, phrase_in_words
+
+# Re-exported: callers that still import the fee texts from here (bot.fee_answers has them now).
+from bot.fee_answers import admission_limit as admission_limit
+from bot.fee_answers import criterion as criterion
+from bot.fee_answers import fee_estimate as fee_estimate
+from bot.fee_answers import fees_overview as fees_overview
+from bot.fee_answers import phone_line
 from bot.i18n import Tr
 
 BULLET = "• "
@@ -38,11 +44,35 @@ def flat_line(t: Tr, centre: CentreContent, flat: Flat) -> str:
 
 
 def flats(t: Tr, centre: CentreContent) -> str:
+    """The flats grouped by who they are for: one short line per group, streets only."""
     count = len(centre.flats)
     head = t.ngettext("{centre} runs {count} flat:", "{centre} runs {count} flats:", count).format(
         centre=centre.centre.name.get(t.lang), count=count
     )
-    return "\n".join([head, *(flat_line(t, centre, f) for f in centre.flats)])
+    if count == 1:
+        return "\n".join([head, flat_line(t, centre, centre.flats[0])])
+    lines = [head]
+    for group in centre.groups:
+        streets = [f.address.removeprefix("ul. ") for f in centre.flats if f.groups[0] == group.id]
+        if streets:
+            lines.append(f"{BULLET}{group.name.get(t.lang)}: {', '.join(streets)}")
+    return "\n".join(lines)
+
+
+def flats_details(t: Tr, centre: CentreContent) -> str:
+    """Behind "More" under the flat list: each flat with its kind."""
+    return "\n".join(flat_line(t, centre, f) for f in centre.flats)
+
+
+def apply(t: Tr, centre: CentreContent) -> str:
+    """How to apply: the centre's "how_to_apply" entry (its other recruitment entries are behind More)."""
+    first = next((e for e in centre.recruitment if e.id == "how_to_apply"), centre.recruitment[0])
+    return entry(t, first)
+
+
+def apply_details(t: Tr, centre: CentreContent) -> str | None:
+    rest = [entry(t, e) for e in centre.recruitment if e.id != "how_to_apply"]
+    return "\n\n".join(rest) if rest else None
 
 
 def flats_for_group(t: Tr, centre: CentreContent, group_id: str) -> str:
@@ -60,19 +90,24 @@ def flat(t: Tr, centre: CentreContent, flat_id: str) -> str:
 
 
 def contact_line(t: Tr, centre: CentreContent) -> str:
+    """Where to go and whom to call, with the phone's caveat: the one place an answer gives the phone."""
     info = centre.centre
     unit = f"{info.unit.get(t.lang)}, " if info.unit else ""
-    phone = t._("phone {phone}").format(phone=info.phone) if info.phone else ""
     line = t._("Contact: {unit}{address}").format(unit=unit, address=info.address)
-    if phone:
-        line += f", {phone}"
-    if info.contact_note:
-        line += f" ({info.contact_note.get(t.lang)})"
-    return line
+    if info.phone:
+        line += ", " + t._("phone {phone}").format(phone=info.phone)
+        if info.phone_note:
+            line += f" ({info.phone_note.get(t.lang)})"
+    return line + "."
 
 
 def contact(t: Tr, centre: CentreContent) -> str:
-    lines = [centre.centre.name.get(t.lang), contact_line(t, centre), "", schedule(t, centre)]
+    lines = [centre.centre.name.get(t.lang), contact_line(t, centre)]
+    if centre.centre.hours is None:
+        if centre.centre.hours_note:
+            lines.append(centre.centre.hours_note.get(t.lang))
+    else:
+        lines += ["", schedule(t, centre)]
     return "\n".join(lines)
 
 
@@ -81,17 +116,28 @@ def _ranges(t: Tr, ranges: tuple[TimeRange, ...]) -> str:
 
 
 def schedule(t: Tr, centre: CentreContent) -> str:
-    """The weekly office hours, or an honest note that the sources do not give them."""
+    """The published hours, days with the same hours joined ("Tuesday–Thursday: 8:00–13:00").
+
+    Only the days the page lists: it gives no hours for weekends or holidays, so we say that
+    instead of stating that the office is closed then. Without hours: the note and the phone.
+    """
     office = centre.centre.hours
     if office is None:
         note = centre.centre.hours_note.get(t.lang) if centre.centre.hours_note else ""
-        return "\n".join(x for x in (note, contact_line(t, centre)) if x)
+        return "\n".join(x for x in (note, phone_line(t, centre)) if x)
     lines = [t._("Office hours:")]
-    for weekday in range(7):
-        ranges = office.day(weekday)
-        text = _ranges(t, ranges) if ranges else t._("closed")
-        lines.append(f"{BULLET}{t.weekday(weekday)}: {text}")
-    lines.append(t._("Closed on public holidays."))
+    days = [d for d in range(7) if office.day(d)]
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1 and office.day(runs[-1][0]) == office.day(day):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    for run in runs:
+        label = t.weekday(run[0]) if len(run) == 1 else f"{t.weekday(run[0])}–{t.weekday(run[-1])}"
+        lines.append(f"{BULLET}{label}: {_ranges(t, office.day(run[0]))}")
+    if len(days) < 7:
+        lines.append(t._("The page gives no hours for other days or for public holidays."))
     return "\n".join(lines)
 
 
@@ -111,14 +157,11 @@ def status(t: Tr, centre: CentreContent, moment: datetime) -> str:
         return schedule(t, centre)
     lines = []
     if state.holiday:
-        lines.append(
-            t._("Today is a public holiday ({holiday}): the office is closed.").format(holiday=state.holiday)
-        )
+        lines.append(t._("Today is a public holiday: {holiday}.").format(holiday=state.holiday))
     if state.is_open and state.closes_at is not None:
         lines.append(t._("Open now, until {time}.").format(time=t.clock(state.closes_at)))
     else:
-        if not state.holiday:
-            lines.append(t._("Closed now."))
+        lines.append(t._("Closed now."))
         if state.next_opening:
             lines.append(t._("Opens {when}.").format(when=opening_phrase(t, state.next_opening, state.now)))
     lines += ["", schedule(t, centre)]
@@ -141,114 +184,27 @@ def day_hours(t: Tr, centre: CentreContent, day: date) -> str:
     return "\n".join([head, "", schedule(t, centre)])
 
 
-def fee_estimate(t: Tr, centre: CentreContent, result: FeeEstimate) -> str:
-    """The estimate with its arithmetic in one line and the fine print."""
-    fees = centre.fees
-    if result.status == "no_criterion" or result.criterion is None or result.criterion_amount is None:
-        return "\n".join([t._("I do not know the income criterion for that date."), contact_line(t, centre)])
-    percent = t.percent(result.percent or Decimal(0))
-    basis = t._("per person in the family") if result.household > 1 else t._("for a person living alone")
-    arithmetic = t._("{income} is {percent} of the income criterion ({criterion} {basis}).").format(
-        income=t.money(result.income),
-        percent=percent,
-        criterion=t.money(result.criterion_amount),
-        basis=basis,
-    )
-    if result.household > 1:
-        arithmetic = (
-            t._("Per person: {total} ÷ {n} = {income}.").format(
-                total=t.money(result.income * result.household),
-                n=result.household,
-                income=t.money(result.income),
-            )
-            + "\n"
-            + arithmetic
-        )
-    lines = [arithmetic]
-    if result.status == "free":
-        lines.append(t._("Estimate: free of charge – you pay nothing (0 zł)."))
-    elif result.status == "bracket" and result.fee_percent is not None:
-        if result.fee_percent >= 100:
-            lines.append(t._("Estimate: the full fee (the whole cost of the stay, 100%)."))
-        else:
-            lines.append(t._("Estimate: {fee} of the full fee.").format(fee=t.percent(result.fee_percent)))
-        if result.amount is not None:
-            lines.append(t._("That is {amount} a month.").format(amount=t.money(result.amount)))
-    else:
-        lines.append(
-            t._(
-                "Above the criterion, the fee is set by {resolution}. I do not have its table, so I cannot "
-                "compute it. Please ask the centre."
-            ).format(resolution=fees.resolution.get(t.lang))
-        )
-        lines.append(contact_line(t, centre))
-    if result.admission_exceeded and fees.admission_limit_percent is not None:
-        lines.append(
-            t._("Note: admission is normally for income up to {limit} of the criterion.").format(
-                limit=t.percent(fees.admission_limit_percent)
-            )
-        )
-    lines += [f"{BULLET}{note.get(t.lang)}" for note in fees.notes]
-    lines.append(t._("Criterion source: {source}.").format(source=result.criterion.source))
-    lines.append(t._("This is an estimate. The final fee is set in the administrative decision."))
-    return "\n".join(lines)
-
-
-def fees_overview(t: Tr, content: Content, centre: CentreContent, today: date) -> str:
-    """What decides the fee at this centre, with the criterion in force today."""
-    fees = centre.fees
-    lines = [t._("Fees are set by: {resolution}.").format(resolution=fees.resolution.get(t.lang))]
-    row = content.criteria.in_force(today)
-    if row is not None:
-        lines.append(
-            t._(
-                "Income criterion now: {single} for a person living alone, {family} per person in a family."
-            ).format(single=t.money(row.single), family=t.money(row.per_person))
-        )
-    table = table_in_force(fees, today)
-    if table is not None:
-        lines.append(t._("Income as a percentage of the criterion → fee as a percentage of the full fee:"))
-        for bracket in table.brackets:
-            low = t.percent(bracket.above_percent)
-            high = t.percent(bracket.up_to_percent) if bracket.up_to_percent is not None else "…"
-            fee = t._("free") if bracket.fee_percent == 0 else t.percent(bracket.fee_percent)
-            lines.append(f"{BULLET}{low} – {high}: {fee}")
-    lines += [f"{BULLET}{note.get(t.lang)}" for note in fees.notes]
-    return "\n".join(lines)
-
-
-def criterion(t: Tr, content: Content, today: date) -> str:
-    row = content.criteria.in_force(today)
-    if row is None:
-        return t._("I do not know the income criterion for that date.")
-    lines = [
-        t._(
-            "Income criterion from {date}: {single} for a person living alone, {family} per person in a "
-            "family."
-        ).format(
-            date=t.long_date(row.effective_from), single=t.money(row.single), family=t.money(row.per_person)
-        ),
-        t._("Source: {source}.").format(source=row.source),
-    ]
-    if content.criteria.note:
-        lines.append(content.criteria.note.get(t.lang))
-    return "\n".join(lines)
-
-
-def admission_limit(t: Tr, content: Content, centre: CentreContent, today: date) -> str | None:
-    """The centre's admission income limit in zł, when its content gives one as a % of the criterion."""
-    limit = centre.fees.admission_limit_percent
-    row = content.criteria.in_force(today)
-    if limit is None or row is None:
-        return None
-    amount = row.single * limit / 100
-    return t._("Admission limit here: {limit} of the criterion, that is {amount} a month.").format(
-        limit=t.percent(limit), amount=t.money(amount)
-    )
-
-
-def crisis(t: Tr, content: Content) -> str:
+def crisis(t: Tr, content: Content, text: str | None = None, centre: CentreContent | None = None) -> str:
+    """Numbers first, then one line; for "nowhere to sleep tonight" also that the flats are no bed
+    for tonight, and the centre's phone (we know of no shelter, so we name none)."""
     info = content.crisis
-    lines = [info.intro.get(t.lang)]
-    lines += [f"{BULLET}{line.number} – {line.name.get(t.lang)}" for line in info.lines]
+    lines = [f"{BULLET}{line.number} – {line.name.get(t.lang)}" for line in info.lines]
+    lines.append(info.intro.get(t.lang))
+    if text and info.no_bed_note and _says_no_bed(content, text):
+        lines += ["", info.no_bed_note.get(t.lang)]
+        if centre is not None:
+            lines.append(phone_line(t, centre, t._("Call the centre: phone {phone}")))
     return "\n".join(lines)
+
+
+def _says_no_bed(content: Content, text: str) -> bool:
+    folded = folded_words(text)
+    phrases = [p for lang in ("pl", "uk", "en") for p in content.crisis.no_bed.get(lang)]
+    return any(phrase_in_words(folded_words(p), folded) for p in phrases)
+
+
+def hours_and_contact(t: Tr, centre: CentreContent, moment: datetime) -> str:
+    """The menu's "Office hours and contact": the address and phone once, then the hours now."""
+    if centre.centre.hours is None:
+        return contact(t, centre)
+    return "\n\n".join([contact_line(t, centre), status(t, centre, moment)])

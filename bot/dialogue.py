@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot import answers, callbacks, menus
+from bot import more as extra
 from bot.clock import Clock
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.text import clean, contains_phrase, fold, folded_words, is_cyrillic
@@ -51,6 +52,7 @@ class Outcome:
     replies: list[Reply]
     state: State
     unanswered: str | None = None  # the question, masked, when the engine could not answer it
+    rated: tuple[str, bool] | None = None  # a 👍/👎 on an answer key, counted (never any text)
 
 
 def mask(text: str) -> str:
@@ -100,12 +102,14 @@ class Engine:
         """A stated income goes straight to the estimate (bot.fee_flow)."""
         today = self.local_now(centre).date()
         found = fee_reply(self._t(state), self.content, centre, reading, state.step == STEP_FEE, today)
-        return None if found is None else self._reply(state, found.text, step=found.step)
+        return None if found is None else self._reply(state, found.text, step=found.step, more=found.more)
 
     def start(self, state: State) -> Outcome:
         """First contact, or /start: choose what is missing, then the main menu."""
         t = self._t(state)
         hello = t._("Hello! I answer questions about training and supported flats.")
+        # Say it is a machine (AI Act art. 50): one short line, before anything else.
+        hello += "\n" + t._("I am an automatic assistant, not a person. I do not decide anything.")
         if state.centre is None:
             return Outcome(
                 [menus.choose_centre(self._t(state), self.content, hello)], replace(state, step=None)
@@ -118,6 +122,8 @@ class Engine:
 
     def _button(self, state: State, data: str) -> Outcome:
         prefix, parts = callbacks.split(data)
+        if prefix in (callbacks.MORE, callbacks.RATE) and state.centre and state.lang:
+            return self._more_or_rate(state, prefix, parts)
         value = parts[0] if parts else ""
         if prefix == callbacks.CENTRE and value in self.content.centres:
             state = replace(state, centre=value, step=None)
@@ -155,7 +161,8 @@ class Engine:
             buttons = tuple(
                 (Button(g.name.get(t.lang), callbacks.make(callbacks.GROUP, g.id)),) for g in centre.groups
             )
-            return Outcome([Reply(answers.flats(t, centre), (*buttons, menus.menu_row(t)))], state)
+            more_row = (extra.button(t, "topic:flats"),)
+            return Outcome([Reply(answers.flats(t, centre), (*buttons, more_row, menus.menu_row(t)))], state)
         if item == callbacks.MENU_APPLY:
             return self.answer_key(state, centre, "topic:apply", None) or self.start(state)
         if item == callbacks.MENU_RULES:
@@ -165,13 +172,40 @@ class Engine:
         if item == callbacks.MENU_FEES:
             return self.answer_key(state, centre, "topic:fees", None) or self.start(state)
         if item == callbacks.MENU_HOURS:
-            return self._reply(
-                state, answers.contact_line(t, centre) + "\n\n" + answers.status(t, centre, self.clock.now())
-            )
+            return self._reply(state, answers.hours_and_contact(t, centre, self.clock.now()))
         return Outcome([self.main_menu(state)], replace(state, step=None))
 
-    def _reply(self, state: State, text: str, step: str | None = None) -> Outcome:
-        return Outcome([Reply(text, (menus.menu_row(self._t(state)),))], replace(state, step=step))
+    def _reply(self, state: State, text: str, step: str | None = None, more: str | None = None) -> Outcome:
+        """A text with the Menu button; with `more` (an answer key), a "More" button above it."""
+        rows: tuple[tuple[Button, ...], ...] = (menus.menu_row(self._t(state)),)
+        if more and state.centre and self._details(state, more):
+            rows = ((extra.button(self._t(state), more),), *rows)
+        return Outcome([Reply(text, rows)], replace(state, step=step))
+
+    def _details(self, state: State, key: str) -> str | None:
+        assert state.centre is not None
+        centre = self.content.centres[state.centre]
+        return extra.details(self._t(state), self.content, centre, key, self.local_now(centre).date())
+
+    def _ask_rating(self, state: State, outcome: Outcome, key: str) -> None:
+        """ "Did this help?" 👍/👎 above the Menu row of an answer to a typed question."""
+        first = outcome.replies[0]
+        data = [callbacks.make(callbacks.RATE, vote, *key.split(":")) for vote in ("up", "down")]
+        row = (Button("👍", data[0]), Button("👎", data[1]))
+        outcome.replies[0] = replace(first, buttons=(*first.buttons[:-1], row, *first.buttons[-1:]))
+
+    def _more_or_rate(self, state: State, prefix: str, parts: list[str]) -> Outcome:
+        """The "More" text of an answer (bot.more), or thanks for a 👍/👎 (counted by Dialogue)."""
+        t = self._t(state)
+        if prefix == callbacks.RATE and len(parts) >= 2 and parts[0] in ("up", "down"):
+            outcome = self._reply(state, t._("Thank you. This helps us improve the answers."))
+            outcome.rated = (":".join(parts[1:]), parts[0] == "up")
+            return outcome
+        text = self._details(state, ":".join(parts)) if prefix == callbacks.MORE else None
+        if text is None:
+            stale = t._("That button is no longer active. Here is the menu.")
+            return Outcome([self.main_menu(state, stale)], state)
+        return self._reply(state, text)
 
     def _entries_menu(self, state: State, section: str, centre: CentreContent, intro: str) -> Outcome:
         t = self._t(state)
@@ -197,7 +231,7 @@ class Engine:
                 getattr(centre, section, ()) if section in ("recruitment", "rules", "legal", "faq") else ()
             )
             item = next((e for e in entries if e.id == entry_id), None)
-            return None if item is None else self._reply(state, answers.entry(t, item))
+            return None if item is None else self._reply(state, answers.entry(t, item), more=key)
         if kind == "group" and any(g.id == rest for g in centre.groups):
             return self._reply(state, answers.flats_for_group(t, centre, rest))
         if kind != "topic":
@@ -209,14 +243,13 @@ class Engine:
         if rest == "flats":
             return self._menu_item(state, centre, callbacks.MENU_FLATS)
         if rest == "criterion":
-            return self._reply(state, self.criterion_text(t, centre))
+            return self._reply(state, self.criterion_text(t, centre), more=key)
         if rest == "fees":
             text = answers.fees_overview(t, self.content, centre, today)
             ask = t._("Write your monthly net income (for example: 1250 zł), and I will estimate the fee.")
-            return self._reply(state, f"{text}\n\n{ask}", step=STEP_FEE)
+            return self._reply(state, f"{text}\n\n{ask}", step=STEP_FEE, more=key)
         if rest == "apply":
-            body = "\n\n".join(answers.entry(t, e) for e in centre.recruitment)
-            return self._reply(state, f"{body}\n\n{answers.contact_line(t, centre)}")
+            return self._reply(state, answers.apply(t, centre), more=key)
         if rest == "rules":
             intro = t._("Rules for residents. Choose a topic:")
             if centre.payment is not None:
@@ -293,7 +326,7 @@ class Engine:
         t = self._t(state)
         replies = []
         if signals_danger(self.content, text):  # once, first, not once per centre
-            replies.append(Reply(answers.crisis(t, self.content)))
+            replies.append(Reply(answers.crisis(t, self.content, text)))
         for cid, centre in sorted(self.content.centres.items()):
             outcome = self.answer_text(replace(state, centre=cid), text, crisis_shown=bool(replies))
             body = "\n\n".join(r.text for r in outcome.replies)
@@ -309,7 +342,7 @@ class Engine:
         reading = read(self.content, centre, text)
         replies: list[Reply] = []
         if reading.crisis and not crisis_shown:
-            replies.append(Reply(answers.crisis(t, self.content)))
+            replies.append(Reply(answers.crisis(t, self.content, text, centre)))
         outcome = self._fee(state, centre, reading) or self._understood(state, centre, reading, text)
         if reading.currency_cue and outcome.unanswered is not None:
             # An amount in words ("tysiąc złotych") may be someone's income: never keep it.
@@ -344,6 +377,7 @@ class Engine:
             key = self.preferred_key(reading)
             outcome = self.answer_key(state, centre, key, reading)
             if outcome is not None:
+                self._ask_rating(state, outcome, key)
                 extra = self.companion(state, centre, reading, key)
                 if extra:
                     first = outcome.replies[0]

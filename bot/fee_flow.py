@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot import answers
+from bot import answers, more
 from bot.domain.content import CentreContent, Content
 from bot.domain.fees import MAX_HOUSEHOLD, MAX_INCOME, FeeInputError, estimate_fee
 from bot.domain.understanding import Reading
@@ -21,6 +21,7 @@ STEP_FEE = "fee"  # waiting for the monthly net income
 class FeeReply:
     text: str
     step: str | None  # STEP_FEE when the user is asked again
+    more: str | None = None  # the key of the estimate's details behind "More" (bot.more)
 
 
 def fee_reply(
@@ -58,7 +59,7 @@ def fee_reply(
         result = estimate_fee(centre.fees, content.criteria, amount.value, today, household)
     except FeeInputError:
         return _again(t._("Please write your monthly net income, for example: 1250 zł."))
-    return FeeReply(answers.fee_estimate(t, centre, result), None)
+    return FeeReply(answers.fee_estimate(t, centre, result), None, more.fee_key(result))
 
 
 def _again(text: str) -> FeeReply:

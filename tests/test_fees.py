@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.content import Criteria, Criterion, FeeBracket, Fees, FeeTable, Text
+from bot import fee_answers, more
+from bot.domain.content import Content, Criteria, Criterion, FeeBracket, Fees, FeeTable, Text
 from bot.domain.fees import FeeInputError, estimate_fee, find_bracket, table_in_force
+from bot.i18n import tr
 
 D = Decimal
 DAY = date(2026, 11, 23)
@@ -370,3 +372,77 @@ def test_shipped_content() -> None:
     assert estimate_fee(gliwice, content.criteria, D(900), DAY).status == "free"
     assert estimate_fee(gliwice, content.criteria, D(1100), DAY).status == "above_unknown"
     assert "LII/1090/2023" in gliwice.resolution.pl
+
+
+# --- issue 11: households per person, and what families are told ------------------------------
+
+
+def _shipped() -> Content:
+    from tests.data import shipped_content
+
+    return shipped_content()
+
+
+def test_two_people_with_1500_are_750_per_person_and_free() -> None:
+    content = _shipped()
+    result = estimate_fee(content.centres["gliwice"].fees, content.criteria, D(1500), DAY, household=2)
+    assert (result.income, result.criterion_amount, result.status) == (D(750), D(823), "free")
+
+
+@pytest.mark.parametrize("centre", ["gliwice", "wodzislaw"])
+def test_three_people_with_3000_are_1000_per_person_above_823_so_the_centre_decides(centre: str) -> None:
+    content = _shipped()
+    result = estimate_fee(content.centres[centre].fees, content.criteria, D(3000), DAY, household=3)
+    assert (result.income, result.criterion_amount) == (D(1000), D(823))
+    # Above the family criterion: Gliwice publishes no table, Wodzisław's is for one person only.
+    assert result.status == "above_unknown" and result.fee_percent is None
+
+
+def _first_and_more(centre: str, household: int, income: int, lang: str = "pl") -> tuple[str, str]:
+    content = _shipped()
+    result = estimate_fee(content.centres[centre].fees, content.criteria, D(income), DAY, household)
+    t = tr(lang)
+    first = fee_answers.fee_estimate(t, content.centres[centre], result)
+    details = more.details(t, content, content.centres[centre], more.fee_key(result), DAY)
+    assert details is not None
+    return first, details
+
+
+def test_a_family_free_of_charge_sees_the_result_and_both_per_person_numbers_first() -> None:
+    first, details = _first_and_more("gliwice", 2, 1500)
+    lines = first.splitlines()
+    assert lines[0] == "Pobyt jest bezpłatny. Nie płacisz nic."
+    assert "750,00" in lines[1] and "823,00" in lines[1]
+    assert "÷" not in first and "1500,00 zł ÷ 2 = 750,00" in details.replace("\u00a0", " ")
+
+
+def test_a_wodzislaw_family_hears_the_table_is_for_one_person_and_gets_the_phone_with_its_caveat() -> None:
+    first, details = _first_and_more("wodzislaw", 3, 3000)
+    assert "Opublikowana tabela jest dla osoby samotnej. Dla rodziny opłatę ustala ośrodek." in first
+    assert "1000,00" in first and "823,00" in first
+    assert "32 455 62 00 (numer ze strony ośrodka, może być nieaktualny)" in first
+    assert "Nie znam" not in first and "nie mam" not in first.lower()  # the table is published
+    assert first.count("32 455 62 00") == 1
+    assert "3000,00 zł ÷ 3 = 1000,00" in details.replace("\u00a0", " ")
+
+
+def test_gliwice_above_the_criterion_names_the_resolution_and_the_phone_once() -> None:
+    first, details = _first_and_more("gliwice", 1, 1250)
+    assert "LII/1090/2023" in first and first.count("32 335 96 30") == 1
+    assert "%" in first and "40%" not in first  # its share of the criterion, but no guessed bracket
+    assert "art. 97" not in first and "rozporządzenie Rady Ministrów z 12 lipca 2024 r." in details
+
+
+def test_wodzislaw_bracket_result_line_first_then_the_table_and_sources_behind_more() -> None:
+    first, details = _first_and_more("wodzislaw", 1, 1250)
+    assert first.splitlines()[0] == "Płacisz 40% pełnej opłaty. Kwotę poda ośrodek w decyzji."
+    assert len(first.split()) <= 30
+    assert "ponad 100% do 130%: 40% pełnej opłaty" in details
+    assert "XXXII/315/09" in details and "facts.md" not in details
+
+
+def test_the_wodzislaw_table_claims_no_date_of_entry_into_force() -> None:
+    """Audit: 2009-02-26 is the day the resolution was adopted; no source says it came into force then."""
+    table_row = _shipped().centres["wodzislaw"].fees.tables[0]
+    assert table_row.effective_from is None
+    assert table_in_force(_shipped().centres["wodzislaw"].fees, date(2026, 1, 1)) is table_row

@@ -233,3 +233,11 @@ def test_rows_of_expired_cookies_are_swept(client: TestClient, clock: FixedClock
     early, kept, gone, ticket = client.portal.call(sweep)  # type: ignore[union-attr]
     assert early == 0 and kept is not None
     assert kept is not None and gone == 1 and ticket is None
+
+
+def test_a_button_after_ask_a_person_means_the_next_text_is_an_ordinary_question(client: TestClient) -> None:
+    csrf = csrf_of(open_page(client))
+    asked = send(client, csrf, button="m:ask")
+    assert [b["data"] for row in asked[-1]["buttons"] for b in row] == ["m:main"]
+    send(client, csrf, button="m:main")
+    assert "poniedziałek" in bot_text(send(client, csrf, text="godziny otwarcia"))

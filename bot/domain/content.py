@@ -122,6 +122,7 @@ class Centre(Model):
     address: NonEmpty  # stays Polish in every language
     phone: NonEmpty | None = None
     contact_note: Text | None = None  # e.g. "as published by the centre, may be outdated"
+    phone_note: Text | None = None  # said right after the phone number wherever it is shown
     timezone: NonEmpty = "Europe/Warsaw"
     holidays_country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "PL"
     hours: OfficeHours | None = None  # None: the sources do not give office hours
@@ -167,6 +168,7 @@ class Entry(Model):
     id: Identifier
     title: Text
     text: Text
+    more: Text | None = None  # details behind the "More" button (legal basis, full lists, fine print)
     keywords: Keywords = Keywords()
     source: NonEmpty
 
@@ -197,9 +199,9 @@ class FeeBracket(Model):
 
 
 class FeeTable(Model):
-    """A council resolution's table, in force from a date."""
+    """A council resolution's table, in force from a date (None: no source gives that date)."""
 
-    effective_from: date
+    effective_from: date | None  # None applies on every day; never shown as a date of entry into force
     resolution: NonEmpty
     basis: Literal["single", "per_person"] = "single"  # which criterion the percentages refer to
     brackets: tuple[FeeBracket, ...] = Field(min_length=1)
@@ -231,6 +233,7 @@ class Fees(Model):
     """Fee rules of a centre: the resolution, tables if published, and what is not known."""
 
     resolution: Text  # the resolution's name, e.g. "uchwała Nr LII/1090/2023 Rady Miasta Gliwice ..."
+    short: Text | None = None  # its short name for a first message ("uchwała Nr LII/1090/2023 ...")
     tables: tuple[FeeTable, ...] = ()  # empty: the table above the criterion is not published
     full_fee_amount: Decimal | None = None  # monthly full fee in zł, only when published
     admission_limit_percent: Decimal | None = None  # admission normally up to this % of criterion
@@ -262,6 +265,7 @@ class Criterion(Model):
     effective_from: date
     single: Decimal = Field(gt=0)  # person living alone
     per_person: Decimal = Field(gt=0)  # per person in a family
+    law: Text | None = None  # the regulation in words people understand (shown to users)
     source: NonEmpty
 
 
@@ -292,7 +296,41 @@ class Crisis(Model):
     intro: Text
     lines: tuple[CrisisLine, ...] = Field(min_length=1)
     triggers: Keywords
+    no_bed: Keywords = Keywords()  # "nowhere to sleep tonight": the flats are not a bed for tonight
+    no_bed_note: Text | None = None
     source: NonEmpty
+
+
+class Term(Model):
+    """One concept, one word: `word` is used everywhere; `avoid` lists words that must not appear."""
+
+    id: Identifier
+    word: Text
+    avoid: Keywords = Keywords()
+    explain: Text | None = None  # a hard word that must stay is explained once, in plain words
+
+
+class SourceName(Model):
+    """A `source` (seed file or facts.md section) as users may read it: "strona OPS Gliwice"."""
+
+    match: NonEmpty  # the start of a `source` string
+    name: Text
+
+
+class Glossary(Model):
+    """content/glossary.yaml: the terms and the source names; checked by tests/test_readability.py."""
+
+    terms: tuple[Term, ...] = ()
+    sources: tuple[SourceName, ...] = ()
+
+    def source_names(self, source: str, lang: str) -> list[str]:
+        """Each part of a `source` ("a; b") named in words; parts without a name are left out."""
+        names: list[str] = []
+        for part in source.split(";"):
+            found = next((s.name.get(lang) for s in self.sources if part.strip().startswith(s.match)), None)
+            if found and found not in names:
+                names.append(found)
+        return names
 
 
 class Content(Model):
@@ -302,6 +340,7 @@ class Content(Model):
     crisis: Crisis
     understanding: Understanding
     centres: dict[str, CentreContent]
+    glossary: Glossary = Glossary()
 
     def centre(self, centre_id: str) -> CentreContent | None:
         return self.centres.get(centre_id)

@@ -120,12 +120,17 @@ def table_in_force(fees: Fees, day: date, household: int = 1) -> FeeTable | None
     the Wodzisław table is for a person living alone, and applying it to a family would be a
     guess, so a family there gets None and the caller sends them to the centre.
     """
-    current = [t for t in fees.tables if t.effective_from <= day]
+    current = [t for t in fees.tables if _since(t) <= day]
     if not current:
         return None
-    latest = max(t.effective_from for t in current)
+    latest = max(_since(t) for t in current)
     basis = "single" if household == 1 else "per_person"
-    return next((t for t in current if t.effective_from == latest and t.basis == basis), None)
+    return next((t for t in current if _since(t) == latest and t.basis == basis), None)
+
+
+def _since(table: FeeTable) -> date:
+    """A table with no known date of entry into force counts as in force from the start."""
+    return table.effective_from or date.min
 
 
 def find_bracket(table: FeeTable, income: Decimal, base: Decimal, household: int = 1) -> FeeBracket:

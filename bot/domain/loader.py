@@ -23,6 +23,7 @@ from bot.domain.content import (
     Entry,
     Fees,
     Flat,
+    Glossary,
     Group,
     Model,
     PaymentRule,
@@ -320,9 +321,17 @@ def load_content(root: Path) -> Content:
             centres[folder.name] = load_centre(folder)
         except ContentError as exc:
             problems += exc.problems
+    glossary_path = root / "glossary.yaml"  # optional: terms and source names (issue 11)
+    if glossary_path.exists():
+        try:
+            doc = _read(glossary_path)
+            shared["glossary"] = _validate(Glossary, doc, _mapping(doc))
+        except ContentError as exc:
+            problems += exc.problems
     if problems:
         raise ContentError(problems)
     return Content(
+        glossary=shared.get("glossary", Glossary()),
         criteria=shared["criteria"],
         crisis=shared["crisis"],
         understanding=shared["understanding"],

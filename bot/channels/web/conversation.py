@@ -111,6 +111,9 @@ async def _replies(
     user = await users.get_user(door.db, CHANNEL, ext)
     lang = (user.lang if user else None) or message.lang_hint
     command = (message.text or "").strip().lower()
+    if message.button is not None:
+        # Any button is a change of mind: only the very next typed message goes to the staff.
+        transcript.awaiting_question = False
     if message.button == PRIVACY or command == "/privacy":
         return [Reply(texts.privacy_text(lang), (menu_row_for(lang),))]
     if message.button == FORGET or command == "/forget":
@@ -120,7 +123,7 @@ async def _replies(
         return [Reply(texts.not_forgotten(lang), (menu_row_for(lang),))]
     if message.button == ASK or command == "/ask":
         transcript.awaiting_question = True
-        return [Reply(texts.ask_question(lang))]
+        return [Reply(texts.ask_question(lang), (menu_row_for(lang),))]
     if message.button and message.button.startswith(f"{callbacks.TICKET}:"):
         return await _close(door, ext, lang, message.button)
     if message.text and transcript.awaiting_question:
