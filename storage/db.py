@@ -53,6 +53,8 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
         # Set before the first write so a second process waits for the lock instead of failing at once.
         await _pragma(db, "PRAGMA busy_timeout = 5000")
         await _pragma(db, "PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten, not left in free pages: /forget must leave nothing in the file.
+        await _pragma(db, "PRAGMA secure_delete = ON")
         if not memory:
             # WAL lets readers and the single writer work side by side; it means nothing for :memory:.
             await _pragma(db, "PRAGMA journal_mode = WAL")

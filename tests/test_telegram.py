@@ -565,29 +565,41 @@ def test_run_telegram_serves_a_webhook_when_configured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: dict[str, Any] = {}
+    api = FakeBotAPI()
 
     def run_webhook(self: TelegramApp, **kwargs: Any) -> None:
         seen.update(kwargs)
 
+    def build(settings: Settings, content: Content, **kwargs: Any) -> TelegramApp:
+        return build_application(settings, content, request=RecordingRequest(api))
+
     monkeypatch.setattr(Application, "run_webhook", run_webhook)
+    monkeypatch.setattr(telegram_door, "build_application", build)
+    secret = "s3cret-Token-" + "x" * 30
     settings = Settings(
         telegram_token=TOKEN,
         database=tmp_path / "b.sqlite3",
         webhook_port=8444,
         webhook_url="https://bot.example.org/tg/hook",
-        webhook_secret="s3cret-Token",
+        webhook_secret=secret,
     )
-    assert telegram_door.run_telegram(settings, shipped_content()) == 0
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    try:
+        assert telegram_door.run_telegram(settings, shipped_content()) == 0
+    finally:
+        asyncio.set_event_loop(None)
     assert seen == {
-        "listen": "0.0.0.0",
+        "listen": "127.0.0.1",  # behind a reverse proxy, not on every interface (WEBHOOK_LISTEN)
         "port": 8444,
         "url_path": "tg/hook",
         "webhook_url": "https://bot.example.org/tg/hook",
-        "secret_token": "s3cret-Token",
+        "secret_token": secret,
         "allowed_updates": ["message", "callback_query"],
         "drop_pending_updates": False,
+        "bootstrap_retries": -1,  # an outage at start is waited out, never the end of the process
+        "stop_signals": None,  # our SIGTERM handler stops the workers first (telegram_run)
     }
-    assert not (tmp_path / "b.sqlite3").exists()  # nothing is opened before the Application starts
+    assert [c.method for c in api.calls] == ["getMe"]  # the start-up call, through the fake
 
 
 def test_the_bot_id_in_the_fake_matches_the_token() -> None:

@@ -38,7 +38,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import callbacks
+from bot import callbacks, privacy
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram_order import PerUserOrder
 from bot.channels.telegram_render import (
@@ -50,7 +50,13 @@ from bot.channels.telegram_render import (
     send_replies,
     set_reply_retry,
 )
-from bot.channels.telegram_residents import STOPPING_KEY, register_resident_handlers, start_reminders
+from bot.channels.telegram_residents import (
+    RESIDENTS_KEY,
+    STOPPING_KEY,
+    ResidentsDoor,
+    register_resident_handlers,
+    start_reminders,
+)
 from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, register_staff_handlers, resume_broadcasts
 from bot.clock import Clock, SystemClock
 from bot.dialogue import Dialogue, Engine, Incoming
@@ -58,6 +64,7 @@ from bot.domain.content import LANGS, Content
 from bot.replies import Button, Reply
 from bot.settings import Settings
 from storage import connect, users
+from storage.forget import forget_person
 
 log = logging.getLogger("bot.telegram")
 
@@ -395,7 +402,7 @@ async def on_forget_answer(update: Update, context: Context) -> None:
     found = door(context)
     lang = await user_lang(found, user)
     if query.data == FORGET_YES:
-        await found.dialogue.reset(CHANNEL, str(user.id))
+        await forget_everywhere(context, found, user.id)
         text = texts.forgotten(lang)
     else:
         text = texts.not_forgotten(lang)
@@ -403,6 +410,24 @@ async def on_forget_answer(update: Update, context: Context) -> None:
     target = target_of(update)
     if not edited and target is not None:
         await send_replies(context.bot, target, [Reply(text)])
+
+
+async def forget_everywhere(context: Context, found: Door, user_id: int) -> None:
+    """/forget confirmed: every row about the user in every table, and every flow they had pending."""
+    external_id = str(user_id)
+    await found.dialogue.reset(CHANNEL, external_id)
+    await forget_person(found.db, CHANNEL, external_id)
+    await privacy.forget(found.db, CHANNEL, external_id)
+    staff = context.bot_data.get(STAFF_KEY)
+    if isinstance(staff, StaffConfig):  # a pending /ask, broadcast text or "send at" time
+        staff.awaiting_question.discard(user_id)
+        staff.awaiting_time.pop(user_id, None)
+        staff.drafting.discard(user_id)
+    if context.user_data is not None:  # the guided /duty add
+        context.user_data.clear()
+    residents = context.bot_data.get(RESIDENTS_KEY)
+    if isinstance(residents, ResidentsDoor):
+        residents.service.blocked.discard(external_id)
 
 
 async def on_text(update: Update, context: Context) -> None:

@@ -1,0 +1,72 @@
+"""`/forget`: every row about one person, in every table, deleted or anonymised in one transaction.
+
+Deleted: the user, their resident record (with its schedule, deliveries and payments, by cascade),
+their tickets (with the message mapping), their outbox rows, their staff membership and panel
+sessions, their unfinished broadcast drafts. Anonymised (the rows are other people's history or
+counts): invites they used or created, staff invites, audit rows (actor 0, target cleared),
+broadcasts they sent and their progress messages. Unanswered questions are deleted by the caller
+through bot.privacy (they are keyed by a hash of the person, not their id).
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+FORGOTTEN = "forgotten"  # written where a NOT NULL text column named the person
+
+
+async def forget_person(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
+    """Remove or anonymise everything that names `external_id` on `channel`; commits once."""
+    numeric = int(external_id) if external_id.isascii() and external_id.lstrip("-").isdigit() else None
+    if not db.in_transaction:
+        await db.execute("BEGIN IMMEDIATE")  # all or nothing
+    try:
+        await _texts(db, channel, external_id)
+        if numeric is not None:
+            await _numbers(db, numeric, external_id)
+    except BaseException:
+        await db.rollback()
+        raise
+    await db.commit()
+    # The WAL still holds the old pages until a checkpoint; copy them home and empty it now.
+    # (Best effort: a reader on another connection can delay it; the next checkpoint finishes it.)
+    async with db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+        await cursor.fetchall()
+
+
+async def _texts(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
+    """Tables that hold the person as channel + external id (text)."""
+    await db.execute("DELETE FROM users WHERE channel = ? AND external_id = ?", (channel, external_id))
+    await db.execute("DELETE FROM residents WHERE channel = ? AND external_id = ?", (channel, external_id))
+    await db.execute("UPDATE invites SET used_by = NULL WHERE used_by = ?", (external_id,))
+    await db.execute("UPDATE invites SET created_by = ? WHERE created_by = ?", (FORGOTTEN, external_id))
+
+
+async def _numbers(db: aiosqlite.Connection, user_id: int, text_id: str) -> None:
+    """Tables that hold the person as a Telegram user or chat id (integer)."""
+    # Their tickets go; ticket_messages and ticket_lines follow by cascade.
+    await db.execute("DELETE FROM ticket_messages WHERE chat_id = ?", (user_id,))
+    await db.execute("DELETE FROM tickets WHERE user_chat = ?", (user_id,))
+    await db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
+    await db.execute("DELETE FROM broadcasts WHERE created_by = ? AND status = 'draft'", (user_id,))
+    await db.execute("UPDATE broadcasts SET created_by = 0 WHERE created_by = ?", (user_id,))
+    await db.execute(
+        "UPDATE broadcasts SET progress_chat = NULL, progress_message = NULL WHERE progress_chat = ?",
+        (user_id,),
+    )
+    await db.execute("DELETE FROM staff WHERE user_id = ?", (user_id,))
+    await db.execute("UPDATE staff SET added_by = 0 WHERE added_by = ?", (user_id,))
+    await db.execute("UPDATE staff_invites SET created_by = 0 WHERE created_by = ?", (user_id,))
+    await db.execute("UPDATE staff_invites SET used_by = NULL WHERE used_by = ?", (user_id,))
+    await db.execute("UPDATE audit SET actor = 0 WHERE actor = ?", (user_id,))
+    # Targets are short texts like "1234", "wodzislaw:1234" or "1234:56": clear any that hold the id.
+    await db.execute("UPDATE audit SET target = NULL WHERE instr(target, ?) > 0", (text_id,))
+    for table in ("panel_links", "panel_sessions"):  # the web door's staff logins (migration 007)
+        if await _exists(db, table):
+            await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))  # fixed names, not input
+
+
+async def _exists(db: aiosqlite.Connection, table: str) -> bool:
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    async with db.execute(sql, (table,)) as cursor:
+        return await cursor.fetchone() is not None
