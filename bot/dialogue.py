@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot import answers, callbacks, menus
+from bot import answers, callbacks, menus, privacy
 from bot import more as extra
 from bot.clock import Clock
 from bot.domain.content import LANGS, CentreContent, Content
@@ -24,7 +24,6 @@ from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
 from storage import users
 from storage.residents import forget_resident
-from storage.unanswered import record_unanswered
 
 GROUP_SHARE = 0.6  # a target group this close to the best match wins (see preferred_key)
 COMPANION_SHARE = 0.6  # a built-in fact this close is added to the answer
@@ -444,6 +443,9 @@ class Dialogue:
         if not user.active:  # someone who writes to us has unblocked us: broadcasts reach them again
             await users.set_active(self.db, user.id, now)
         lang = user.lang or (lang_hint if lang_hint in LANGS else None)
+        if privacy.is_consent(incoming.button):  # issue 16: Yes/No to keeping an unanswered question
+            answer = privacy.answer(self.db, channel, external_id, str(incoming.button), lang or "pl", now)
+            return [await answer]
         state = State(user.centre, lang, user.step)
         outcome = self.engine.respond(state, incoming)
         new = outcome.state
@@ -453,8 +455,10 @@ class Dialogue:
             await users.set_lang(self.db, user.id, new.lang, now)
         if new.step != user.step:
             await users.set_step(self.db, user.id, new.step, now)
-        if outcome.unanswered and new.centre:
-            await record_unanswered(self.db, new.centre, new.lang or "pl", outcome.unanswered, now)
+        if outcome.unanswered and new.centre:  # issue 16: kept only with consent, scrubbed (bot/privacy.py)
+            question, where = outcome.unanswered, new.centre
+            ask = privacy.offer(self.db, channel, external_id, where, new.lang or "pl", question, now)
+            return [*outcome.replies, await ask]
         return outcome.replies
 
     async def reset(self, channel: str, external_id: str) -> None:

@@ -681,12 +681,13 @@ async def test_off_topic_question_gets_an_honest_fallback_and_is_recorded(dialog
     await dialogue.handle("telegram", "11", Incoming(button="c:gliwice"))
     await dialogue.handle("telegram", "11", Incoming(button="l:pl"))
     replies = await dialogue.handle("telegram", "11", Incoming(text="jaka jutro pogoda w Krakowie?"))
+    await dialogue.handle("telegram", "11", Incoming(button="u:yes"))  # kept only with consent (issue 16)
     text = text_of(replies)
     assert say_("pl", DONT_KNOW) in text
     assert GLIWICE_PHONE in text
     assert data_of(replies)  # at least the way back to the menu
     assert "m:main" in data_of(replies)
-    assert await top_unanswered(dialogue.db, "gliwice") == [("jaka jutro pogoda w Krakowie?", "pl", 1)]
+    assert await top_unanswered(dialogue.db, "gliwice") == [("jaka jutro pogoda w […]?", "pl", 1)]
     assert await top_unanswered(dialogue.db, "wodzislaw") == []
 
 
@@ -694,9 +695,11 @@ async def test_unanswered_questions_are_counted_with_digits_masked(dialogue: Dia
     await dialogue.handle("telegram", "12", Incoming(button="c:gliwice"))
     await dialogue.handle("telegram", "12", Incoming(button="l:en"))
     await dialogue.handle("telegram", "12", Incoming(text="pogoda 2026"))
+    await dialogue.handle("telegram", "12", Incoming(button="u:yes"))
     await dialogue.handle("telegram", "13", Incoming(button="c:gliwice"))
     await dialogue.handle("telegram", "13", Incoming(button="l:en"))
     await dialogue.handle("telegram", "13", Incoming(text="pogoda 2027"))
+    await dialogue.handle("telegram", "13", Incoming(button="u:yes"))
     rows = await top_unanswered(dialogue.db, "gliwice")
     assert len(rows) == 1
     stored, lang, count = rows[0]
