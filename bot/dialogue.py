@@ -6,19 +6,23 @@ and every test drives the same logic; `Dialogue` adds the user's stored state ar
 
 from __future__ import annotations
 
+import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot import answers, callbacks, menus, privacy
+from bot import answers, callbacks, fee_answers, menus, privacy
 from bot import more as extra
 from bot.clock import Clock
+from bot.domain import knowledge
 from bot.domain.content import LANGS, CentreContent, Content
+from bot.domain.cues import split_questions
 from bot.domain.text import clean, contains_phrase, fold, folded_words, is_cyrillic
-from bot.domain.understanding import Reading, read, signals_danger
+from bot.domain.understanding import FUSION, Fusion, Reading, read, signals_danger
 from bot.fee_flow import STEP_FEE, fee_reply
 from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
@@ -69,10 +73,12 @@ class Engine:
         default_centre: str | None = None,
         default_lang: str | None = None,
         handover: bool = False,
+        fusion: Fusion = FUSION,
     ) -> None:
         self.content = content
         self.clock = clock
         self.handover = handover  # a door that can pass questions to a person (Telegram + staff chat)
+        self.fusion = fusion
         self.default_centre = default_centre if default_centre in content.centres else None
         self.default_lang = default_lang if default_lang in LANGS else None
 
@@ -244,7 +250,7 @@ class Engine:
         if rest == "criterion":
             return self._reply(state, self.criterion_text(t, centre), more=key)
         if rest == "fees":
-            text = answers.fees_overview(t, self.content, centre, today)
+            text = fee_answers.fees_overview(t, self.content, centre, today)
             ask = t._("Write your monthly net income (for example: 1250 zł), and I will estimate the fee.")
             return self._reply(state, f"{text}\n\n{ask}", step=STEP_FEE, more=key)
         if rest == "apply":
@@ -260,13 +266,15 @@ class Engine:
             )
         if rest in ("greeting", "menu"):
             return Outcome([self.main_menu(state)], replace(state, step=None))
+        if rest == "thanks":
+            return self._reply(state, t._("You're welcome! Write to me if you have another question."))
         return None
 
     def criterion_text(self, t: Tr, centre: CentreContent) -> str:
         """The criterion in force today and, where the centre has one, its admission limit in zł."""
         today = self.local_now(centre).date()
-        base = answers.criterion(t, self.content, today)
-        extra = answers.admission_limit(t, self.content, centre, today)
+        base = fee_answers.criterion(t, self.content, today)
+        extra = fee_answers.admission_limit(t, self.content, centre, today)
         return f"{base}\n{extra}" if extra else base
 
     def local_now(self, centre: CentreContent) -> datetime:
@@ -275,6 +283,10 @@ class Engine:
     def hours_answer(self, t: Tr, centre: CentreContent, reading: Reading | None) -> str:
         """Status now, or the hours of the day the question names (a weekday, today, tomorrow)."""
         now = self.local_now(centre)
+        if reading is not None and reading.day is not None:
+            if reading.at is not None:
+                return answers.status(t, centre, datetime.combine(reading.day, reading.at, tzinfo=now.tzinfo))
+            return answers.day_hours(t, centre, reading.day)
         if reading is not None and reading.weekday is not None:
             ahead = (reading.weekday - now.weekday()) % 7
             day = now.date() + timedelta(days=ahead)
@@ -334,15 +346,24 @@ class Engine:
         return Outcome(replies, replace(state, step=None))
 
     def answer_text(self, state: State, text: str, crisis_shown: bool = False) -> Outcome:
-        """Answer a question for the state's centre: crisis first, then the best reading."""
+        """Answer a question for the state's centre: crisis first, then the best reading.
+
+        The reply is in the message's own language when it is clearly another of ours (with a
+        button to keep it); Russian is read and answered in the chosen language.
+        """
         assert state.centre is not None
         centre = self.content.centres[state.centre]
+        reading = read(self.content, centre, text, self.local_now(centre).date(), self.fusion)
+        chosen = state.lang
+        spoken = reading.language if reading.language in LANGS else chosen
+        if spoken != chosen:
+            state = replace(state, lang=spoken)
         t = self._t(state)
-        reading = read(self.content, centre, text)
         replies: list[Reply] = []
         if reading.crisis and not crisis_shown:
             replies.append(Reply(answers.crisis(t, self.content, text, centre)))
-        outcome = self._fee(state, centre, reading) or self._understood(state, centre, reading, text)
+        whole = self._answer_reading(state, centre, reading, text)
+        outcome = self._two_questions(state, centre, text, whole) or whole
         if reading.currency_cue and outcome.unanswered is not None:
             # An amount in words ("tysiąc złotych") may be someone's income: never keep it.
             outcome.unanswered = None
@@ -353,20 +374,65 @@ class Engine:
                 [Reply(answers.contact_line(t, centre), (menus.menu_row(t),))], outcome.state, unanswered=None
             )
         outcome.replies[:0] = replies
+        if spoken != chosen and spoken is not None:
+            outcome = self._offer_language(outcome, spoken, chosen)
         return outcome
+
+    def _answer_reading(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
+        return self._fee(state, centre, reading) or self._understood(state, centre, reading, text)
+
+    def _offer_language(self, outcome: Outcome, spoken: str, chosen: str | None) -> Outcome:
+        """Answered in the message's language: keep the chosen one, offer to switch for good."""
+        last = outcome.replies[-1]
+        switch = Button(
+            tr(spoken)._("Always answer in this language"), callbacks.make(callbacks.LANG, spoken)
+        )
+        outcome.replies[-1] = replace(last, buttons=(*last.buttons, (switch,)))
+        outcome.state = replace(outcome.state, lang=chosen)
+        return outcome
+
+    def _two_questions(
+        self, state: State, centre: CentreContent, text: str, whole: Outcome
+    ) -> Outcome | None:
+        """ "Ile kosztuje i czy mogę mieć kota?": each question answered, in one message. When
+        the message as a whole is not understood, the questions in it that are still count."""
+        parts = split_questions(text)
+        if len(parts) < 2:
+            return None
+        today = self.local_now(centre).date()
+        answered: list[Outcome] = []
+        for part in parts:
+            reading = read(self.content, centre, part, today, self.fusion)
+            outcome = self._answer_reading(state, centre, reading, part)
+            texts = [o.replies[0].text for o in answered]
+            if outcome.unanswered is None and outcome.replies and outcome.replies[0].text not in texts:
+                answered.append(outcome)
+        if len(answered) < (2 if whole.unanswered is None else 1):
+            return None
+        first = answered[0]
+        body = "\n\n".join(o.replies[0].text for o in answered)
+        step = next((o.state.step for o in answered if o.state.step), None)
+        first.replies[0] = replace(first.replies[0], text=body)
+        return Outcome(first.replies[:1], replace(first.state, step=step))
 
     def _understood(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
         t = self._t(state)
         best = reading.best
         hours_like = best is not None and best.key == "topic:hours"
-        named_day = reading.weekday is not None or reading.when is not None or reading.at is not None
+        named_day = (
+            reading.weekday is not None or reading.when is not None or reading.at is not None
+        ) or reading.day is not None
         if not hours_like and named_day and any(m.key == "topic:hours" for m in reading.matches[:3]):
             hours_like = True
-        # "od której jesteście w środę?": a weekday and nothing better understood is about hours.
-        if not hours_like and reading.weekday is not None and not reading.confident:
+        # "od której jesteście w środę?", "3 maja czynne?": a named day and nothing better
+        # understood is about hours.
+        if not hours_like and (reading.weekday is not None or reading.day) and not reading.confident:
             hours_like = True
         if hours_like:
-            return self._reply(state, self.hours_answer(t, centre, reading))
+            text_out = self.hours_answer(t, centre, reading)
+            if any(m.key == "topic:contact" for m in reading.matches[:3]):  # "adres biura i godziny"
+                text_out = f"{answers.contact_line(t, centre)}\n\n{text_out}"
+            return self._reply(state, text_out)
         if reading.flats and (
             best is None or not reading.confident or best.key.startswith(("group:", "topic:"))
         ):
@@ -413,10 +479,20 @@ class Engine:
         """Say honestly that we do not know; offer the closest topics and the centre's contact."""
         t = self._t(state)
         suggestions: list[tuple[Button, ...]] = []
-        for match in reading.matches:
-            label = menus.key_label(t, centre, match.key)
-            if label and len(suggestions) < 3:
-                suggestions.append((Button(label, callbacks.make(callbacks.TOPIC, match.key)),))
+        keys = reading.close or tuple(m.key for m in reading.matches)
+        for key in keys:
+            label = menus.key_label(t, centre, key)
+            if label and len(suggestions) < 3 and all(b[0].label != label for b in suggestions):
+                suggestions.append((Button(label, callbacks.make(callbacks.TOPIC, key)),))
+        if reading.close and suggestions:
+            # Near enough to guess, not enough to answer: ask back instead of refusing.
+            # The contact too: the guess may be wrong, and then a person can help.
+            lines = [t._("Did you mean one of these?"), answers.contact_line(t, centre)]
+            return Outcome(
+                [Reply("\n".join(lines), (*suggestions, menus.menu_row(t)))],
+                replace(state, step=None),
+                unanswered=mask(text),
+            )
         lines = [t._("I don't know the answer to that, sorry."), answers.contact_line(t, centre)]
         if suggestions:
             lines.insert(1, t._("Maybe one of these topics helps:"))
@@ -433,6 +509,18 @@ class Dialogue:
     def __init__(self, engine: Engine, db: aiosqlite.Connection) -> None:
         self.engine = engine
         self.db = db
+        # Reading a question embeds it (15-35 ms of C code): that runs in one thread of its own,
+        # never on the event loop, and that thread's analysers are opened once, at prepare().
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader")
+
+    async def prepare(self) -> None:
+        """Build the content's indexes and vectors (seconds on a cold cache) off the event loop."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._reader, knowledge.prepare, self.engine.content)
+
+    async def respond(self, state: State, incoming: Incoming) -> Outcome:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reader, self.engine.respond, state, incoming)
 
     async def handle(
         self, channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
@@ -447,7 +535,7 @@ class Dialogue:
             answer = privacy.answer(self.db, channel, external_id, str(incoming.button), lang or "pl", now)
             return [await answer]
         state = State(user.centre, lang, user.step)
-        outcome = self.engine.respond(state, incoming)
+        outcome = await self.respond(state, incoming)
         new = outcome.state
         if new.centre != user.centre:
             await users.set_centre(self.db, user.id, new.centre, now)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from bot import answers, more
+from bot import fee_answers, more
 from bot.domain.content import CentreContent, Content
 from bot.domain.fees import MAX_HOUSEHOLD, MAX_INCOME, FeeInputError, estimate_fee
+from bot.domain.money import Amount
 from bot.domain.understanding import Reading
 from bot.i18n import Tr
 
@@ -39,9 +41,23 @@ def fee_reply(
         if (waiting or reading.income_cue) and not reading.confident:
             return _again(t._("Please write your monthly net income as a number, for example: 1250 zł."))
         return None
+    added = ""
     if len({a.value for a in money}) > 1:
-        return _again(t._("I see more than one amount. Please write one number: your monthly net income."))
+        if not reading.income_sum:
+            return _again(
+                t._("I see more than one amount. Please write one number: your monthly net income.")
+            )
+        # "900 renty i 300 zasiłku": parts of one income, added up, and the reply says so.
+        total = sum((a.value for a in money), Decimal(0))
+        added = t._("Your incomes added up: {parts} = {total}.").format(
+            parts=" + ".join(t.money(a.value) for a in money), total=t.money(total)
+        )
+        money = [Amount(total, True, any(a.negative for a in money))]
     amount = money[0]
+    if reading.gross:
+        return _again(
+            t._("The fee is counted from the net income (after tax). Please write your monthly net income.")
+        )
     household = 1 if reading.household is None else reading.household  # 0 is an answer, not "none"
     if amount.negative or amount.value < 0:
         return _again(t._("Income cannot be negative. Please write your monthly net income."))
@@ -59,7 +75,8 @@ def fee_reply(
         result = estimate_fee(centre.fees, content.criteria, amount.value, today, household)
     except FeeInputError:
         return _again(t._("Please write your monthly net income, for example: 1250 zł."))
-    return FeeReply(answers.fee_estimate(t, centre, result), None, more.fee_key(result))
+    text = fee_answers.fee_estimate(t, centre, result)
+    return FeeReply(f"{added}\n{text}" if added else text, None, more.fee_key(result))
 
 
 def _again(text: str) -> FeeReply:

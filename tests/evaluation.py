@@ -14,6 +14,7 @@ from bot.channels.console import ask_one
 from bot.clock import FixedClock, SystemClock, parse_moment
 from bot.dialogue import Engine
 from bot.domain.content import Content
+from bot.domain.understanding import FUSION, Fusion
 
 EVAL_SET = Path(__file__).parent / "eval" / "questions.yaml"
 
@@ -50,8 +51,12 @@ def load_items(path: Path = EVAL_SET) -> list[dict[str, Any]]:
 
 
 def run(content: Content, items: list[dict[str, Any]]) -> list[Result]:
+    return run_with(content, items, FUSION)
+
+
+def run_with(content: Content, items: list[dict[str, Any]], fusion: Fusion) -> list[Result]:
     clock = FixedClock(SystemClock().now())
-    engine = Engine(content, clock)
+    engine = Engine(content, clock, fusion=fusion)
     real_now = clock.now()
     results = []
     for item in items:

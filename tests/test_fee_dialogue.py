@@ -32,8 +32,16 @@ def test_household_income_is_compared_per_person_with_the_family_criterion(engin
     assert "bezpłatny" in reply
 
 
-@pytest.mark.parametrize("lang", ["pl", "uk", "en"])
-def test_several_amounts_ask_for_one(engine: Engine, lang: str) -> None:
-    reply = answer(engine, "mam 1200 zł albo 1500 zł", lang)
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("pl", "mam 1200 zł albo 1500 zł"),
+        ("uk", "маю 1200 зл або 1500 зл"),
+        ("en", "I have 1200 zł or 1500 zł"),
+    ],
+)
+def test_several_amounts_ask_for_one(engine: Engine, lang: str, message: str) -> None:
+    """Amounts joined by "or" are alternatives, not parts of one income: ask for one."""
+    reply = answer(engine, message, lang)
     expected = tr(lang)._("I see more than one amount. Please write one number: your monthly net income.")
     assert expected in reply

@@ -58,6 +58,7 @@ from bot.channels.telegram_tickets import (
     user_ticket_reply,
 )
 from bot.clock import Clock
+from bot.domain import knowledge
 from bot.domain.loader import ContentError, load_content
 from bot.i18n import tr
 from bot.settings import Settings
@@ -267,6 +268,9 @@ async def on_reload(update: Update, context: Context) -> None:
     config = staff_config(context)
     try:
         content = await asyncio.to_thread(load_content, config.settings.content_dir)
+        # Indexes and vectors of the new content are built off the event loop; the running
+        # content answers meanwhile, and the swap below is one reference.
+        await asyncio.to_thread(knowledge.prepare, content)
     except ContentError as exc:
         await audit.record(
             _door(context).db, config.clock.now(), access.user_id, access.role, "reload", "errors", "failed"

@@ -48,6 +48,7 @@ class Keywords(Model):
     pl: tuple[NonEmpty, ...] = ()
     uk: tuple[NonEmpty, ...] = ()
     en: tuple[NonEmpty, ...] = ()
+    ru: tuple[NonEmpty, ...] = ()  # read, never shown: people in Ukraine often write in Russian
 
     def get(self, lang: str) -> tuple[str, ...]:
         value: tuple[str, ...] = getattr(self, lang, ())
@@ -298,6 +299,10 @@ class Crisis(Model):
     triggers: Keywords
     no_bed: Keywords = Keywords()  # "nowhere to sleep tonight": the flats are not a bed for tonight
     no_bed_note: Text | None = None
+    # Whole sentences for reading danger by meaning (the embedding model), next to `triggers`:
+    # `examples` signal danger, `lookalikes` are harmless sentences that share its words.
+    examples: Keywords = Keywords()
+    lookalikes: Keywords = Keywords()
     source: NonEmpty
 
 
@@ -349,7 +354,27 @@ class Content(Model):
 class Topic(Model):
     """A built-in topic the engine answers from structured content (hours, contact, ...)."""
 
-    id: Literal["hours", "contact", "flats", "fees", "criterion", "apply", "rules", "law", "greeting", "menu"]
+    id: Literal[
+        "hours",
+        "contact",
+        "flats",
+        "fees",
+        "criterion",
+        "apply",
+        "rules",
+        "law",
+        "greeting",
+        "menu",
+        "thanks",
+    ]
+    keywords: Keywords
+
+
+class NamedDay(Model):
+    """A day people name instead of a date ("wigilia" is 24 December)."""
+
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
     keywords: Keywords
 
 
@@ -364,6 +389,9 @@ class Understanding(Model):
     income_words: Keywords
     currency_words: Keywords = Keywords()
     household_words: Keywords = Keywords()
+    named_days: tuple[NamedDay, ...] = ()
+    # Small talk that needs a short reply, not an answer from content
+    thanks_words: Keywords = Keywords()
 
 
 Content.model_rebuild()

@@ -8,7 +8,7 @@ rejects what is out of range (a household of 0, an income of 2 000 000 zł).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
@@ -56,6 +56,8 @@ class Amount:
     value: Decimal
     currency: bool  # marked as money: zł, zl, PLN, złotych, злотих, "tys.", "k", "1300,-"
     negative: bool
+    start: int = field(default=0, compare=False)  # where the amount is in the text it came from
+    end: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class _Marks:
 
 
 def find_amounts(text: str) -> list[Amount]:
-    """Amounts in `text`, in order of appearance; dates, times, phones and percentages are skipped."""
+    """Amounts in `text`, in order of appearance; dates, times, phones and percentages are skipped.
+    Amounts in words ("tysiąc dwieście") count too: `text` should come through `spell_out` first."""
     amounts: list[Amount] = []
     for cluster in _CLUSTER.finditer(text):
         amounts += _cluster_amounts(text, cluster.start(), cluster.group())
@@ -120,7 +123,7 @@ def _cluster_amounts(text: str, offset: int, cluster: str) -> list[Amount]:
         negative = index == 0 and _negative(text, piece.start)
         if negative and value:
             value = -value
-        amounts.append(Amount(value=value, currency=mark.currency, negative=negative and bool(value)))
+        amounts.append(Amount(value, mark.currency, negative and bool(value), piece.start, piece.end))
     return amounts
 
 
@@ -325,3 +328,78 @@ def find_household_size(text: str) -> int | None:
                 number = int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
             found.append((match.start(), number))
     return min(found)[1] if found else None
+
+
+# --- several incomes, and who lives with the person ---------------------------------------------
+
+# Between two amounts, these mean "and also": "900 renty i 300 zasiłku", "1100 + 400", "pension
+# 900 plus 250 from a job". A range ("1000-1200") or "or" does not add up.
+_JOIN = re.compile(r"(?:\+|(?<![^\W\d_])(?:i|oraz|plus|and|also|і|й|та|ще|и|ещё|еще|also)(?![^\W\d_]))", re.I)
+_NOT_JOIN = re.compile(r"(?<![^\W\d_])(?:albo|lub|czy|or|або|чи|или)(?![^\W\d_])", re.I)
+
+
+def amounts_add_up(text: str, amounts: list[Amount]) -> bool:
+    """Whether consecutive amounts are joined as parts of one income ("900 renty i 300 zasiłku")."""
+    if len(amounts) < 2:
+        return False
+    for first, second in pairwise(amounts):
+        between = text[first.end : second.start]
+        if len(between) > 60 or _NOT_JOIN.search(between) or not _JOIN.search(between):
+            return False
+    return True
+
+
+_GROSS = re.compile(r"(?<![^\W\d_])(?:brutto|gross|брутто|до\s+оподаткування)(?![^\W\d_])", re.I)
+
+
+def says_gross(text: str) -> bool:
+    """The stated income is before tax ("brutto"): the fee is based on the net income."""
+    return _GROSS.search(text) is not None
+
+
+# People someone lives with, counted one each ("z żoną i dzieckiem" is 3 with the writer), or
+# by a number word before a plural ("z dwójką dzieci", "with my two kids").
+_PERSON = (
+    r"(?:żon\w*|zon\w*|mę[żz]\w*|mez\w*|partner\w*|syn\w*|córk\w*|cork\w*|dzieck\w*|mam[aąy]\w*|"
+    r"mat\w*|tat\w*|ojc\w*|bra[tc]\w*|siostr\w*|babci\w*|dziadk\w*|"
+    r"wife|husband|partner|son|daughter|child|kid|mum|mom|mother|dad|father|brother|sister|"
+    r"дружин\w*|жін\w*|чолов\w*|син\w*|сином|донь\w*|доч\w*|дитин\w*|мам\w*|тат\w*|брат\w*|"
+    r"сестр\w*|жен\w*|муж\w*|сын\w*|ребён\w*|ребен\w*|мам\w*|пап\w*)"
+)
+_PLURAL = (
+    r"(?:dziećmi|dziecmi|dzieci\b|dzieciakami|synami|córkami|corkami|kids|children|sons|daughters|"
+    r"дітьми|діти|дітей|синами|доньками|детьми|детей|сыновьями)"
+)
+_COUNT = {
+    "dwójką": 2, "dwojka": 2, "dwójka": 2, "dwojgiem": 2, "dwoma": 2, "dwiema": 2, "two": 2, "двома": 2,
+    "двумя": 2, "двоє": 2, "двое": 2, "trójką": 3, "trojka": 3, "trojgiem": 3, "trzema": 3, "three": 3,
+    "трьома": 3, "тремя": 3, "czwórką": 4, "czworgiem": 4, "czterema": 4, "four": 4, "чотирма": 4,
+    "четырьмя": 4,
+}  # fmt: skip
+_WITH = re.compile(r"(?<![^\W\d_])(?:z|ze|with|з|із|зі|с|со)\s+(?P<rest>[^.?!;]{0,80})", re.I)
+_MY = re.compile(r"^(?:moj\w*|moj|mój|my|моїм|моєю|мо\w*|сво\w*|swo\w*)\s+", re.I)
+
+
+def find_companions(text: str) -> int | None:
+    """How many people live with the writer, when the message names them ("mieszkam z żoną i
+    dzieckiem" -> 2); None when it names nobody or says only "z dziećmi" (how many is unknown)."""
+    found = _WITH.search(text)
+    if found is None:
+        return None
+    count = 0
+    for part in re.split(r"\s*(?:,|\bi\b|\band\b|\bі\b|\bй\b|\bта\b|\bи\b)\s*", found.group("rest")):
+        words = _MY.sub("", part.strip().casefold()).split()
+        if not words:
+            continue
+        number = _COUNT.get(words[0]) or (
+            int(words[0]) if words[0].isascii() and words[0].isdigit() else None
+        )
+        if number is not None and len(words) > 1 and re.match(_PLURAL, words[1]):
+            count += number
+        elif re.match(_PLURAL, words[0]):
+            return None  # "z dziećmi": some children, how many is not said
+        elif re.fullmatch(_PERSON, words[0]):
+            count += 1
+        else:
+            break
+    return count or None

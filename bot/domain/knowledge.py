@@ -1,0 +1,182 @@
+"""Everything built from content for reading questions: cues, word indexes and vectors per centre.
+
+Built once per loaded content, off the event loop (`prepare` runs in a worker thread at start and
+on every reload), and looked up by the content object itself: a reload builds a new `Knowledge`
+for the new content and the old one goes with the old content. Nothing is evicted while its
+content is in use, however many centres there are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.domain.content import CentreContent, Content
+from bot.domain.cues import Cues, build_cues
+from bot.domain.lexical import READ_LANGS, TEXT_LANGS, Index, build_index
+from bot.domain.semantic import Embedder, SemanticIndex, Vector, VectorCache, default_embedder
+from bot.domain.text import warm_up
+
+log = logging.getLogger(__name__)
+
+PASSAGE_CHARS = 300  # the start of an entry's text says what it is about; the rest is detail
+DANGER, SAFE = "danger", "safe"
+
+
+@dataclass(frozen=True)
+class CentreKnowledge:
+    index: Index
+    semantic: SemanticIndex | None
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    cues: Cues
+    centres: Mapping[str, CentreKnowledge]
+    embedder: Embedder | None
+    crisis: SemanticIndex | None  # rows keyed DANGER (crisis.examples) or SAFE (crisis.lookalikes)
+
+
+def _item_texts(content: Content, centre: CentreContent) -> list[tuple[str, str, bool]]:
+    """(item key, text, embed as a query?) for every answerable item of a centre.
+
+    Titles with keywords read like questions, so they are embedded as queries (e5's symmetric
+    mode); an entry's text is a passage. Built-in topics have only keywords: each phrase is one.
+    """
+    out: list[tuple[str, str, bool]] = []
+    for section in ("recruitment", "rules", "legal", "faq"):
+        for entry in getattr(centre, section):
+            key = f"entry:{section}:{entry.id}"
+            for lang in TEXT_LANGS:
+                title = entry.title.get(lang)
+                out.append((key, f"{title}. {', '.join(entry.keywords.get(lang))}", True))
+                out.append((key, f"{title}. {entry.text.get(lang)[:PASSAGE_CHARS]}", False))
+            if entry.keywords.ru:
+                out.append((key, ", ".join(entry.keywords.ru), True))
+    for group in centre.groups:
+        for lang in READ_LANGS:
+            name = group.name.get(lang) if lang in TEXT_LANGS else ""
+            phrase = ", ".join(x for x in (name, *group.keywords.get(lang)) if x)
+            if phrase:
+                out.append((f"group:{group.id}", phrase, True))
+    for topic in content.understanding.topics:
+        # One vector per language for the whole list: a single short word ("kontakt") lies
+        # close to every short question, a list says what the topic is about.
+        for lang in READ_LANGS:
+            if topic.keywords.get(lang):
+                out.append((f"topic:{topic.id}", ", ".join(topic.keywords.get(lang)), True))
+    return out
+
+
+def _semantic(embedder: Embedder, cache: VectorCache, texts: list[tuple[str, str, bool]]) -> SemanticIndex:
+    matrix = cache.vectors(embedder, [(text, query) for _, text, query in texts])
+    return SemanticIndex(tuple(key for key, _, _ in texts), matrix)
+
+
+def build_knowledge(
+    content: Content,
+    embedder: Embedder | None,
+    cache: VectorCache,
+    reuse: Mapping[str, CentreKnowledge] | None = None,
+) -> Knowledge:
+    """Cues, indexes and vectors for every centre of `content` (seconds on a cold cache).
+    `reuse` holds centres already built from the very same objects (a copy of a content)."""
+    warm_up()
+    started = time.perf_counter()
+    centres = {}
+    for cid, centre in content.centres.items():
+        if reuse and cid in reuse:
+            centres[cid] = reuse[cid]
+            continue
+        semantic = _semantic(embedder, cache, _item_texts(content, centre)) if embedder else None
+        centres[cid] = CentreKnowledge(build_index(content, centre), semantic)
+    crisis = None
+    if embedder is not None:
+        examples = [(DANGER, t, True) for lang in READ_LANGS for t in content.crisis.examples.get(lang)]
+        safe = [(SAFE, t, True) for lang in READ_LANGS for t in content.crisis.lookalikes.get(lang)]
+        crisis = _semantic(embedder, cache, examples + safe) if examples else None
+    log.info("knowledge for %d centres built in %.2f s", len(centres), time.perf_counter() - started)
+    return Knowledge(build_cues(content), centres, embedder, crisis)
+
+
+def cache_folder() -> Path | None:
+    """Where vectors are cached: BOT_CACHE_DIR, else the user's cache folder (the same for every
+    working directory, so tests and commands share it); "off" keeps them in memory only."""
+    value = os.environ.get("BOT_CACHE_DIR")
+    if value == "off":
+        return None
+    if value:
+        return Path(value)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "housing-assistant"
+
+
+def semantic_enabled() -> bool:
+    """BOT_SEMANTIC=0 reads words only (for comparison in bench/answers.py, or a tiny machine)."""
+    return os.environ.get("BOT_SEMANTIC", "1") != "0"
+
+
+_registry: dict[int, tuple[Content, Knowledge]] = {}
+_lock = threading.Lock()
+MAX_CONTENTS = 8  # content objects (each with all its centres): the live one and a few reloads
+
+
+def prepare(
+    content: Content, embedder: Embedder | None = None, cache: VectorCache | None = None
+) -> Knowledge:
+    """Build the knowledge of `content` and register it; call it in a worker thread."""
+    if embedder is None and semantic_enabled():
+        embedder = default_embedder()
+    if embedder is not None:
+        embedder.embed(["warm-up"], query=True)  # opens the model in this thread, not on a question
+    knowledge = build_knowledge(
+        content, embedder, cache or VectorCache(cache_folder()), _reusable(content, embedder)
+    )
+    with _lock:
+        if len(_registry) >= MAX_CONTENTS:  # the oldest content object: a reload replaced it
+            del _registry[next(iter(_registry))]
+        _registry[id(content)] = (content, knowledge)
+    return knowledge
+
+
+def _reusable(content: Content, embedder: Embedder | None) -> dict[str, CentreKnowledge]:
+    """Centres of registered contents that are the same objects as in `content` (model copies
+    share them), read with the same language data and model: nothing to build again."""
+    found: dict[str, CentreKnowledge] = {}
+    with _lock:
+        for old, knowledge in _registry.values():
+            if old.understanding is not content.understanding or knowledge.embedder is not embedder:
+                continue
+            for cid, centre in content.centres.items():
+                if old.centres.get(cid) is centre:
+                    found[cid] = knowledge.centres[cid]
+    return found
+
+
+def knowledge_of(content: Content) -> Knowledge:
+    """The knowledge of a content object; built now (slow) if no one prepared it.
+
+    The registry keeps the content object itself: an id alone can be reused by a new object after
+    a reload, which would answer from the old content.
+    """
+    found = _registry.get(id(content))
+    if found is not None and found[0] is content:
+        return found[1]
+    return prepare(content)
+
+
+def is_prepared(content: Content) -> bool:
+    found = _registry.get(id(content))
+    return found is not None and found[0] is content
+
+
+def embed_query(knowledge: Knowledge, text: str) -> Vector | None:
+    if knowledge.embedder is None:
+        return None
+    vector: Vector = knowledge.embedder.embed([text], query=True)[0]
+    return vector

@@ -1,0 +1,203 @@
+"""Issue 10: understanding that holds on other wording, languages and scripts; crisis first.
+
+Every question here is written for this file (none comes from the question sets), and each test
+goes through the engine's public entry point (`Engine.respond`) and checks what a user reads.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.clock import FixedClock, parse_moment
+from bot.dialogue import Engine, Incoming, Outcome, State
+from bot.domain.content import Content
+from bot.domain.cues import split_questions
+from bot.domain.money import find_companions
+from bot.domain.number_words import spell_out
+from bot.domain.script import ukrainian_in_latin
+from bot.i18n import tr
+
+GLIWICE_PHONE = "32 335 96 30"
+
+
+def ask(engine: Engine, text: str, centre: str = "gliwice", lang: str = "pl") -> Outcome:
+    return engine.respond(State(centre=centre, lang=lang), Incoming(text=text))
+
+
+def text_of(outcome: Outcome) -> str:
+    return "\n\n".join(reply.text for reply in outcome.replies)
+
+
+def labels(outcome: Outcome) -> list[str]:
+    return [button.label for reply in outcome.replies for button in reply.all_buttons()]
+
+
+# --- crisis first, by phrase and by meaning ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("pl", "nie widzę sensu, chyba skończę z tym wszystkim dziś w nocy"),
+        ("pl", "mąż grozi że mnie udusi jak wróci"),
+        ("uk", "я більше не витримую, хочу щоб усе скінчилося назавжди"),
+        ("uk", "Мне больше незачем жить"),
+        ("en", "I swallowed a whole pack of sleeping pills"),
+        ("en", "my boyfriend said he will kill me tonight"),
+    ],
+)
+def test_danger_in_unlisted_words_gets_the_numbers_first(engine: Engine, lang: str, message: str) -> None:
+    outcome = ask(engine, message, lang=lang)
+    first = outcome.replies[0].text
+    assert "112" in first
+    assert outcome.unanswered is None  # what someone in danger wrote is never kept
+
+
+def test_no_topic_cue_overrides_danger(engine: Engine) -> None:
+    outcome = ask(engine, "boję się, on mnie zabije, o której jutro otwieracie?")
+    assert "112" in outcome.replies[0].text
+    assert "13:00" in text_of(outcome) or "8:00" in text_of(outcome)  # and the question is answered too
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("pl", "jak zabić nudę w weekend w Gliwicach?"),
+        ("en", "this paperwork is killing me, when do I pay?"),
+        ("uk", "ця черга мене вб'є, до котрої ви працюєте?"),
+    ],
+)
+def test_harmless_lookalikes_do_not_trigger_the_crisis_reply(engine: Engine, lang: str, message: str) -> None:
+    assert "112" not in text_of(ask(engine, message, lang=lang))
+
+
+# --- language and script ---------------------------------------------------------------------------
+
+
+def test_ukrainian_in_latin_letters_is_read_as_ukrainian() -> None:
+    assert ukrainian_in_latin("de mozhna podaty zaiavu na kvartyru") is not None
+    assert ukrainian_in_latin("gdzie mogę złożyć wniosek o mieszkanie") is None
+    assert ukrainian_in_latin("where can I apply for a flat") is None
+
+
+def test_ukrainian_in_latin_letters_finds_the_flats(engine: Engine) -> None:
+    outcome = ask(engine, "chy ye kvartyra dlia liudei z invalidnistiu?", lang="uk")
+    assert "Wilgi" in text_of(outcome)
+
+
+def test_russian_is_understood_and_answered_in_ukrainian(engine: Engine) -> None:
+    outcome = ask(engine, "Сколько у вас всего квартир?", lang="uk")
+    assert "10" in text_of(outcome)
+    assert outcome.state.lang == "uk"
+
+
+def test_a_message_in_another_of_our_languages_is_answered_in_it(engine: Engine) -> None:
+    outcome = ask(engine, "what are your opening hours on Monday?", lang="pl")
+    assert "Monday" in text_of(outcome)
+    assert outcome.state.lang == "pl"  # the chosen language stays until the user switches
+    switch = tr("en")._("Always answer in this language")
+    assert switch in labels(outcome)
+
+
+# --- asking back, small talk -----------------------------------------------------------------------
+
+
+def test_thanks_get_a_short_reply_not_a_flat(engine: Engine) -> None:
+    text = text_of(ask(engine, "dzięki wielkie!"))
+    assert text.startswith(tr("pl")._("You're welcome! Write to me if you have another question."))
+    assert "ul." not in text
+
+
+@pytest.mark.parametrize("message", ["pomocy", "menu", "help"])
+def test_help_and_menu_words_open_the_menu(engine: Engine, message: str) -> None:
+    assert tr("pl")._("Flats") in labels(ask(engine, message))
+
+
+def test_off_topic_question_is_declined_with_the_contact(engine: Engine) -> None:
+    outcome = ask(engine, "kto wygrał wczoraj mecz Piasta?")
+    assert GLIWICE_PHONE in text_of(outcome)
+    assert "112" not in text_of(outcome)
+
+
+# --- two questions in one message -------------------------------------------------------------------
+
+
+def test_two_questions_are_split_only_where_a_question_starts() -> None:
+    assert len(split_questions("Ile się płaci i czy mogę mieć psa?")) == 2
+    assert len(split_questions("Gdzie jest biuro? Do której pracujecie?")) == 2
+    assert split_questions("mieszkam z żoną i dzieckiem, razem 3000 zł") == [
+        "mieszkam z żoną i dzieckiem, razem 3000 zł"
+    ]
+
+
+def test_two_questions_get_two_answers_in_one_message(engine: Engine) -> None:
+    outcome = ask(engine, "Mogę trzymać kota? I do kiedy trzeba płacić za pobyt?", centre="wodzislaw")
+    text = outcome.replies[0].text
+    assert "zwierz" in text.lower()
+    assert "30" in text
+
+
+# --- numbers and dates as people write them ----------------------------------------------------------
+
+
+def test_amounts_in_words_become_digits() -> None:
+    assert spell_out("mam dziewięćset pięćdziesiąt złotych") == "mam 950 złotych"
+    assert spell_out("отримую півтори тисячі") == "отримую 1500"
+    assert spell_out("two thousand one hundred zloty") == "2100 zloty"
+    assert spell_out("mam dwa koty i trzy psy") == "mam dwa koty i trzy psy"  # counts stay words
+
+
+def test_companions_are_counted() -> None:
+    assert find_companions("mieszkam z mężem i córką") == 2
+    assert (
+        find_companions("I live with my three children") is None
+        or find_companions("I live with my three children") == 3
+    )
+    assert find_companions("z dziećmi") is None  # how many is not said
+
+
+def test_incomes_joined_by_and_are_added_and_the_sum_is_shown(engine: Engine) -> None:
+    outcome = ask(engine, "mam 700 zł emerytury i 450 zł zasiłku, ile zapłacę?", centre="wodzislaw")
+    text = text_of(outcome)
+    assert tr("pl").money(Decimal(1150)) in text
+    assert outcome.unanswered is None
+
+
+def test_household_named_by_people_is_compared_per_person(engine: Engine) -> None:
+    outcome = ask(engine, "mieszkam z mężem i córką, razem mamy 2400 zł, ile zapłacę?", centre="wodzislaw")
+    assert tr("pl").money(Decimal(800)) in text_of(outcome)  # 2400 for 3 people
+
+
+def test_gross_income_asks_for_the_net_one(engine: Engine) -> None:
+    outcome = ask(engine, "zarabiam 3000 brutto, ile wyniesie opłata?", centre="wodzislaw")
+    assert "netto" in text_of(outcome)
+    assert "%" not in text_of(outcome)
+
+
+def test_hours_on_a_named_date_are_for_that_date(content: Content) -> None:
+    clock = FixedClock(parse_moment("2026-12-20T10:00"))
+    engine = Engine(content, clock)
+    text = text_of(engine.respond(State("gliwice", "pl"), Incoming(text="czy 11 listopada pracujecie?")))
+    assert "11 listopada" in text
+    text = text_of(engine.respond(State("gliwice", "en"), Incoming(text="are you open on Christmas Eve?")))
+    assert "24 December" in text
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "mieszkanie " * 1000,
+        "😀😀😀🙏🙏",
+        "1234567890 0987654321",
+        "\u200b\u200b\u200f\u202e godziny \u200d",
+        "кв\u200bартира и mieszkanie and flat 12 🏠",
+    ],
+)
+def test_hostile_messages_are_answered_or_declined(engine: Engine, message: str) -> None:
+    outcome = ask(engine, message)
+    assert outcome.replies and outcome.replies[0].text.strip()
