@@ -66,7 +66,20 @@ def build_cues(content: Content) -> Cues:
 
 SMALL_TALK = ("greeting", "menu", "thanks")
 _POLITE = frozenset(
-    ["prosze", "please", "bitte", "будь", "ласка", "пожалуйста", "ok", "okej", "very", "much", "bardzo", "wielkie"]
+    [
+        "prosze",
+        "please",
+        "bitte",
+        "будь",
+        "ласка",
+        "пожалуйста",
+        "ok",
+        "okej",
+        "very",
+        "much",
+        "bardzo",
+        "wielkie",
+    ]
 )
 
 
