@@ -53,7 +53,7 @@ async def bootstrap(application: AnyApp, first: float = BOOT_FIRST, cap: float =
         except (TelegramError, OSError) as exc:
             attempt += 1
             log.warning(
-                "Telegram is not reachable at start (%s, attempt %d); trying again in %.0f s",
+                "Telegram is not reachable at start (%s, attempt %d); trying again in %.1f s",
                 type(exc).__name__,
                 attempt,
                 delay,
