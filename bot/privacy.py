@@ -45,7 +45,7 @@ _DIGITS = re.compile(r"\d+")
 # "ul. Zawiszy 5", "al. Korfantego", "os. Sikornik", "вул. Шевченка": the street word and what follows.
 _ADDRESS = re.compile(
     r"\b(ul|ulica|ulicy|al|aleja|alei|os|osiedle|osiedlu|pl|plac|placu|вул|вулиця|вулиці|street|st|road)"
-    r"\.?\s+\S+(\s+#?\d\S*)?",
+    r"\.?\s+[^\s.,;:!?]+(\s+#?\d[\w/-]*)?",
     re.IGNORECASE,
 )
 # Health is a special category (RODO art. 9): the word goes, the question stays.
