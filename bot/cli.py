@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot import logsafe
 from bot.clock import Clock, FixedClock, SystemClock, parse_moment
@@ -127,7 +128,7 @@ async def run_chat(settings: Settings, content: Content, centre: str | None, lan
 
 
 def ask(args: argparse.Namespace, settings: Settings, content: Content) -> int:
-    from bot.channels.console import ask_jsonl, ask_one
+    from bot.channels.console import ask_one
 
     try:
         clock: Clock = FixedClock(parse_moment(args.now)) if args.now else SystemClock()
@@ -140,7 +141,8 @@ def ask(args: argparse.Namespace, settings: Settings, content: Content) -> int:
             # A line without "now" uses the real clock, not the previous line's moment.
             assert isinstance(engine.clock, FixedClock)
             engine.clock.set(real_now)
-            for result in ask_jsonl(engine, [line]):
+            result = jsonl_answer(engine, line)
+            if result is not None:  # blank lines are skipped
                 print(json.dumps(result, ensure_ascii=False), flush=True)
         return 0
     centre = args.centre or settings.default_centre
@@ -154,6 +156,22 @@ def ask(args: argparse.Namespace, settings: Settings, content: Content) -> int:
     engine = Engine(content, clock)
     print(ask_one(engine, centre, args.lang or settings.default_lang or "pl", text))
     return 0
+
+
+MAX_JSONL_LINE = 64 * 1024  # characters; a question is at most a few hundred
+
+
+def jsonl_answer(engine: Engine, line: str) -> dict[str, Any] | None:
+    """One batch line's answer; a line that cannot be read gets an error line and the batch goes on."""
+    from bot.channels.console import ask_jsonl
+
+    if len(line) > MAX_JSONL_LINE:
+        return {"answer": "", "error": f"the line is longer than {MAX_JSONL_LINE} characters"}
+    try:
+        results = list(ask_jsonl(engine, [line]))
+    except Exception as exc:  # e.g. RecursionError from 100,000 nested "[": this line only
+        return {"answer": "", "error": f"cannot read this line ({type(exc).__name__})"}
+    return results[0] if results else None
 
 
 async def print_reminders(args: argparse.Namespace, settings: Settings, content: Content) -> int:

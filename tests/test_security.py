@@ -203,3 +203,46 @@ async def test_hostile_numbers_in_commands_and_buttons_never_raise(tmp_path: Pat
         await asyncio.sleep(0)
     errors = [c for c in api.calls if c.method == "sendMessage" and "went wrong" in c.visible]
     assert errors == []
+
+
+# --- hostile content and batch input -------------------------------------------------------------
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    import shutil
+    import time
+
+    from bot.domain.loader import ContentError, load_content
+    from tests.data import PROJECT
+
+    folder = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", folder)
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 12)]
+    (folder / "gliwice" / "faq.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(ContentError, match="aliases"):
+        load_content(folder)
+    assert time.monotonic() - started < 5
+
+
+def test_ask_jsonl_answers_a_bad_line_with_an_error_line_and_goes_on() -> None:
+    import subprocess
+    import sys
+
+    from tests.data import PROJECT
+
+    lines = ["[" * 50_000, "{" * 100_000, '{"centre": "gliwice", "lang": "en", "text": "office hours"}', "null"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--jsonl"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        timeout=120,
+        check=True,
+    )
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(out) == 4
+    assert out[0]["error"] and out[1]["error"] and out[3]["error"]
+    assert "16:30" in out[2]["answer"]

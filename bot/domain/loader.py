@@ -98,8 +98,43 @@ def _duplicate_keys(doc: _Doc, node: yaml.Node | None) -> list[str]:
     return problems
 
 
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 200_000  # values after alias expansion; the shipped content has a few thousand
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded, counted without expanding
+    (each shared node once, memoised); a recursive alias counts as too many."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = min(MAX_NODES + 1, 1 + sum(sizes.get(id(c), 1) for c in children))
+        elif id(node) in open_nodes:
+            return MAX_NODES + 1  # the node contains itself
+        elif id(node) not in sizes:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def _read(path: Path) -> _Doc:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:  # a content file is a few kB; refuse before parsing
+            raise ContentError([f"{path}:1: the file is larger than {MAX_FILE_BYTES // 1024} kB"])
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ContentError([f"{path}:1: cannot read the file ({exc.strerror or exc})"]) from exc
@@ -108,7 +143,13 @@ def _read(path: Path) -> _Doc:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_NODES:
+            # Aliases can make a small file mean an exponentially large document ("billion laughs").
+            problem = f"the file expands to more than {MAX_NODES} values (too many aliases)"
+            raise ContentError([f"{path}:1: {problem}"])
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise ContentError([f"{path}:1: the file is nested too deeply"]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
