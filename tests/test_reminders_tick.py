@@ -381,3 +381,27 @@ async def test_a_failed_send_is_retried_with_backoff_until_the_grace_window_ends
     assert 30 <= outbox.calls - 2 <= 60
     assert await store.count_deliveries(service.db, "failed") == 1
     assert await store.count_deliveries(service.db, "due") == 0
+
+
+async def test_a_resident_who_blocked_the_bot_and_writes_again_gets_reminders_back(
+    service: Residents, clock: FixedClock
+) -> None:
+    anna = await join(service, "1")
+    outbox = Outbox(blocked={"1"})
+    await tick_at(service, clock, warsaw(2027, 2, 25, 10), outbox)
+    assert "1" in service.blocked and await store.resident_schedule(service.db, anna.id) == []
+    outbox.blocked.clear()  # she unblocks the bot and writes to it
+    assert await service.welcome_back(CHANNEL, "1")
+    found = await people.get_resident_by_id(service.db, anna.id)
+    assert found is not None and found.status == "active"
+    await tick_at(service, clock, warsaw(2027, 2, 28, 10), outbox)
+    assert len(outbox.to("1")) == 1
+    assert not await service.welcome_back(CHANNEL, "1")  # once is enough: no query for others
+
+
+async def test_the_blocked_set_survives_a_restart(service: Residents, clock: FixedClock) -> None:
+    await join(service, "1")
+    await tick_at(service, clock, warsaw(2027, 2, 25, 10), Outbox(blocked={"1"}))
+    service.blocked.clear()
+    await service.recover()
+    assert service.blocked == {"1"}

@@ -43,9 +43,9 @@ from bot.residents import (
     settings_invite_ttl,
 )
 from bot.settings import Settings
-from bot.staff import Access, authorize, in_centre
+from bot.staff import REFUSAL_WINDOW, Access, authorize, in_centre
+from storage import audit, unanswered, users
 from storage import reminders as store
-from storage import users
 from storage.residents import Resident
 
 log = logging.getLogger("bot.telegram")
@@ -149,6 +149,8 @@ async def tick_job(context: Context) -> None:
     """The JobQueue callback: one tick at the injected clock's `now`."""
     found = residents_door(context)
     report = await found.service.tick(sender(context.bot))
+    # Unanswered questions are kept at most 90 days (bot/privacy.py); the tick is the daily sweep too.
+    await unanswered.purge(found.service.db, found.service.clock.now())
     if report.collected or report.skipped or report.failed or report.blocked:
         log.info(
             "reminder tick: %d due, %d sent, %d skipped, %d failed, %d blocked",
@@ -279,6 +281,10 @@ async def on_start_invite(update: Update, context: Context) -> None:
         ).format(flat=flat_label(service.content, result.centre, result.flat))
         await say(update, context, Reply(welcome), resident_menu(lang, result))
     else:
+        # Refused codes are audited like refused staff codes, at most once a minute per person.
+        await audit.record_refusal(
+            service.db, service.clock.now(), user.id, "none", "resident_join", result, REFUSAL_WINDOW
+        )
         messages = {
             "unknown": t._("This invitation code is not valid. Please ask the staff for a new link."),
             "used": t._("This invitation has already been used. Please ask the staff for a new link."),

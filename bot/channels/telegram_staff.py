@@ -62,7 +62,7 @@ from bot.domain import knowledge
 from bot.domain.loader import ContentError, load_content
 from bot.i18n import tr
 from bot.settings import Settings
-from bot.staff import record
+from bot.staff import REFUSAL_WINDOW, record
 from storage import audit, broadcasts, tickets, top_unanswered, users
 from storage import staff as staff_store
 from storage.stats import stats
@@ -160,7 +160,9 @@ async def on_staff_invite(update: Update, context: Context) -> None:
             "Welcome to the staff of {centre}. Commands: /broadcast, /unanswered, /stats, /reload."
         ).format(centre=result.centre)
     else:
-        await audit.record(db, config.clock.now(), user.id, "none", "staff_join", None, "denied")
+        # Guessing codes cannot flood the audit table: one refusal row per person a minute.
+        now = config.clock.now()
+        await audit.record_refusal(db, now, user.id, "none", "staff_join", None, REFUSAL_WINDOW)
         text = {
             "unknown": t._("This staff invitation is not valid."),
             "used": t._("This staff invitation has already been used."),
@@ -215,7 +217,7 @@ async def on_unanswered(update: Update, context: Context) -> None:
     if access.centre is None:
         await say(context, update, t._("Choose your centre first with /centre."))
         raise ApplicationHandlerStop
-    top = await top_unanswered(_door(context).db, access.centre, 20)
+    top = await top_unanswered(_door(context).db, access.centre, 20, staff_config(context).clock.now())
     if not top:
         await say(context, update, t._("No unanswered questions yet."))
     else:
