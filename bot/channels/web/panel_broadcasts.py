@@ -72,7 +72,7 @@ def page(request: Request, staff: Staff, name: str, status: int = 200, **values:
         status,
         lang=staff.lang,
         ui=ui,
-        title=ui["broadcasts"],
+        title=ui["broadcasts_nav"],
         current="broadcasts",
         csrf=staff.csrf,
         **values,

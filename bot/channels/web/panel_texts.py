@@ -52,6 +52,7 @@ def chrome(lang: str) -> dict[str, str]:
         "unanswered_lang": t._("Unanswered questions by language"),
         "reminders": t._("Reminders by outcome"),
         "broadcasts": t._("Recent broadcasts"),
+        "broadcasts_nav": t._("Broadcasts"),
         "week": t._("Week"),
         "value": t._("Value"),
         "delivered": t._("delivered"),
