@@ -17,6 +17,7 @@ from bot.channels.web.panel_auth import COOKIE as STAFF_COOKIE
 from bot.cli import main
 from bot.clock import FixedClock, SystemClock
 from bot.domain.content import Content
+from bot.privacy import CONSENT_YES
 from bot.settings import Settings
 from storage import audit, connect, panel_links
 from storage import staff as staff_store
@@ -217,3 +218,14 @@ def test_a_web_ticket_is_announced_in_the_staff_chat_when_the_bot_runs_here(
             f"https://pomoc.example.pl/staff/tickets/{ticket}\n\nCzy jest winda?",
         )
     ]
+
+
+def test_an_unanswered_web_question_kept_with_consent_reaches_the_panel(client: TestClient) -> None:
+    csrf = csrf_of(client.get("/chat/gliwice").text)
+    asked = send(client, csrf, text="czy na dachu mieszka bocian numer 12")
+    consent = [b["data"] for e in asked for row in e["buttons"] for b in row]
+    assert CONSENT_YES in consent  # the engine asks before keeping it; the web door only shows that
+    send(client, csrf, button=CONSENT_YES)
+    log_in(client, MEMBER)
+    unanswered = client.get("/staff/unanswered").text
+    assert "bocian" in unanswered and "12" not in unanswered.split("bocian")[1][:30]

@@ -42,8 +42,8 @@ def privacy_text(lang: str) -> str:
             t._(
                 "The texts of your messages are not stored; an income you write is used once for the fee "
                 "estimate. The conversation on this page is kept in the server's memory for at most an "
-                "hour and never written to disk. Questions I could not answer are kept for the staff "
-                "without any id and with all numbers hidden."
+                "hour and never written to disk. A question I could not answer is kept for the staff only "
+                "if you agree, for at most 90 days, with numbers hidden and without your id."
             ),
             t._(
                 "If you ask a person at the centre: your question and the staff's answers, until the "
