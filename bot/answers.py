@@ -10,8 +10,6 @@ from datetime import date, datetime, timedelta
 from bot.domain import hours
 from bot.domain.content import CentreContent, Content, Entry, Flat, TimeRange
 from bot.domain.text import folded_words, phrase_in_words
-
-# Re-exported: callers that still import the fee texts from here (bot.fee_answers has them now).
 from bot.fee_answers import admission_limit as admission_limit
 from bot.fee_answers import criterion as criterion
 from bot.fee_answers import fee_estimate as fee_estimate
@@ -49,11 +47,16 @@ def flats(t: Tr, centre: CentreContent) -> str:
     head = t.ngettext("{centre} runs {count} flat:", "{centre} runs {count} flats:", count).format(
         centre=centre.centre.name.get(t.lang), count=count
     )
+    if not centre.centre.flats_counted:  # Wodzisław: no source gives a number of flats
+        head = t._("Flats run by {centre}:").format(centre=centre.centre.name.get(t.lang))
     if count == 1:
-        return "\n".join([head, flat_line(t, centre, centre.flats[0])])
+        return "\n".join([head, flat_line(t, centre, centre.flats[0]), "", contact_line(t, centre)])
     lines = [head]
     for group in centre.groups:
-        streets = [f.address.removeprefix("ul. ") for f in centre.flats if f.groups[0] == group.id]
+        city = f", {centre.centre.city}"
+        streets = [
+            f.address.removeprefix("ul. ").removesuffix(city) for f in centre.flats if f.groups[0] == group.id
+        ]
         if streets:
             lines.append(f"{BULLET}{group.name.get(t.lang)}: {', '.join(streets)}")
     return "\n".join(lines)
@@ -81,7 +84,11 @@ def flats_for_group(t: Tr, centre: CentreContent, group_id: str) -> str:
     head = t.ngettext("Flat for: {group}", "Flats for: {group} ({count})", len(chosen)).format(
         group=group.name.get(t.lang), count=len(chosen)
     )
-    return "\n".join([head, *(flat_line(t, centre, f) for f in chosen), "", contact_line(t, centre)])
+    lines = [
+        f"{BULLET}{f.address} – {kind_name(t, f.kind)}" + (f" ({f.note.get(t.lang)})" if f.note else "")
+        for f in chosen
+    ]
+    return "\n".join([head, *lines, "", contact_line(t, centre)])
 
 
 def flat(t: Tr, centre: CentreContent, flat_id: str) -> str:
@@ -193,7 +200,9 @@ def crisis(t: Tr, content: Content, text: str | None = None, centre: CentreConte
     if text and info.no_bed_note and _says_no_bed(content, text):
         lines += ["", info.no_bed_note.get(t.lang)]
         if centre is not None:
-            lines.append(phone_line(t, centre, t._("Call the centre: phone {phone}")))
+            lines.append(
+                phone_line(t, centre, t._("Ask the centre where you can sleep tonight: phone {phone}"))
+            )
     return "\n".join(lines)
 
 
@@ -201,6 +210,13 @@ def _says_no_bed(content: Content, text: str) -> bool:
     folded = folded_words(text)
     phrases = [p for lang in ("pl", "uk", "en") for p in content.crisis.no_bed.get(lang)]
     return any(phrase_in_words(folded_words(p), folded) for p in phrases)
+
+
+def with_contact(t: Tr, centre: CentreContent, text: str) -> str:
+    """The contact line before an answer, which then drops its own phone line (the phone once)."""
+    phone = phone_line(t, centre)
+    body = "\n".join(line for line in text.split("\n") if line != phone)
+    return f"{contact_line(t, centre)}\n\n{body}"
 
 
 def hours_and_contact(t: Tr, centre: CentreContent, moment: datetime) -> str:

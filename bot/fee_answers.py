@@ -174,7 +174,7 @@ def fees_overview(t: Tr, content: Content, centre: CentreContent, today: date) -
             ).format(single=t.money(row.single), family=t.money(row.per_person))
         )
     if table_in_force(centre.fees, today) is not None:
-        lines.append(t._("Above it, you pay part of the full fee. The part grows with income."))
+        lines.append(t._("Above it, you pay part of the full fee."))
         lines.append(t._("The table is in {resolution}.").format(resolution=resolution_short(t, centre)))
     else:
         lines.append(
@@ -198,8 +198,8 @@ def criterion(t: Tr, content: Content, today: date) -> str:
     if row is None:
         return t._("I do not know the income criterion for that date.")
     return t._(
-        "The income criterion from {date}: {single} for a person living alone, "
-        "{family} per person in a family."
+        "The income criterion from {date}: {single} for a person living alone. "
+        "In a family: {family} per person."
     ).format(date=t.long_date(row.effective_from), single=t.money(row.single), family=t.money(row.per_person))
 
 
@@ -221,6 +221,6 @@ def admission_limit(t: Tr, content: Content, centre: CentreContent, today: date)
         return None
     amount = row.single * limit / 100
     return t._(
-        "A place here is above all for people with income up to {limit} of the criterion, "
-        "that is {amount} a month."
+        "A place here is above all for people with income up to {limit} of the criterion. "
+        "That is {amount} a month."
     ).format(limit=t.percent(limit), amount=t.money(amount))

@@ -31,14 +31,20 @@ def fee_key(result: FeeEstimate) -> str:
     return f"fee:{result.household}:{int((total * 100).to_integral_value())}"
 
 
+def _stems(phrase: str) -> re.Pattern[str]:
+    """ "decyzja administracyjna" also as "decyzji administracyjnej": each word by its start."""
+    parts = [re.escape(w[: max(4, len(w) - 3)]) + r"\w*" for w in phrase.casefold().split()]
+    return re.compile(r"\s+".join(parts))
+
+
 def explanations(t: Tr, content: Content, shown: str) -> list[str]:
     """The glossary's plain-words explanation of each hard word the first message used."""
     folded = shown.casefold()
-    found = []
-    for term in content.glossary.terms:
-        if term.explain is not None and term.word.get(t.lang).casefold()[:10] in folded:
-            found.append(term.explain.get(t.lang))
-    return found
+    return [
+        term.explain.get(t.lang)
+        for term in content.glossary.terms
+        if term.explain is not None and _stems(term.word.get(t.lang)).search(folded)
+    ]
 
 
 def sources(t: Tr, content: Content, source: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -451,3 +452,153 @@ def test_check_content_lists_problems_as_file_line_message(
 def test_check_content_on_a_missing_folder_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-content", str(tmp_path / "nowhere")]) == 1
     assert "not found" in capsys.readouterr().err
+
+
+# --- issue 11: corrections from the audit of content against the sources ------------------------
+# Each test fails on the text the audit found (quoted in its docstring).
+
+
+def _texts(content: Content, centre: str, lang: str = "pl") -> list[str]:
+    """Every user-facing text of a centre in one language (entries, their More, flats, groups, fees)."""
+    bundle = content.centres[centre]
+    found: list[str] = []
+    for value in walk(bundle):
+        if isinstance(value, Text):
+            found.append(value.get(lang))
+    return found
+
+
+def _entry(content: Content, centre: str, section: str, entry_id: str) -> Entry:
+    return next(e for e in getattr(content.centres[centre], section) if e.id == entry_id)
+
+
+def _rendered_wodzislaw() -> list[str]:
+    from tests.test_readability import rendered
+
+    return [r.first + "\n" + (r.more or "") for r in rendered() if r.centre == "wodzislaw"]
+
+
+def test_wodzislaw_claims_no_number_of_flats(content: Content) -> None:
+    """Old: "MOPS ... prowadzi 1 mieszkanie" – no source gives a count."""
+    assert content.centres["wodzislaw"].centre.flats_counted is False
+    assert not [
+        t for t in _rendered_wodzislaw() if re.search(r"prowadzi 1 mieszkanie|runs 1 flat|має 1 кварт", t)
+    ]
+
+
+def test_addiction_therapy_is_named_as_the_seed_does_with_zwlaszcza(content: Content) -> None:
+    """Old: "kontynuowanie terapii odwykowej" as a condition for everyone (the seed: "zwłaszcza")."""
+    with_therapy = [t for t in _texts(content, "wodzislaw") if "terapi" in t]
+    assert with_therapy
+    assert all("zwłaszcza" in t for t in with_therapy), with_therapy
+
+
+def test_who_may_live_in_wodzislaw_and_its_200_percent_limit_keep_przede_wszystkim(content: Content) -> None:
+    """Old: the conditions and the 200% limit stated without the seed's "przede wszystkim"."""
+    for entry_id in ("who", "income_limit"):
+        text = _entry(content, "wodzislaw", "recruitment", entry_id).text.pl
+        assert "przede wszystkim" in text and "200%" in text
+
+
+def test_supported_flats_are_in_particular_not_mainly_for_people_with_disabilities(content: Content) -> None:
+    """Old: "przede wszystkim" / "mainly" (facts.md: "in particular")."""
+    for centre in ("gliwice", "wodzislaw"):
+        item = _entry(content, centre, "legal", "what_is_supported")
+        assert "w szczególności" in item.text.pl and "in particular" in item.text.en
+        assert "przede wszystkim" not in item.text.pl and "mainly" not in item.text.en
+
+
+def test_days_the_page_does_not_list_are_not_stated_as_closed(content: Content) -> None:
+    """Old: "W święta jest nieczynne", "W soboty i niedziele jest nieczynny".
+
+    The seed lists only the days it is open."""
+    everything = [t for c in content.centres for t in _texts(content, c)]
+    assert not [t for t in everything if "nieczynn" in t]
+    from tests.test_readability import rendered
+
+    hours = [
+        r.first for r in rendered() if r.lang == "pl" and r.origin == "m:hours" and r.centre == "gliwice"
+    ]
+    assert hours and all("nie podaje godzin" in h and "W święta jest nieczynne" not in h for h in hours)
+
+
+def test_the_wodzislaw_flat_is_not_called_a_training_flat_formerly_protected(content: Content) -> None:
+    """Old: "Mieszkanie treningowe (dawniej: chronione)" – chronione were replaced by two kinds."""
+    for lang in ("pl", "uk", "en"):
+        texts = _texts(content, "wodzislaw", lang)
+        assert not [
+            t for t in texts if re.search(r"dawniej: chronione|раніше: chronione|formerly: chronione", t)
+        ]
+
+
+def test_the_fee_resolution_has_no_invented_date_of_entry_into_force() -> None:
+    """Old: effective_from 2009-02-26 (the day the resolution was adopted, not when it came into force)."""
+    fees = (CONTENT_DIR / "wodzislaw" / "fees.yaml").read_text(encoding="utf-8")
+    assert "effective_from: 2009-02-26" not in fees and "effective_from: null" in fees
+
+
+def test_the_february_deadline_says_what_the_seed_says(content: Content) -> None:
+    """Old: February's deadline moved to the 28th; the seed says "do 30-tego"."""
+    payment = content.centres["wodzislaw"].payment
+    assert payment is not None and payment.due_day == 30
+    assert "30-tego" in payment.text.pl and "Luty ma mniej dni" in payment.text.pl
+    assert "28" not in payment.text.pl
+    assert "Luty ma mniej dni" in _entry(content, "wodzislaw", "rules", "payment_deadline").text.pl
+
+
+def test_no_gender_keywords_lead_to_the_sieminskiego_flat_and_no_appeal_to_the_director(
+    content: Content,
+) -> None:
+    """Old: "kobieta"/"women" found the Siemińskiego flat (the seed names no gender); "odwołanie"
+    led to the director (the seed covers disputes, not appeals)."""
+    violence = content.centres["gliwice"].group("violence").keywords
+    words = [w.casefold() for lang in ("pl", "uk", "en") for w in violence.get(lang)]
+    assert not [w for w in words if re.search(r"kobiet|women|woman|жінк", w)]
+    complaints = _entry(content, "wodzislaw", "rules", "complaints").keywords.pl
+    assert "odwołanie" not in complaints
+
+
+def test_the_wodzislaw_phone_always_comes_with_its_caveat() -> None:
+    """Old: "tel. 32 455 62 00." without "as published by the centre, may be out of date" (3 places)."""
+    bare = []
+    for text in _rendered_wodzislaw():
+        for match in re.finditer(r"32 455 62 00", text):
+            after = text[match.end() : match.end() + 60]
+            if not re.search(r"nieaktualn|застаріл|out of date", after):
+                bare.append(text[max(0, match.start() - 60) : match.end() + 60])
+    assert not bare, bare
+
+
+def test_catalog_fixes_ukrainian_fee_header_and_polish_weekday_grammar() -> None:
+    """Old: the Ukrainian fee-table header with Polish mixed in and the text twice; "w każdy środa"."""
+    from babel.messages.pofile import read_po
+
+    locale = CONTENT_DIR.parent / "bot" / "i18n" / "locale"
+    with (locale / "uk" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        uk = read_po(handle)
+    header = uk["Income as a percentage of the criterion → fee as a percentage of the full fee:"].string
+    assert "odpłatności" not in header and "kryterium" not in header and header.count("Дохід") == 1
+    with (locale / "pl" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        pl = read_po(handle)
+    assert "w każdy" not in pl["every {weekday} at {time}"].string
+
+
+def test_missing_facts_are_there(content: Content) -> None:
+    """The Wodzisław regulation's title, the criterion regulation's full title, 2026 unchanged."""
+    house = _entry(content, "wodzislaw", "rules", "house_rules")
+    assert house.more is not None
+    assert "Regulamin mieszkań chronionych dla osób bezdomnych na terenie Wodzisławia Śl." in house.more.pl
+    row = content.criteria.in_force(date(2026, 11, 24))
+    assert row is not None and row.law is not None
+    assert "w sprawie zweryfikowanych kryteriów dochodowych oraz kwot świadczeń pieniężnych" in row.law.pl
+    assert (
+        content.criteria.note is not None
+        and "1 stycznia 2026 r. kwoty się nie zmieniły" in content.criteria.note.pl
+    )
+
+
+def test_glossary_terms_and_source_names_load(content: Content) -> None:
+    assert content.glossary.source_names("seeds/000_5f04fe968ab39eec.txt; facts.md: Law", "pl") == [
+        "strona OPS Gliwice o mieszkaniach",
+        "ustawa o pomocy społecznej",
+    ]

@@ -128,6 +128,7 @@ class Centre(Model):
     holidays_country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "PL"
     hours: OfficeHours | None = None  # None: the sources do not give office hours
     hours_note: Text | None = None
+    flats_counted: bool = True  # False: the sources do not say how many flats there are
     source: NonEmpty
 
     @field_validator("timezone")
