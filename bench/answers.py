@@ -1,21 +1,26 @@
-"""Answer accuracy and latency on the own question set, next to two baselines, in one run.
+"""Answer quality and speed on the own set and both public sets, every method side by side, in one run.
 
-    python bench/answers.py [SET.yaml]
+    python bench/answers.py
 
-- engine: the real engine (cues, lemmas, BM25, typo tolerance, honest fallback);
-- bm25-plain: bm25s over the same items with lower-cased words, no lemmas, always answers the top item;
+- engine: the real engine (cues, lemmas, BM25 fused with the multilingual embedding model);
+- engine, words only: the same engine without the semantic layer;
+- bm25-plain: bm25s over the same items with lower-cased words, always answers the top item;
 - rapidfuzz: token-set similarity between the question and each item's title and keywords.
-Both baselines answer through the same renderer, so only the choice of item differs.
-Latency is per answer, in process, after a warm-up (dictionaries loaded, indexes built).
+The baselines answer through the same renderer, so only the choice of item differs. Crisis recall
+is the share of messages whose expected answer holds 112 that get it; false positives are the
+share of the other messages that get it. Latency is per answer, in process, warm; the cold first
+answer is a fresh process (`python -m bot ask`), see also bench/startup.py.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
@@ -27,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bot.channels.console import ask_one, render  # noqa: E402
 from bot.clock import FixedClock, SystemClock, parse_moment  # noqa: E402
 from bot.dialogue import Engine, State  # noqa: E402
+from bot.domain import knowledge  # noqa: E402
 from bot.domain.content import LANGS, CentreContent, Content  # noqa: E402
 from bot.domain.loader import load_content  # noqa: E402
 from tests.evaluation import EVAL_SET, load_items, matches  # noqa: E402
@@ -96,28 +102,62 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else EVAL_SET
-    content = load_content(ROOT / "content")
-    items = load_items(path)
-    clock = FixedClock(SystemClock().now())
-    engine = Engine(content, clock)
-    real_now = clock.now()
-    for item in items[:20]:  # warm-up: dictionaries and indexes
-        ask_one(engine, item["centre"], item.get("lang", "pl"), item["q"])
+SETS = {
+    "own": EVAL_SET,
+    "public 1": ROOT.parent / "shared" / "eval" / "dev_questions.yaml",
+    "public 2": ROOT.parent / "shared" / "eval" / "dev_questions_2.yaml",
+}
 
-    def score(answer_for: Callable[[dict[str, object]], str]) -> tuple[float, list[float]]:
-        passed, times = 0, []
+
+@dataclass
+class Row:
+    accuracy: float
+    recall: float
+    false_positives: float
+    times: list[float]
+
+
+def cold_first_answer() -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--centre", "gliwice", "godziny otwarcia"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    content = load_content(ROOT / "content")
+    words_only = content.model_copy()  # another content object: its own knowledge, without vectors
+    knowledge.prepare(content)
+    knowledge.prepare(words_only, semantic=False)
+    clock = FixedClock(SystemClock().now())
+    engines = {"engine": Engine(content, clock), "engine, words only": Engine(words_only, clock)}
+    real_now = clock.now()
+
+    def score(items: list[dict[str, object]], answer_for: Callable[[dict[str, object]], str]) -> Row:
+        passed, times, hits, crisis, alarms, calm = 0, [], 0, 0, 0, 0
         for item in items:
             clock.set(parse_moment(str(item["now"])) if item.get("now") else real_now)
             start = time.perf_counter()
             answer = answer_for(item)
             times.append((time.perf_counter() - start) * 1000)
             expect, forbid = item.get("expect", []), item.get("forbid", [])
+            assert isinstance(expect, list) and isinstance(forbid, list)
             passed += all(matches(answer, g) for g in expect) and not any(matches(answer, g) for g in forbid)
-        return passed / len(items), times
+            if "112" in expect:
+                crisis += 1
+                hits += "112" in answer
+            else:
+                calm += 1
+                alarms += "112" in answer
+        return Row(passed / len(items), hits / max(crisis, 1), alarms / max(calm, 1), times)
 
     def via(chooser: Chooser) -> Callable[[dict[str, object]], str]:
+        engine = engines["engine"]
+
         def answer(item: dict[str, object]) -> str:
             centre = content.centres[str(item["centre"])]
             state = State(centre=centre.centre.id, lang=str(item.get("lang", "pl")))
@@ -127,20 +167,33 @@ def main() -> None:
 
         return answer
 
-    rows = [
-        (
-            "engine",
-            score(lambda it: ask_one(engine, str(it["centre"]), str(it.get("lang", "pl")), str(it["q"]))),
-        ),
-        ("bm25-plain", score(via(bm25_chooser(content)))),
-        ("rapidfuzz", score(via(fuzz_chooser(content)))),
-    ]
-    print(f"{len(items)} questions from {path.name}\n")
-    print("| method | accuracy | p50 ms | p99 ms |")
-    print("|---|---|---|---|")
-    for name, (accuracy, times) in rows:
-        p50, p99 = statistics.median(times), percentile(times, 0.99)
-        print(f"| {name} | {accuracy:.1%} | {p50:.2f} | {p99:.2f} |")
+    def asked(engine: Engine) -> Callable[[dict[str, object]], str]:
+        return lambda it: ask_one(engine, str(it["centre"]), str(it.get("lang", "pl")), str(it["q"]))
+
+    methods = {
+        **{name: asked(engine) for name, engine in engines.items()},
+        "bm25-plain": via(bm25_chooser(content)),
+        "rapidfuzz": via(fuzz_chooser(content)),
+    }
+    for engine in engines.values():  # warm-up: analysers, model, first-call caches
+        for item in load_items(EVAL_SET)[:20]:
+            ask_one(engine, item["centre"], item.get("lang", "pl"), item["q"])
+    cold = statistics.median(cold_first_answer() for _ in range(3))
+    for set_name, path in SETS.items():
+        if not path.exists():
+            continue
+        items = load_items(path)
+        print(f"\n{set_name}: {len(items)} questions ({path.name})\n")
+        print("| method | accuracy | crisis recall | crisis false positives | p50 ms | p99 ms |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, answer_for in methods.items():
+            row = score(items, answer_for)
+            p50, p99 = statistics.median(row.times), percentile(row.times, 0.99)
+            print(
+                f"| {name} | {row.accuracy:.1%} | {row.recall:.0%} | {row.false_positives:.1%} "
+                f"| {p50:.2f} | {p99:.2f} |"
+            )
+    print(f"\ncold first answer (fresh process, python -m bot ask, median of 3): {cold:.2f} s")
 
 
 if __name__ == "__main__":

@@ -56,11 +56,12 @@ def main() -> None:
         return sum(r.ok for r in results) / len(results)
 
     grid = {
-        "semantic_weight": [0.5, 1.0],
-        "semantic_sure": [0.88, 0.89, 0.90],
-        "semantic_lift": [0.04, 0.05, 0.06, 0.07, 9.0],
-        "semantic_close": [0.86, 0.87, 0.88],
-        "danger": [0.89, 0.90],
+        "semantic_sure": [0.88, 0.89],
+        "semantic_lift": [0.04, 0.05],
+        "semantic_close": [0.87],
+        "danger": [0.88, 0.89, 0.90, 0.91],
+        "danger_margin": [0.0, 0.01, 0.02],
+        "words_first": [True, False],
     }
     best, best_score = FUSION, -1.0
     for values in itertools.product(*grid.values()):

@@ -140,7 +140,8 @@ def _read(path: Path) -> _Doc:
         raise ContentError([f"{path}:1: cannot read the file ({exc.strerror or exc})"]) from exc
     except UnicodeDecodeError as exc:
         raise ContentError([f"{path}:1: the file is not UTF-8 text"]) from exc
-    loader = yaml.SafeLoader(text)
+    # libyaml's parser when PyYAML has it: five times faster, with the same line marks.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         if node is not None and _expanded_size(node) > MAX_NODES:

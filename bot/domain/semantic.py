@@ -98,6 +98,7 @@ class VectorCache:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
+        self._tables: dict[str, dict[bytes, Vector]] = {}  # read once per cache object
 
     def _path(self, version: str) -> Path | None:
         if self.folder is None:
@@ -136,7 +137,9 @@ class VectorCache:
     def vectors(self, embedder: Embedder, texts: Sequence[tuple[str, bool]]) -> NDArray[np.float32]:
         """One row per (text, is_query), from the cache where present, embedded otherwise."""
         path = self._path(embedder.version)
-        table = self._read(path, embedder.dim)
+        table = self._tables.get(embedder.version)
+        if table is None:
+            table = self._tables[embedder.version] = self._read(path, embedder.dim)
         keys = [_key(embedder.version, text, query) for text, query in texts]
         missing = {k: (t, q) for k, (t, q) in zip(keys, texts, strict=True) if k not in table}
         for query in (True, False):

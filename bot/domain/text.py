@@ -12,6 +12,7 @@ are not thread-safe, so each thread (the event loop, the index builder) gets its
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
@@ -54,27 +55,45 @@ def is_cyrillic(text: str) -> bool:
 
 
 class _Analysers(threading.local):
-    """One set of analysers per thread, created on first use in that thread."""
+    """One set of analysers per thread, each opened on its first use in that thread: a Polish
+    question never pays for the Ukrainian dictionaries, nor the other way round."""
 
     def __init__(self) -> None:
-        import morfeusz2
+        self._pl: Any = None
+        self._uk: Any = None
+        self._ru: Any = None
+
+    @property
+    def pl(self) -> Any:
+        if self._pl is None:
+            import morfeusz2
+
+            self._pl = morfeusz2.Morfeusz(generate=False, expand_tags=False)
+        return self._pl
+
+    def _morph(self, lang: str) -> Any:
         import pymorphy3
 
-        self.pl: Any = morfeusz2.Morfeusz(generate=False, expand_tags=False)
-        self.uk: Any = pymorphy3.MorphAnalyzer(lang="uk")
-        self.ru: Any = pymorphy3.MorphAnalyzer(lang="ru")
+        logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # it logs every dictionary load
+        return pymorphy3.MorphAnalyzer(lang=lang)
+
+    @property
+    def uk(self) -> Any:
+        if self._uk is None:
+            self._uk = self._morph("uk")
+        return self._uk
+
+    @property
+    def ru(self) -> Any:
+        if self._ru is None:
+            self._ru = self._morph("ru")
+        return self._ru
 
 
-_analysers: _Analysers | None = None
-_analysers_lock = threading.Lock()
+_analysers = _Analysers()
 
 
 def _get() -> _Analysers:
-    global _analysers
-    if _analysers is None:
-        with _analysers_lock:
-            if _analysers is None:
-                _analysers = _Analysers()
     return _analysers
 
 

@@ -52,7 +52,8 @@ class Fusion:
     semantic_lift: float = 0.04  # or when it stands this far above the typical item (see _lift)
     semantic_close: float = 0.87  # below `sure` but this high: ask "did you mean ...?"
     danger: float = 0.89  # similarity to a danger example that signals danger ...
-    danger_margin: float = 0.0  # ... when it beats the closest harmless look-alike by this much
+    danger_margin: float = 0.02  # ... when it beats the closest harmless look-alike by this much
+    words_first: bool = True  # a question the words explain well is answered by them alone
 
 
 FUSION = Fusion()
@@ -174,7 +175,9 @@ def read(
     semantic_sure = (top >= fusion.semantic_sure and margin >= fusion.semantic_margin) or (
         lift >= fusion.semantic_lift
     )
-    matches = fuse(lexical, semantic, fusion) if semantic else lexical
+    # Words that explain the question well are trusted as they are; meaning decides the rest.
+    fused = semantic and not (fusion.words_first and lexical_sure)
+    matches = fuse(lexical, semantic, fusion) if fused else lexical
     confident = lexical_sure or semantic_sure
     chat = small_talk(cues, words_folded)
     # A greeting inside a question ("hej, gdzie jest biuro?") is not what it asks: small talk is
