@@ -27,6 +27,7 @@ from bot.fee_flow import STEP_FEE, fee_reply
 from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
 from storage import users
+from storage.ratings import record_rating
 from storage.residents import forget_resident
 
 GROUP_SHARE = 0.6  # a target group this close to the best match wins (see preferred_key)
@@ -431,7 +432,7 @@ class Engine:
         if hours_like:
             text_out = self.hours_answer(t, centre, reading)
             if any(m.key == "topic:contact" for m in reading.matches[:3]):  # "adres biura i godziny"
-                text_out = f"{answers.contact_line(t, centre)}\n\n{text_out}"
+                text_out = answers.with_contact(t, centre, text_out)
             return self._reply(state, text_out)
         if reading.flats and (
             best is None or not reading.confident or best.key.startswith(("group:", "topic:"))
@@ -543,6 +544,8 @@ class Dialogue:
             await users.set_lang(self.db, user.id, new.lang, now)
         if new.step != user.step:
             await users.set_step(self.db, user.id, new.step, now)
+        if outcome.rated and new.centre:  # issue 11: a 👍/👎 is one count for the answer, nothing more
+            await record_rating(self.db, new.centre, *outcome.rated)
         if outcome.unanswered and new.centre:  # issue 16: kept only with consent, scrubbed (bot/privacy.py)
             question, where = outcome.unanswered, new.centre
             ask = privacy.offer(self.db, channel, external_id, where, new.lang or "pl", question, now)

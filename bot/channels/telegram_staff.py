@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
+from bot import callbacks, ratings
 from bot.channels.telegram_broadcast import (
     audience_label,
     broadcast_text,
@@ -259,6 +259,7 @@ async def on_stats(update: Update, context: Context) -> None:
                     sent=counts.sent, blocked=counts.blocked, failed=counts.failed, pending=counts.pending
                 )
             )
+    lines += await ratings.stats_lines(t, db, _door(context).content, scope)  # issue 11: 👍/👎
     await say(context, update, "\n".join(lines))
     raise ApplicationHandlerStop
 
