@@ -21,6 +21,7 @@ from bot.privacy import CONSENT_YES
 from bot.settings import Settings
 from storage import audit, connect, panel_links
 from storage import staff as staff_store
+from storage.ratings import record_rating
 from storage.unanswered import record_unanswered
 from tests.web_helpers import TestClient, bot_text, csrf_of, door, send, web_client
 
@@ -191,6 +192,7 @@ def test_unanswered_groups_similar_questions_and_numbers_have_charts(client: Tes
         ("gdzie jest parking", "", "1"),
     ]
     assert "tajne pytanie" not in unanswered  # another centre's questions stay there
+    assert "Odpowiedzi ocenione przez użytkowników" in unanswered and "Na razie nic." in unanswered
     send(client, csrf_of(client.get("/chat/gliwice").text), text="godziny")  # one web user
     numbers = client.get("/staff/numbers").text
     assert numbers.count("<svg") >= 3 and numbers.count("<table") >= 3
@@ -229,3 +231,13 @@ def test_an_unanswered_web_question_kept_with_consent_reaches_the_panel(client: 
     log_in(client, MEMBER)
     unanswered = client.get("/staff/unanswered").text
     assert "bocian" in unanswered and "12" not in unanswered.split("bocian")[1][:30]
+
+
+def test_answers_rated_down_come_first_with_their_titles(client: TestClient) -> None:
+    for helpful in (False, False, True):
+        run(client, record_rating, "gliwice", "topic:fees", helpful)
+    run(client, record_rating, "gliwice", "topic:hours", True)
+    log_in(client, MEMBER)
+    page = client.get("/staff/unanswered").text
+    rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">(\d+)</td><td class="num">(\d+)</td></tr>', page)
+    assert rows == [("Opłaty", "2", "1"), ("Godziny i kontakt", "0", "1")]

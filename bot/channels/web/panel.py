@@ -13,14 +13,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import menus
 from bot.channels.web import panel_texts, texts
 from bot.channels.web.app import door_of, render
 from bot.channels.web.charts import bar_chart
 from bot.channels.web.grouping import group_similar
 from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
 from bot.channels.web.panel_broadcasts import routes as broadcast_routes
+from bot.i18n import tr
 from storage import panel_stats, tickets, top_unanswered
 from storage import web_tickets as store
+from storage.ratings import worst_rated
 
 # What the ticket page says after an action (the URL carries only the key, never a text).
 DONE = {
@@ -156,7 +159,19 @@ async def unanswered_page(request: Request) -> Response:
     rows = [(c, *row) for c in centres if c for row in await top_unanswered(door.db, c, 200)]
     ui = panel_texts.chrome(staff.lang)
     groups = group_similar(rows)
-    return page(request, staff, "panel_unanswered.html", "unanswered", ui["unanswered"], groups=groups)
+    rated = [(rating, rated_label(request, staff, rating.key)) for rating in await worst_rated(
+        door.db, centre_scope(staff), 30
+    )]
+    return page(
+        request, staff, "panel_unanswered.html", "unanswered", ui["unanswered"], groups=groups, rated=rated
+    )
+
+
+def rated_label(request: Request, staff: Staff, key: str) -> str:
+    """The answer's title as users see it in the staff member's centre; the key where none is known."""
+    content = door_of(request).content
+    centre = content.centres.get(staff.access.centre or "")
+    return (menus.key_label(tr(staff.lang), centre, key) if centre else None) or key
 
 
 async def numbers_page(request: Request) -> Response:

@@ -35,6 +35,10 @@ def chrome(lang: str) -> dict[str, str]:
         "close": t._("Close the ticket"),
         "question": t._("Question"),
         "similar": t._("Similar wordings"),
+        "ratings": t._("Answers rated by users, least helpful first"),
+        "answer_rated": t._("Answer"),
+        "helpful": t._("helpful"),
+        "unhelpful": t._("not helpful"),
         "count": t._("Count"),
         "none_yet": t._("Nothing yet."),
         "unanswered_help": t._(
