@@ -35,6 +35,7 @@ class TicketRow:
     door: str
     status: str  # "open", "answered" (open, the last word is the staff's) or "closed"
     opened_at: datetime
+    assignee: int | None = None  # the staff member it was handed to in the panel
 
 
 async def open_web_ticket(
@@ -124,7 +125,8 @@ async def forget_web_user(db: aiosqlite.Connection, external_id: str) -> None:
 _LIST_SQL = (
     "SELECT t.id, t.centre, COALESCE(w.lang, u.lang), w.ticket_id IS NOT NULL, t.status, t.opened_at,"
     " (SELECT author FROM ticket_lines l WHERE l.ticket_id = t.id ORDER BY l.id DESC LIMIT 1),"
-    " EXISTS (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m.chat_id = t.user_chat)"
+    " EXISTS (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m.chat_id = t.user_chat),"
+    " (SELECT user_id FROM ticket_assignees a WHERE a.ticket_id = t.id)"
     " FROM tickets t LEFT JOIN web_tickets w ON w.ticket_id = t.id"
     " LEFT JOIN users u ON w.ticket_id IS NULL AND u.channel = 'telegram'"
     " AND u.external_id = CAST(t.user_chat AS TEXT)"
@@ -144,9 +146,27 @@ async def list_tickets(db: aiosqlite.Connection, centre: str | None, limit: int 
         if status == "open" and (r[6] == "staff" or (not r[3] and bool(r[7]))):
             status = "answered"
         door = "web" if r[3] else "telegram"
-        found.append(TicketRow(int(r[0]), _opt(r[1]), _opt(r[2]), door, status, from_text(str(r[5]))))
+        owner = None if r[8] is None else int(str(r[8]))
+        found.append(TicketRow(int(r[0]), _opt(r[1]), _opt(r[2]), door, status, from_text(str(r[5])), owner))
     return found
 
 
 def _opt(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+async def assign(db: aiosqlite.Connection, ticket_id: int, user_id: int, by: int, now: datetime) -> None:
+    """Hand the ticket to a staff member (the last hand-over wins)."""
+    await db.execute(
+        "INSERT INTO ticket_assignees (ticket_id, user_id, assigned_by, at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (ticket_id) DO UPDATE SET user_id = excluded.user_id,"
+        " assigned_by = excluded.assigned_by, at = excluded.at",
+        (ticket_id, user_id, by, to_text(now)),
+    )
+    await db.commit()
+
+
+async def assignee(db: aiosqlite.Connection, ticket_id: int) -> int | None:
+    async with db.execute("SELECT user_id FROM ticket_assignees WHERE ticket_id = ?", (ticket_id,)) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])

@@ -27,7 +27,7 @@ from tests.web_helpers import TestClient, bot_text, csrf_of, door, send, web_cli
 
 ADMIN, MEMBER, OUTSIDER, OTHER_CENTRE = 1, 2, 3, 4
 PAGES = ["/staff/tickets", "/staff/tickets/1", "/staff/unanswered", "/staff/numbers", "/staff/broadcasts"]
-FORMS = ["/staff/tickets/1/answer", "/staff/tickets/1/close", "/staff/broadcasts"]
+FORMS = ["/staff/tickets/1/answer", "/staff/tickets/1/close", "/staff/tickets/1/assign", "/staff/broadcasts"]
 
 
 @pytest.fixture
@@ -241,3 +241,32 @@ def test_answers_rated_down_come_first_with_their_titles(client: TestClient) -> 
     page = client.get("/staff/unanswered").text
     rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">(\d+)</td><td class="num">(\d+)</td></tr>', page)
     assert rows == [("Opłaty", "2", "1"), ("Godziny i kontakt", "0", "1")]
+
+
+def test_a_ticket_is_handed_to_a_colleague(content: Content, clock: FixedClock, db_path: Path) -> None:
+    relayed: list[tuple[int, str]] = []
+
+    async def relay(chat: int, text: str) -> bool:
+        relayed.append((chat, text))
+        return True
+
+    settings = Settings(database=db_path, staff_admin_ids=frozenset({ADMIN}))
+    with web_client(content, clock, db_path, settings=settings) as client:
+        door(client).relay = relay
+        run(client, add_member, MEMBER, "gliwice")
+        run(client, add_member, OTHER_CENTRE, "wodzislaw")
+        ticket = open_web_ticket(client, "Czy jest winda?")
+        log_in(client, MEMBER)
+        page = client.get(f"/staff/tickets/{ticket}").text
+        options = re.findall(r'<option value="(\d+)"', page)
+        assert options == [str(ADMIN), str(MEMBER)]  # this centre's staff and the administrators
+        csrf = csrf_of(page)
+        hand = f"/staff/tickets/{ticket}/assign"
+        outsider = client.post(hand, data={"csrf": csrf, "user": str(OTHER_CENTRE)})
+        assert "Pracownik 4" not in outsider.text
+        handed = client.post(hand, data={"csrf": csrf, "user": str(ADMIN)})
+        assert "Zgłoszenie zostało przekazane." in handed.text and "Prowadzi: Pracownik 1" in handed.text
+        assert "Pracownik 1" in client.get("/staff/tickets").text
+        trail = [(e.action, e.target) for e in run(client, audit.entries, MEMBER)]
+        assert ("ticket_assign", f"{ticket}:{ADMIN}") in trail
+    assert relayed[-1][0] == ADMIN and f"#{ticket}" in relayed[-1][1]

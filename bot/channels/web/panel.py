@@ -21,7 +21,9 @@ from bot.channels.web.grouping import group_similar
 from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
 from bot.channels.web.panel_broadcasts import routes as broadcast_routes
 from bot.i18n import tr
+from bot.staff import record
 from storage import panel_stats, tickets, top_unanswered
+from storage import staff as staff_store
 from storage import web_tickets as store
 from storage.ratings import worst_rated
 
@@ -31,6 +33,7 @@ DONE = {
     "failed": panel_texts.answer_failed,
     "elsewhere": panel_texts.answer_elsewhere,
     "closed": panel_texts.ticket_closed,
+    "assigned": panel_texts.ticket_assigned,
 }
 
 
@@ -45,6 +48,7 @@ def routes() -> list[BaseRoute]:
         Route("/staff/tickets/{ticket:int}", ticket_page, methods=["GET"]),
         Route("/staff/tickets/{ticket:int}/answer", answer, methods=["POST"]),
         Route("/staff/tickets/{ticket:int}/close", close, methods=["POST"]),
+        Route("/staff/tickets/{ticket:int}/assign", assign, methods=["POST"]),
         Route("/staff/unanswered", unanswered_page, methods=["GET"]),
         Route("/staff/numbers", numbers_page, methods=["GET"]),
         *broadcast_routes(),
@@ -99,7 +103,34 @@ async def ticket_page(request: Request) -> Response:
         lines=lines,
         done=done(staff.lang) if done else None,
         max_answer=texts.MAX_TEXT * 4,
+        colleagues=await colleagues(request, ticket.centre),
     )
+
+
+async def colleagues(request: Request, centre: str | None) -> list[int]:
+    """Who may take a ticket of this centre: its staff members and the administrators."""
+    door = door_of(request)
+    members = await staff_store.list_staff(door.db, centre)
+    return sorted({m.user_id for m in members} | set(door.settings.staff_admin_ids))
+
+
+async def assign(request: Request) -> Response:
+    """Hand the ticket to a colleague (audited); they hear of it in Telegram where the bot runs here."""
+    found = await form_gate(request, "ticket_assign", target=str(request.path_params["ticket"]))
+    if isinstance(found, Response):
+        return found
+    staff, fields = found
+    ticket = await _visible_ticket(request, staff)
+    chosen = fields.get("user", "")
+    if ticket is None or not chosen.isdigit() or int(chosen) not in await colleagues(request, ticket.centre):
+        return RedirectResponse(f"/staff/tickets/{request.path_params['ticket']}", status_code=303)
+    door = door_of(request)
+    await store.assign(door.db, ticket.id, int(chosen), staff.access.user_id, door.clock.now())
+    await record(door.db, door.clock, staff.access, "ticket_assign", f"{ticket.id}:{chosen}")
+    if door.relay is not None and int(chosen) != staff.access.user_id:
+        url = f"{door.web.public_url}/staff/tickets/{ticket.id}"
+        await door.relay(int(chosen), panel_texts.handed_to_you(staff.lang, ticket.id, url))
+    return RedirectResponse(f"/staff/tickets/{ticket.id}?done=assigned", status_code=303)
 
 
 async def answer(request: Request) -> Response:

@@ -33,6 +33,11 @@ def chrome(lang: str) -> dict[str, str]:
         "answer": t._("Your answer"),
         "send_answer": t._("Send the answer"),
         "close": t._("Close the ticket"),
+        "handled_by": t._("Handled by"),
+        "nobody": t._("nobody yet"),
+        "hand_to": t._("Hand to a colleague"),
+        "hand": t._("Hand over"),
+        "staff_member": t._("Staff member {id}"),
         "question": t._("Question"),
         "similar": t._("Similar wordings"),
         "ratings": t._("Answers rated by users, least helpful first"),
@@ -116,3 +121,12 @@ def answer_elsewhere(lang: str) -> str:
 
 def ticket_closed(lang: str) -> str:
     return tr(lang)._("The ticket is closed.")
+
+
+def ticket_assigned(lang: str) -> str:
+    return tr(lang)._("The ticket was handed over.")
+
+
+def handed_to_you(lang: str, ticket_id: int, url: str) -> str:
+    text = tr(lang)._("Ticket #{id} was handed to you in the staff panel: {url}")
+    return text.format(id=ticket_id, url=url)
