@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.domain import knowledge
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.cues import split_questions
+from bot.domain.script import ukrainian_in_latin
 from bot.domain.text import clean, contains_phrase, fold, folded_words, is_cyrillic
 from bot.domain.understanding import FUSION, Fusion, Reading, read, signals_danger
 from bot.fee_flow import STEP_FEE, fee_reply
@@ -397,7 +398,7 @@ class Engine:
     ) -> Outcome | None:
         """ "Ile kosztuje i czy mogę mieć kota?": each question answered, in one message. When
         the message as a whole is not understood, the questions in it that are still count."""
-        parts = split_questions(text)
+        parts = split_questions(ukrainian_in_latin(text) or text)
         if len(parts) < 2:
             return None
         today = self.local_now(centre).date()

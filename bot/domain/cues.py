@@ -15,7 +15,8 @@ from rapidfuzz import fuzz
 
 from bot.domain.content import CentreContent, Content, Keywords
 from bot.domain.lexical import READ_LANGS
-from bot.domain.text import fold, folded_words, phrase_in_words, words
+from bot.domain.script import to_polish_letters
+from bot.domain.text import fold, folded_words, is_cyrillic, phrase_in_words, words
 
 BABEL_LOCALES = {"pl": "pl_PL", "uk": "uk_UA", "en": "en_GB"}
 
@@ -148,7 +149,8 @@ def _street_key(address: str, city: str) -> str | None:
 def find_flats(text: str, centre: CentreContent) -> tuple[str, ...]:
     """Flats whose street the message names (typos and inflection tolerated)."""
     found = []
-    folded = folded_words(text)
+    # Streets are Polish names; written in Cyrillic ("на вулиці Ломпи") they are spelled back.
+    folded = [to_polish_letters(w) if is_cyrillic(w) else w for w in folded_words(text)]
     for flat in centre.flats:
         key = _street_key(flat.address, centre.centre.city)
         if key is None or len(key) < 4:
@@ -247,6 +249,9 @@ _QUESTION_START = frozenset(
         "moge",
         "wolno",
         "musze",
+        "do",
+        "od",
+        "o",
         "what",
         "who",
         "when",
@@ -260,6 +265,8 @@ _QUESTION_START = frozenset(
         "will",
         "which",
         "whom",
+        "until",
+        "whats",
         "чи",
         "хто",
         "де",
@@ -273,6 +280,9 @@ _QUESTION_START = frozenset(
         "які",
         "можна",
         "шо",
+        "до",
+        "від",
+        "о",
         "можно",
         "сколько",
         "где",

@@ -28,6 +28,8 @@ _LATIN_WORD = re.compile(r"^[a-z']+$")
 
 def to_cyrillic(word: str) -> str:
     """One folded Latin word written in Ukrainian letters ("kvartyri" -> "квартири")."""
+    if word.endswith(("yi", "yj", "ij")) and len(word) > 3:  # "yakyi", "novyj": the ending -ий
+        return to_cyrillic(word[:-2]) + "ий"
     out, i = [], 0
     while i < len(word):
         for latin, cyr in _DIGRAPHS:
@@ -88,3 +90,20 @@ def latin_language(text: str, english: frozenset[str], polish: frozenset[str]) -
     if pl >= 2 and pl >= 2 * en:
         return "pl"
     return None
+
+
+_TO_LATIN = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "w", "г": "g", "ґ": "g", "д": "d", "е": "e", "є": "je", "ё": "jo",
+        "ж": "z", "з": "z", "и": "y", "і": "i", "ї": "ji", "й": "j", "к": "k", "л": "l", "м": "m",
+        "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "ch",
+        "ц": "c", "ч": "cz", "ш": "sz", "щ": "szcz", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "ju",
+        "я": "ja",
+    }
+)  # fmt: skip
+
+
+def to_polish_letters(word: str) -> str:
+    """A Cyrillic word in Polish spelling, for names of Polish streets written in Cyrillic
+    ("Ломпы" -> "lompy", "Зімної" -> "zimnoji"); folded like the street names it is compared with."""
+    return word.casefold().translate(_TO_LATIN)
