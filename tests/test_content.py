@@ -602,3 +602,11 @@ def test_glossary_terms_and_source_names_load(content: Content) -> None:
         "strona OPS Gliwice o mieszkaniach",
         "ustawa o pomocy społecznej",
     ]
+
+
+def test_ukrainian_has_no_calques_from_polish(content: Content) -> None:
+    """Old: "Наші джерела не подають…" (from "nasze źródła nie podają") and "опікун" for the flat's
+    social worker (in Ukrainian a legal guardian)."""
+    texts = [t for c in content.centres for t in _texts(content, c, "uk")]
+    assert not [t for t in texts if "джерела не подають" in t]
+    assert not [t for t in texts if re.search(r"(?<!\w)опікун", t)]

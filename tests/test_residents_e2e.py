@@ -99,7 +99,7 @@ async def test_invite_join_remind_at_ten_and_paid_stops_the_month(live: Live) ->
     assert (await live.tick_at(datetime(2027, 3, 27, 10, 0, tzinfo=WARSAW))).sent == 1  # next month again
 
     [gone] = await anna.say("/leave")
-    assert "Nie jesteś już" in gone.visible
+    assert "Nie masz już konta mieszkańca" in gone.visible  # gender-neutral (issue 11)
 
 
 async def test_staff_define_a_duty_in_guided_steps(live: Live) -> None:
