@@ -16,6 +16,7 @@ from bot.domain.content import Content
 
 FIRST_MESSAGE_WORDS = 60  # Polish first message of any answer
 SENTENCE_WORDS = 20
+OPENING_WORDS = 15  # each of the first two sentences (and the title) of a Polish answer
 
 _QUOTED = re.compile(r"„[^”]*”|“[^”]*”|«[^»]*»")
 _BRACKETS = re.compile(r"\(([^()]*)\)")

@@ -21,10 +21,12 @@ from tests.conftest import PINNED
 from tests.data import shipped_content
 from tests.readability import (
     FIRST_MESSAGE_WORDS,
+    OPENING_WORDS,
     avoided_terms,
     internal_names,
     long_sentences,
     phone_count,
+    sentences,
     words,
 )
 from tests.rendered import Rendered, all_answers
@@ -55,6 +57,18 @@ def test_first_message_in_polish_is_at_most_60_words() -> None:
         if r.lang == "pl" and words(r.first) > FIRST_MESSAGE_WORDS
     ]
     assert not too_long, "\n".join(too_long)
+
+
+def test_polish_answers_open_with_short_sentences() -> None:
+    """The answer first: its title and first two sentences have at most 15 words each."""
+    found = [
+        f"{_where(r)}: {sentence}"
+        for r in rendered()
+        if r.lang == "pl"
+        for sentence in sentences(r.first)[:3]
+        if words(sentence) > OPENING_WORDS
+    ]
+    assert not found, "\n".join(found)
 
 
 def test_no_sentence_is_over_20_words() -> None:
