@@ -1,0 +1,220 @@
+"""Content files as round-trip YAML documents: read, version, list entries, apply an edit, dump.
+
+ruamel.yaml keeps comments, key order and quoting, so a file edited in the panel differs from the
+one on disk only where the staff member changed something (the history's diff shows exactly that).
+HTTP-free: the panel and the command line both use these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+LANGS = ("pl", "uk", "en")
+ENTRY_FILES = ("faq", "rules", "recruitment", "legal")  # files holding a list of `entries`
+ENTRY_TEXTS = ("title", "text", "more")  # the translated texts of an entry (more is optional)
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CENTRE_TEXTS = ("name", "unit", "contact_note")
+CENTRE_PLAIN = ("address", "phone", "source")
+CENTRE_ENTRY = "centre"  # the pseudo entry id of centre.yaml: the whole file is one form
+
+
+def _yaml() -> YAML:
+    yaml = YAML()  # round-trip mode
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never fold a long line the author wrote on one
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    # The files write an absent value as `null`; ruamel's default would leave it blank.
+    yaml.representer.add_representer(type(None), _null)
+    return yaml
+
+
+def _null(representer: Any, _: None) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
+
+
+def version_of(data: bytes) -> str:
+    """A file's version: changes whenever a byte changes, so a stale save can be recognised."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@dataclass
+class Document:
+    """One content file in memory: its relative path, the bytes read and the parsed tree."""
+
+    path: str  # relative to the content folder, e.g. "gliwice/faq.yaml"
+    original: bytes
+    tree: Any
+
+    @property
+    def version(self) -> str:
+        return version_of(self.original)
+
+    def dump(self) -> str:
+        out = io.StringIO()
+        _yaml().dump(self.tree, out)
+        return out.getvalue()
+
+
+def read(root: Path, path: str) -> Document:
+    data = (root / path).read_bytes()
+    return parse(path, data)
+
+
+def parse(path: str, data: bytes) -> Document:
+    return Document(path, data, _yaml().load(data.decode("utf-8")))
+
+
+def entries_of(doc: Document) -> list[CommentedMap]:
+    raw = doc.tree.get("entries") if isinstance(doc.tree, Mapping) else None
+    return [e for e in raw if isinstance(e, CommentedMap)] if isinstance(raw, list) else []
+
+
+def find_entry(doc: Document, entry_id: str) -> CommentedMap | None:
+    """The entry with this id; for centre.yaml the whole document is the one entry."""
+    if entry_id == CENTRE_ENTRY and doc.path.endswith("/centre.yaml"):
+        tree: CommentedMap = doc.tree
+        return tree
+    return next((e for e in entries_of(doc) if str(e.get("id")) == entry_id), None)
+
+
+def _text_value(value: str, old: object) -> str:
+    """Keep the author's style: a multi-line text as a `|-` block, a quoted line quoted."""
+    value = value.replace("\r\n", "\n").strip()
+    styled: str = value
+    if "\n" in value:
+        styled = LiteralScalarString(value)
+    elif isinstance(old, LiteralScalarString | DoubleQuotedScalarString) or old is None:
+        styled = DoubleQuotedScalarString(value)
+    return styled
+
+
+def _set_text(node: CommentedMap, key: str, values: Mapping[str, str], required: bool) -> None:
+    """Set a translated text; an empty language is removed, so validation names the missing one."""
+    given = {lang: values.get(f"{key}.{lang}", "").strip() for lang in LANGS}
+    if not any(given.values()) and not required:
+        node.pop(key, None)
+        return
+    text = node.get(key)
+    if not isinstance(text, CommentedMap):
+        text = CommentedMap()
+        node[key] = text
+    for lang in LANGS:
+        if given[lang]:
+            text[lang] = _text_value(given[lang], text.get(lang))
+        else:
+            text.pop(lang, None)
+
+
+def _words(value: str) -> CommentedSeq:
+    words = CommentedSeq(DoubleQuotedScalarString(w.strip()) for w in value.split(",") if w.strip())
+    words.fa.set_flow_style()
+    return words
+
+
+def apply_entry(entry: CommentedMap, values: Mapping[str, str]) -> None:
+    """An FAQ/rules/recruitment/legal entry from form values: `title.pl`, `keywords.uk`, `source`..."""
+    for key in ENTRY_TEXTS:
+        _set_text(entry, key, values, required=key != "more")
+    keywords = entry.get("keywords")
+    if not isinstance(keywords, CommentedMap):
+        keywords = CommentedMap()
+    for lang in LANGS:
+        if values.get(f"keywords.{lang}", "").strip():
+            keywords[lang] = _words(values[f"keywords.{lang}"])
+        else:
+            keywords.pop(lang, None)
+    if keywords:
+        entry["keywords"] = keywords
+    else:
+        entry.pop("keywords", None)
+    entry["source"] = _text_value(values.get("source", ""), entry.get("source"))
+
+
+def apply_centre(centre: CommentedMap, values: Mapping[str, str]) -> None:
+    """centre.yaml from form values: name, unit, contact note, address, phone, hours per day, source."""
+    for key in CENTRE_TEXTS:
+        _set_text(centre, key, values, required=key == "name")
+    for key in CENTRE_PLAIN:
+        value = values.get(key, "").strip()
+        if value or key != "phone":
+            centre[key] = _text_value(value, centre.get(key))
+        else:
+            centre.pop(key, None)
+    hours = CommentedMap()
+    for day in DAYS:
+        spans = [s.strip() for s in values.get(f"hours.{day}", "").split(",") if s.strip()]
+        if spans:
+            hours[day] = CommentedSeq(DoubleQuotedScalarString(s) for s in spans)
+            hours[day].fa.set_flow_style()
+    old = centre.get("hours")
+    if old is None and not hours:
+        return  # "hours: null" (not published) stays as it was
+    if isinstance(old, CommentedMap):
+        old.clear()
+        old.update(hours)
+    else:
+        centre["hours"] = hours
+
+
+def form_values(entry: CommentedMap, centre_file: bool) -> dict[str, str]:
+    """The form's fields of an entry as they are now (the inverse of apply_*)."""
+    values: dict[str, str] = {}
+    for key in CENTRE_TEXTS if centre_file else ENTRY_TEXTS:
+        text = entry.get(key)
+        for lang in LANGS:
+            values[f"{key}.{lang}"] = str(text.get(lang, "")) if isinstance(text, Mapping) else ""
+    if centre_file:
+        for key in CENTRE_PLAIN:
+            values[key] = str(entry.get(key) or "")
+        hours = entry.get("hours")
+        for day in DAYS:
+            spans = hours.get(day) if isinstance(hours, Mapping) else None
+            values[f"hours.{day}"] = ", ".join(str(s) for s in spans) if isinstance(spans, list) else ""
+    else:
+        keywords = entry.get("keywords")
+        for lang in LANGS:
+            words = keywords.get(lang) if isinstance(keywords, Mapping) else None
+            values[f"keywords.{lang}"] = ", ".join(str(w) for w in words) if isinstance(words, list) else ""
+        values["source"] = str(entry.get("source") or "")
+    return values
+
+
+def field_lines(doc: Document, entry_id: str) -> list[tuple[int, str]]:
+    """(1-based line, form field) of every field of the entry as dumped, to place a problem's line.
+
+    The document is parsed again from its dump, so the lines are those the validator will see.
+    """
+    again = parse(doc.path, doc.dump().encode("utf-8"))
+    entry = find_entry(again, entry_id)
+    if entry is None:
+        return []
+    found: list[tuple[int, str]] = [(entry.lc.line + 1, "")]
+    for key, value in entry.items():
+        key_line = entry.lc.key(key)[0] + 1
+        found.append((key_line, str(key)))
+        if isinstance(value, CommentedMap):
+            for sub in value:
+                found.append((value.lc.key(sub)[0] + 1, f"{key}.{sub}"))
+    return sorted(found)
+
+
+def entry_span(doc: Document, entry_id: str) -> tuple[int, int] | None:
+    """The first and last line (1-based, inclusive) of an entry in the dumped document."""
+    again = parse(doc.path, doc.dump().encode("utf-8"))
+    if entry_id == CENTRE_ENTRY:
+        return (1, 10**9)
+    items = entries_of(again)
+    for i, entry in enumerate(items):
+        if str(entry.get("id")) == entry_id:
+            end = items[i + 1].lc.line if i + 1 < len(items) else 10**9
+            return (entry.lc.line + 1, end)
+    return None

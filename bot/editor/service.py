@@ -1,0 +1,176 @@
+"""Edit, preview, publish and restore content entries: the editor's one entry point for every door.
+
+A save is: check access, check the file's version (a stale one is refused with the new version),
+apply the form to the round-trip document, validate the whole content on a copy, write atomically,
+record the history (who, when, which entry, the diff) and the audit row, then reload content in
+every running door the way Telegram's /reload does (knowledge built off the event loop, then one
+swap). One lock per process serialises saves, so two saves cannot interleave their checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiosqlite
+from ruamel.yaml.comments import CommentedMap
+
+from bot.clock import Clock
+from bot.domain import knowledge
+from bot.domain.content import Content
+from bot.domain.loader import ContentError, load_content
+from bot.editor import documents as docs
+from bot.editor.files import atomic_write, is_editable, may_edit
+from bot.editor.validate import Problem, load_with, place
+from bot.staff import Access, record
+from storage import content_history
+
+log = logging.getLogger("bot.editor")
+Listener = Callable[[Content], None]
+
+
+class Refused(Exception):
+    """The actor may not edit this file (or the file is not an editable content file)."""
+
+
+class Stale(Exception):
+    """The file changed since the form was opened; `version` and `values` are the file's now."""
+
+    def __init__(self, version: str, values: dict[str, str]) -> None:
+        super().__init__("changed by someone else")
+        self.version = version
+        self.values = values
+
+
+@dataclass
+class Draft:
+    """An edit applied in memory: the new file text and either the content it makes or its problems."""
+
+    doc: docs.Document
+    entry: str
+    text: str
+    content: Content | None
+    problems: list[Problem]
+
+
+@dataclass
+class Editor:
+    root: Path
+    db: aiosqlite.Connection
+    clock: Clock
+    listeners: list[Listener] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def check(self, access: Access, path: str) -> None:
+        if not is_editable(self.root, path) or not may_edit(access, path):
+            raise Refused(path)
+
+    def open(self, path: str, entry: str) -> tuple[docs.Document, CommentedMap | None]:
+        doc = docs.read(self.root, path)
+        return doc, docs.find_entry(doc, entry)
+
+    async def draft(self, path: str, entry: str, values: Mapping[str, str]) -> Draft:
+        doc = docs.read(self.root, path)
+        edit(doc, entry, values)
+        return await self._validated(doc, entry, doc.dump())
+
+    async def _validated(self, doc: docs.Document, entry: str, text: str) -> Draft:
+        try:
+            content = await asyncio.to_thread(load_with, self.root, doc.path, text)
+        except ContentError as exc:
+            return Draft(doc, entry, text, None, place(exc.problems, doc, entry))
+        return Draft(doc, entry, text, content, [])
+
+    async def publish(
+        self, access: Access, path: str, entry: str, values: Mapping[str, str], version: str
+    ) -> Draft:
+        """Validate and write the edit; a draft with problems means nothing was written."""
+        self.check(access, path)
+        async with self.lock:
+            doc = self._current(path, entry, version)
+            edit(doc, entry, values)
+            return await self._commit(access, doc, entry, doc.dump(), "publish")
+
+    async def restore(self, access: Access, change_id: int, version: str) -> Draft:
+        """Bring back the entry as it was before a recorded change (itself a publish)."""
+        change = await content_history.get(self.db, change_id)
+        if change is None:
+            raise Refused(str(change_id))
+        self.check(access, change.path)
+        entry = change.entry or docs.CENTRE_ENTRY
+        async with self.lock:
+            doc = self._current(change.path, entry, version)
+            text = restored(doc, docs.parse(change.path, change.before.encode("utf-8")), change.entry)
+            return await self._commit(access, doc, entry, text, "restore")
+
+    def _current(self, path: str, entry: str, version: str) -> docs.Document:
+        doc = docs.read(self.root, path)
+        if doc.version != version:
+            found = docs.find_entry(doc, entry)
+            values = docs.form_values(found, path.endswith("/centre.yaml")) if found is not None else {}
+            raise Stale(doc.version, values)
+        return doc
+
+    async def _commit(self, access: Access, doc: docs.Document, entry: str, text: str, action: str) -> Draft:
+        draft = await self._validated(doc, entry, text)
+        if draft.problems:
+            return draft
+        before = doc.original.decode("utf-8")
+        if text == before:
+            return draft  # nothing changed: no write, no history row
+        atomic_write(self.root / doc.path, text.encode("utf-8"))
+        diff = "".join(
+            difflib.unified_diff(
+                before.splitlines(keepends=True), text.splitlines(keepends=True), doc.path, doc.path
+            )
+        )
+        shown = None if entry == docs.CENTRE_ENTRY else entry
+        now = self.clock.now()
+        await content_history.add(self.db, now, access.user_id, doc.path, shown, action, diff, before, text)
+        await record(self.db, self.clock, access, f"content_{action}", f"{doc.path}#{entry}")
+        await self.reload()
+        return draft
+
+    async def reload(self) -> Content | None:
+        """The same path as /reload: load, build the knowledge off the loop, then swap in every door."""
+        try:
+            content = await asyncio.to_thread(load_content, self.root)
+            await asyncio.to_thread(knowledge.prepare, content)
+        except ContentError:
+            log.exception("content written by the editor does not load; the doors keep the old one")
+            return None
+        for listener in self.listeners:
+            listener(content)
+        return content
+
+
+def edit(doc: docs.Document, entry: str, values: Mapping[str, str]) -> None:
+    """Apply form values to the entry (a new entry when the id is not in the file yet)."""
+    if entry == docs.CENTRE_ENTRY:
+        docs.apply_centre(doc.tree, values)
+        return
+    found = docs.find_entry(doc, entry)
+    if found is None:
+        found = CommentedMap(id=entry)
+        doc.tree["entries"].append(found)
+    docs.apply_entry(found, values)
+
+
+def restored(doc: docs.Document, earlier: docs.Document, entry: str | None) -> str:
+    """The current file with one entry put back as it was in `earlier` (a whole file for centre.yaml)."""
+    if entry is None:
+        return earlier.original.decode("utf-8")
+    old = docs.find_entry(earlier, entry)
+    items = doc.tree["entries"]
+    index = next((i for i, e in enumerate(items) if str(e.get("id")) == entry), None)
+    if old is None and index is not None:
+        del items[index]  # the change added the entry: restoring removes it
+    elif old is not None and index is not None:
+        items[index] = old
+    elif old is not None:
+        items.append(old)
+    return doc.dump()
