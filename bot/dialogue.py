@@ -109,7 +109,12 @@ class Engine:
         """A stated income goes straight to the estimate (bot.fee_flow)."""
         today = self.local_now(centre).date()
         found = fee_reply(self._t(state), self.content, centre, reading, state.step == STEP_FEE, today)
-        return None if found is None else self._reply(state, found.text, step=found.step, more=found.more)
+        if found is None:
+            return None
+        outcome = self._reply(state, found.text, step=found.step, more=found.more)
+        if found.more is not None:  # an estimate (not a request to write the income again)
+            self._ask_rating(state, outcome, "topic:fees")
+        return outcome
 
     def start(self, state: State) -> Outcome:
         """First contact, or /start: choose what is missing, then the main menu."""
@@ -434,7 +439,9 @@ class Engine:
             text_out = self.hours_answer(t, centre, reading)
             if any(m.key == "topic:contact" for m in reading.matches[:3]):  # "adres biura i godziny"
                 text_out = answers.with_contact(t, centre, text_out)
-            return self._reply(state, text_out)
+            hours_reply = self._reply(state, text_out)
+            self._ask_rating(state, hours_reply, "topic:hours")
+            return hours_reply
         if reading.flats and (
             best is None or not reading.confident or best.key.startswith(("group:", "topic:"))
         ):
