@@ -13,8 +13,8 @@ PUBLIC_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_ques
 PUBLIC_SET_2 = PUBLIC_SET.with_name("dev_questions_2.yaml")
 
 # Floors at what is reached now (issue 10 asks for 97% own and 95% on public set 2: see README).
-OWN_SET_FLOOR = 0.96
-PUBLIC_SET_2_FLOOR = 0.86
+OWN_SET_FLOOR = 0.95
+PUBLIC_SET_2_FLOOR = 0.90
 CRISIS_FALSE_POSITIVES = 0.02  # share of harmless messages that may get the crisis reply
 
 

@@ -60,10 +60,9 @@ def _item_texts(content: Content, centre: CentreContent) -> list[tuple[str, str,
                 title = entry.title.get(lang)
                 out.append((key, f"{title}. {', '.join(entry.keywords.get(lang))}", True))
                 out.append((key, f"{title}. {entry.text.get(lang)[:PASSAGE_CHARS]}", False))
-            if entry.keywords.ru:
-                out.append((key, ", ".join(entry.keywords.ru), True))
+    # Russian keywords help the word index only: the model reads Russian next to Ukrainian anyway.
     for group in centre.groups:
-        for lang in READ_LANGS:
+        for lang in TEXT_LANGS:
             name = group.name.get(lang) if lang in TEXT_LANGS else ""
             phrase = ", ".join(x for x in (name, *group.keywords.get(lang)) if x)
             if phrase:
@@ -71,7 +70,7 @@ def _item_texts(content: Content, centre: CentreContent) -> list[tuple[str, str,
     for topic in content.understanding.topics:
         # One vector per language for the whole list: a single short word ("kontakt") lies
         # close to every short question, a list says what the topic is about.
-        for lang in READ_LANGS:
+        for lang in TEXT_LANGS:
             if topic.keywords.get(lang):
                 out.append((f"topic:{topic.id}", ", ".join(topic.keywords.get(lang)), True))
     return out
