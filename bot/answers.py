@@ -10,10 +10,6 @@ from datetime import date, datetime, timedelta
 from bot.domain import hours
 from bot.domain.content import CentreContent, Content, Entry, Flat, TimeRange
 from bot.domain.text import folded_words, phrase_in_words
-from bot.fee_answers import admission_limit as admission_limit
-from bot.fee_answers import criterion as criterion
-from bot.fee_answers import fee_estimate as fee_estimate
-from bot.fee_answers import fees_overview as fees_overview
 from bot.fee_answers import phone_line
 from bot.i18n import Tr
 
