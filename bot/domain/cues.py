@@ -6,11 +6,12 @@ They are read before any ranking, so no topic can override them (a crisis cue wi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from functools import cache, lru_cache
 
-from babel.dates import get_day_names
+from babel.dates import get_day_names, get_month_names
 from rapidfuzz import fuzz
 
 from bot.domain.content import CentreContent, Content, Keywords
@@ -99,19 +100,25 @@ def crisis_phrase(cues: Cues, folded: list[str]) -> bool:
     return any(phrase_in_words(list(phrase), folded) for phrase in cues.crisis)
 
 
+def _babel_names(names: Callable[..., Mapping[int, str]]) -> Iterator[tuple[str, int, str]]:
+    """(folded name, number, width) of every day or month name Babel has for pl, uk and en."""
+    for locale in BABEL_LOCALES.values():
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in names(width, context=context, locale=locale).items():
+                    folded = fold(str(name)).rstrip(".")
+                    if len(folded) >= 3:
+                        yield folded, number, width
+
+
 @lru_cache(maxsize=8)
 def _weekday_stems() -> dict[str, int]:
     """Folded stems of weekday names in pl, uk, en (from Babel), so "w środę" finds Wednesday."""
     stems: dict[str, int] = {}
-    for locale in BABEL_LOCALES.values():
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for index, name in get_day_names(width, context=context, locale=locale).items():
-                    folded = fold(str(name)).rstrip(".")
-                    if len(folded) >= 3:
-                        # Inflection changes the last letters ("środa" -> "w środę", "неділя" ->
-                        # "в неділю"), so a full name is matched by its start.
-                        stems[folded[: max(4, len(folded) - 3)] if width == "wide" else folded] = index
+    for folded, index, width in _babel_names(get_day_names):
+        # Inflection changes the last letters ("środa" -> "w środę", "неділя" -> "в неділю"),
+        # so a full name is matched by its start.
+        stems[folded[: max(4, len(folded) - 3)] if width == "wide" else folded] = index
     return stems
 
 
@@ -166,17 +173,7 @@ def find_flats(text: str, centre: CentreContent) -> tuple[str, ...]:
 @lru_cache(maxsize=4)
 def _month_stems() -> dict[str, int]:
     """Folded month names in pl, uk, en, in every form Babel knows ("stycznia", "січня", "Jan")."""
-    from babel.dates import get_month_names
-
-    stems: dict[str, int] = {}
-    for locale in BABEL_LOCALES.values():
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for number, name in get_month_names(width, context=context, locale=locale).items():
-                    folded = fold(str(name)).rstrip(".")
-                    if len(folded) >= 3:
-                        stems[folded] = number
-    return stems
+    return {folded: number for folded, number, _ in _babel_names(get_month_names)}
 
 
 # "6.01", "24.12", "06.01.2027": a dot and a two-digit month, so "12/4" (a flat) and "1.5 tys."
