@@ -179,6 +179,7 @@ class FakeBotAPI:
         self._gates: list[tuple[str, int | None, asyncio.Event]] = []
         self.held: list[tuple[str, dict[str, Any]]] = []  # calls that waited at a gate
         self.webhook: dict[str, Any] = {}  # the last setWebhook parameters
+        self.rejected: list[str] = []  # messages refused by Telegram's HTML or keyboard rules
 
     # --- scripting ---------------------------------------------------------------------------
 
@@ -379,6 +380,8 @@ class FakeBotAPI:
         text = str(params.get("text", ""))
         if not text.strip():
             return 400, "Bad Request: message text is empty"
+        if problem := self._refused(text, params):
+            return 400, problem
         if utf16_len(_visible(text, params)) > 4096:
             return 400, "Bad Request: message is too long"
         chat_id = params["chat_id"]
@@ -396,9 +399,19 @@ class FakeBotAPI:
     def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> tuple[int, Any]:
         return self._edit(params, text=None)
 
+    def _refused(self, text: str, params: dict[str, Any]) -> str | None:
+        """Telegram's HTML and keyboard rules; every refusal is kept in `rejected` too."""
+        html_mode = str(params.get("parse_mode", "")).upper() == "HTML"
+        problem = (html_problem(text) if html_mode else None) or markup_problem(params)
+        if problem:
+            self.rejected.append(problem)
+        return problem
+
     def _edit(self, params: dict[str, Any], text: str | None) -> tuple[int, Any]:
         if params.get("inline_message_id"):
             return 200, True
+        if problem := self._refused(text or "", params):
+            return 400, problem
         message = self.messages.get((params.get("chat_id"), params.get("message_id")))  # type: ignore[arg-type]
         if message is None:
             return 400, "Bad Request: message to edit not found"
@@ -428,6 +441,50 @@ class FakeBotAPI:
 
 def _error(status: int, description: str) -> dict[str, Any]:
     return {"ok": False, "error_code": status, "description": description}
+
+
+_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
+         "pre", "blockquote", "tg-emoji"}
+_TAG = re.compile(r"<(/?)([a-z-]+)(\s[^<>]*)?>")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram would refuse `text` with parse_mode=HTML, or None: only its tags, properly
+    nested; '<', '>' and '&' only as entities."""
+    open_tags: list[str] = []
+    position = 0
+    for match in _TAG.finditer(text):
+        between = text[position : match.start()]
+        if "<" in between or ">" in between:
+            return "Bad Request: can't parse entities: unexpected < or >"
+        closing, name = match.group(1), match.group(2)
+        if name not in _TAGS:
+            return f"Bad Request: can't parse entities: unsupported start tag \"{name}\""
+        if closing:
+            if not open_tags or open_tags.pop() != name:
+                return f"Bad Request: can't parse entities: unexpected end tag \"{name}\""
+        else:
+            open_tags.append(name)
+        position = match.end()
+    rest = text[position:]
+    if "<" in rest or ">" in rest:
+        return "Bad Request: can't parse entities: unexpected < or >"
+    if open_tags:
+        return "Bad Request: can't parse entities: can't find end tag"
+    if "&" in _ENTITY.sub("", text):
+        return "Bad Request: can't parse entities: unsupported entity"
+    return None
+
+
+def markup_problem(params: dict[str, Any]) -> str | None:
+    """Why Telegram would refuse the inline keyboard, or None."""
+    for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if not button.get("text") or (data is not None and not 1 <= len(data.encode()) <= 64):
+                return "Bad Request: BUTTON_DATA_INVALID"
+    return None
 
 
 def _visible(text: str, params: dict[str, Any]) -> str:
