@@ -34,6 +34,7 @@ from bot.channels.web.session import Transcripts
 from bot.clock import Clock, SystemClock
 from bot.dialogue import Dialogue, Engine
 from bot.domain.content import Content
+from bot.editor.service import Editor, Listener
 from bot.settings import Settings
 from storage import connect
 from storage.web_sessions import purge_web_users
@@ -64,6 +65,12 @@ class WebDoor:
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     relay: TelegramRelay | None = None
     scheduler: BroadcastScheduler | None = None
+    editor: Editor | None = None  # the content editor (issue 14); publishing reloads this door
+
+    def swap_content(self, content: Content) -> None:
+        """Answer from newly published content from now on, as Telegram's /reload does."""
+        self.content = content
+        self.dialogue.engine.content = content
 
 
 def door_of(request: Request) -> WebDoor:
@@ -101,9 +108,13 @@ def create_app(
     ticks: Callable[[], float] = time.monotonic,
     extra_routes: list[BaseRoute] | None = None,
     roomy_paths: tuple[str, ...] = (),
+    listeners: list[Listener] | None = None,
 ) -> Starlette:
-    """The app; `db` given means the caller owns (and closes) the connection."""
+    """The app; `db` given means the caller owns (and closes) the connection.
+
+    `listeners` also get the content the editor publishes (the Telegram door beside this one)."""
     from bot.channels.web.chat import routes as chat_routes
+    from bot.channels.web.editor import routes as editor_routes
     from bot.channels.web.panel import routes as panel_routes
 
     the_clock = clock or SystemClock()
@@ -126,6 +137,9 @@ def create_app(
             relay=relay,
             scheduler=scheduler,
         )
+        door: WebDoor = app.state.door
+        await door.dialogue.prepare()  # indexes, vectors and the model, off the loop, before serving
+        door.editor = Editor(settings.content_dir, conn, the_clock, [door.swap_content, *(listeners or [])])
         sweeper = asyncio.create_task(sweep(conn, the_clock))
         try:
             yield
@@ -142,6 +156,7 @@ def create_app(
         Route("/healthz", healthz),
         *chat_routes(),
         *panel_routes(),
+        *editor_routes(),
         *(extra_routes or []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
