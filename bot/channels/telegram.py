@@ -147,6 +147,7 @@ def build_application(
             handover=settings.staff_chat_id is not None,
         )
         dialogue = Dialogue(engine, db)
+        await dialogue.prepare()  # indexes and vectors, in the reader thread, before any update
         application.bot_data[BOT_DATA_KEY] = Door(db, dialogue, content, settings.default_lang)
         await start_reminders(application, settings, content, engine_clock, db)
         await resume_broadcasts(application)
