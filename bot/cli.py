@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("user_id", type=int, help="the staff member's Telegram user id")
     check = sub.add_parser("check-content", help="validate content and exit")
     check.add_argument("dir", nargs="?")
+    from bot.editor.cli import add_new_centre_parser
+
+    add_new_centre_parser(sub)
     return parser
 
 
@@ -66,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     if command == "check-content":
         return check_content(Path(args.dir) if args.dir else settings.content_dir)
+    if command == "new-centre":
+        from bot.editor.cli import new_centre_command
+
+        return new_centre_command(args, settings.content_dir)
     try:
         content = load(settings)
     except ContentError as exc:

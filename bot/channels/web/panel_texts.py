@@ -20,6 +20,7 @@ def chrome(lang: str) -> dict[str, str]:
         "tickets": t._("Tickets"),
         "unanswered": t._("Unanswered"),
         "numbers": t._("Numbers"),
+        "content_nav": t._("Content"),
         "ticket": t._("Ticket #{id}"),
         "centre": t._("Centre"),
         "language": t._("Language"),

@@ -1,0 +1,84 @@
+"""Interface sentences of the content editor pages (in the panel's language)."""
+
+from __future__ import annotations
+
+from bot.i18n import tr
+
+
+def editor_ui(lang: str) -> dict[str, str]:
+    t = tr(lang)
+    return {
+        "content": t._("Content"),
+        "centres": t._("Centres"),
+        "sections": t._("Sections"),
+        "centre_details": t._("Centre: contact and office hours"),
+        "faq": t._("Questions and answers"),
+        "rules": t._("Rules"),
+        "recruitment": t._("Recruitment"),
+        "legal": t._("Law"),
+        "add_faq": t._("Add a question and answer"),
+        "history": t._("History of changes"),
+        "new_centre": t._("Add a centre"),
+        "missing_mark": t._("translation missing"),
+        "entry_id": t._("Short name (letters a-z, digits, dashes)"),
+        "title": t._("Title"),
+        "text": t._("Answer"),
+        "more": t._("More details (optional)"),
+        "keywords": t._("Words people use, separated by commas"),
+        "source": t._("Source"),
+        "choose_source": t._("Choose the source"),
+        "name": t._("Name"),
+        "unit": t._("Department"),
+        "contact_note": t._("Contact note"),
+        "address": t._("Address"),
+        "phone": t._("Phone"),
+        "hours": t._("Office hours, like 08:00-13:00 (several separated by commas; empty: closed)"),
+        "preview": t._("Preview"),
+        "question": t._("A question to try"),
+        "preview_lang": t._("Language of the question"),
+        "show_preview": t._("Show the reply"),
+        "today": t._("Today's reply"),
+        "after": t._("The reply after publishing"),
+        "publish": t._("Publish"),
+        "published": t._("Published: both doors answer with the new text now."),
+        "restored": t._("Restored: both doors answer with the earlier text now."),
+        "invalid": t._("Nothing was saved: please correct the marked fields."),
+        "stale": t._(
+            "Changed by someone else in the meantime: nothing was saved. Here is the new version; "
+            "make your change again on it."
+        ),
+        "elsewhere": t._("A problem elsewhere in the content"),
+        "when": t._("When"),
+        "who": t._("Who"),
+        "what": t._("What"),
+        "change": t._("Change"),
+        "restore": t._("Restore the version before this change"),
+        "no_history": t._("No changes yet."),
+        "centre_id": t._("Centre id (letters a-z, digits, dashes; it becomes part of the address)"),
+        "city": t._("City"),
+        "create": t._("Create the centre"),
+        "created": t._("The centre was created; its sections say to call the centre until described."),
+        "exists": t._("A centre with this id already exists, or the id is not valid."),
+        "langs_pl": t._("Polish"),
+        "langs_uk": t._("Ukrainian"),
+        "langs_en": t._("English"),
+        "day_mon": t._("Monday"),
+        "day_tue": t._("Tuesday"),
+        "day_wed": t._("Wednesday"),
+        "day_thu": t._("Thursday"),
+        "day_fri": t._("Friday"),
+        "day_sat": t._("Saturday"),
+        "day_sun": t._("Sunday"),
+    }
+
+
+def problem_text(lang: str, message: str) -> str:
+    """The loader's most common messages in the staff member's language; others as the loader says."""
+    t = tr(lang)
+    if message.startswith("missing translation"):
+        return t._("This translation is missing.")
+    if message.startswith("missing key") or "at least 1 character" in message:
+        return t._("This field is required.")
+    if message.startswith("duplicate id"):
+        return t._("Another entry already has this short name.")
+    return message

@@ -1,0 +1,153 @@
+"""The content editor pages of the staff panel, through the whole app: form, preview, publish (and the
+web chat answering from it), invalid and concurrent edits refused, history and restore, access, a new
+centre. Everything works on a copy of content/ in tmp_path."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.domain.loader import load_content
+from bot.editor import documents as docs
+from bot.settings import Settings
+from tests.conftest import CONTENT_DIR
+from tests.test_web_panel import ADMIN, MEMBER, OTHER_CENTRE, add_member, log_in, run
+from tests.web_helpers import TestClient, bot_text, csrf_of, send, web_client
+
+HOURS = "/staff/content/gliwice/faq/hours"
+NEW_EN = "The office is open on Mondays only, 9:00-12:00."
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    copy = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, copy)
+    return copy
+
+
+@pytest.fixture
+def client(root: Path, clock: FixedClock, tmp_path: Path) -> Iterator[TestClient]:
+    database = tmp_path / "bot.sqlite3"
+    settings = Settings(database=database, staff_admin_ids=frozenset({ADMIN}), content_dir=root)
+    with web_client(load_content(root), clock, database, settings=settings) as found:
+        run(found, add_member, MEMBER, "gliwice")
+        run(found, add_member, OTHER_CENTRE, "wodzislaw")
+        yield found
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def form_of(html: str) -> dict[str, str]:
+    """The form's current values as a browser would send them (inputs, textareas, the chosen option)."""
+    values = dict(re.findall(r'<input type="(?:hidden|text)"[^>]* name="([^"]+)" value="([^"]*)"', html))
+    values |= dict(re.findall(r'<textarea[^>]* name="([^"]+)"[^>]*>([^<]*)</textarea>', html))
+    source = re.search(r'<option value="([^"]+)" selected>', html)
+    if source:
+        values["source"] = source.group(1)
+    return {k: v.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&") for k, v in values.items()}
+
+
+def post(client: TestClient, path: str, values: dict[str, Any]) -> Any:
+    return client.post(path, data=values, follow_redirects=False)
+
+
+def test_the_form_has_three_languages_polish_first_and_the_sources_to_choose(client: TestClient) -> None:
+    log_in(client, MEMBER)
+    listing = client.get("/staff/content", follow_redirects=True)
+    assert listing.url.path == "/staff/content/gliwice"
+    assert 'href="/staff/content/gliwice/faq/hours"' in listing.text
+    page = client.get(HOURS).text
+    order = [page.index(f'name="text.{lang}"') for lang in ("pl", "uk", "en")]
+    assert order == sorted(order)
+    assert '<select id="f-source" name="source" required' in page
+    assert form_of(page)["source"] == "seeds/000_5f04fe968ab39eec.txt; facts.md: Contacts"
+
+
+def test_preview_answers_from_the_edit_and_publish_reaches_the_web_chat(
+    client: TestClient, root: Path
+) -> None:
+    log_in(client, MEMBER)
+    files = snapshot(root)
+    values = form_of(client.get(HOURS).text) | {"text.en": NEW_EN}
+    asked = {"action": "preview", "question": "opening hours", "preview_lang": "en"}
+    shown = post(client, HOURS, values | asked)
+    assert shown.status_code == 200
+    today = re.search(r'id="reply-today">([^<]*)<', shown.text)
+    after = re.search(r'id="reply-after">([^<]*)<', shown.text)
+    assert today and after and NEW_EN not in today.group(1) and NEW_EN in after.group(1)
+    assert snapshot(root) == files  # a preview writes nothing
+    done = post(client, HOURS, values | {"action": "publish"})
+    assert done.status_code == 303 and done.headers["location"] == f"{HOURS}?done=published"
+    assert NEW_EN in (root / "gliwice/faq.yaml").read_text(encoding="utf-8")
+    chat = csrf_of(client.get("/chat/gliwice?lang=en").text)
+    assert NEW_EN in bot_text(send(client, chat, text="opening hours", lang="en"))
+
+
+def test_an_invalid_edit_shows_the_message_at_the_field_and_writes_nothing(
+    client: TestClient, root: Path
+) -> None:
+    log_in(client, MEMBER)
+    files = snapshot(root)
+    values = form_of(client.get(HOURS).text) | {"text.uk": "", "action": "publish"}
+    refused = post(client, HOURS, values)
+    assert refused.status_code == 422
+    assert 'id="f-text-uk" name="text.uk" rows="6" maxlength="4000" aria-invalid="true"' in refused.text
+    assert re.search(r'<p class="field-error" id="f-text-uk-error">[^<]+</p>', refused.text)
+    assert snapshot(root) == files
+
+
+def test_a_second_save_on_a_stale_version_is_refused_with_the_new_version(
+    client: TestClient, root: Path
+) -> None:
+    log_in(client, MEMBER)
+    opened = form_of(client.get(HOURS).text)
+    assert post(client, HOURS, opened | {"text.en": "First.", "action": "publish"}).status_code == 303
+    after_first = snapshot(root)
+    refused = post(client, HOURS, opened | {"text.en": "Second.", "action": "publish"})
+    assert refused.status_code == 409 and "First." in refused.text
+    assert form_of(refused.text)["version"] == docs.read(root, "gliwice/faq.yaml").version
+    assert snapshot(root) == after_first
+
+
+def test_history_shows_the_diff_and_restore_brings_back_the_old_text(client: TestClient, root: Path) -> None:
+    log_in(client, MEMBER)
+    original = (root / "gliwice/faq.yaml").read_bytes()
+    values = form_of(client.get(HOURS).text) | {"text.en": NEW_EN, "action": "publish"}
+    post(client, HOURS, values)
+    history = client.get("/staff/content/gliwice/history").text
+    assert f"+      en: &#34;{NEW_EN}&#34;" in history
+    change = re.search(r'action="(/staff/content/gliwice/history/\d+/restore)"', history)
+    assert change is not None
+    fields = {"csrf": csrf_of(history), "version": form_of(history)["version"]}
+    restored = post(client, change.group(1), fields)
+    assert restored.headers["location"].endswith("done=restored")
+    assert (root / "gliwice/faq.yaml").read_bytes() == original
+
+
+def test_staff_of_another_centre_and_non_admins_are_refused(client: TestClient, root: Path) -> None:
+    log_in(client, OTHER_CENTRE)
+    assert client.get(HOURS).status_code == 403
+    assert client.get("/staff/content/gliwice").status_code == 403
+    assert client.get("/staff/content/new-centre").status_code == 403
+
+
+def test_an_administrator_adds_a_centre_that_the_chat_then_serves(client: TestClient, root: Path) -> None:
+    log_in(client, ADMIN)
+    page = client.get("/staff/content/new-centre").text
+    values = {"csrf": csrf_of(page), "id": "zabrze", "name": "MOPR Zabrze", "city": "Zabrze",
+              "address": "ul. Testowa 1, Zabrze", "phone": "32 000 00 00", "hours.mon": "08:00-15:00"}
+    done = post(client, "/staff/content/new-centre", values)
+    assert done.status_code == 303 and done.headers["location"] == "/staff/content/zabrze?done=created"
+    assert "zabrze" in load_content(root).centres
+    again = post(client, "/staff/content/new-centre", values)
+    assert again.status_code == 422
+    chat = client.get("/chat/zabrze?lang=en")
+    assert chat.status_code == 200
