@@ -112,7 +112,7 @@ SETS = {
 @dataclass
 class Row:
     accuracy: float
-    recall: float
+    recall: float | None  # None: the set has no crisis messages
     false_positives: float
     times: list[float]
 
@@ -147,13 +147,14 @@ def main() -> None:
             expect, forbid = item.get("expect", []), item.get("forbid", [])
             assert isinstance(expect, list) and isinstance(forbid, list)
             passed += all(matches(answer, g) for g in expect) and not any(matches(answer, g) for g in forbid)
+            first_line = answer.split("\n", 1)[0]  # the crisis reply comes first, or not at all
             if "112" in expect:
                 crisis += 1
-                hits += "112" in answer
+                hits += "112" in first_line
             else:
                 calm += 1
-                alarms += "112" in answer
-        return Row(passed / len(items), hits / max(crisis, 1), alarms / max(calm, 1), times)
+                alarms += "112" in first_line
+        return Row(passed / len(items), hits / crisis if crisis else None, alarms / max(calm, 1), times)
 
     def via(chooser: Chooser) -> Callable[[dict[str, object]], str]:
         engine = engines["engine"]
@@ -190,7 +191,8 @@ def main() -> None:
             row = score(items, answer_for)
             p50, p99 = statistics.median(row.times), percentile(row.times, 0.99)
             print(
-                f"| {name} | {row.accuracy:.1%} | {row.recall:.0%} | {row.false_positives:.1%} "
+                f"| {name} | {row.accuracy:.1%} | {'–' if row.recall is None else f'{row.recall:.0%}'} "
+                f"| {row.false_positives:.1%} "
                 f"| {p50:.2f} | {p99:.2f} |"
             )
     print(f"\ncold first answer (fresh process, python -m bot ask, median of 3): {cold:.2f} s")

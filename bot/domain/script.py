@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.domain.text import folded_words, is_known_cyrillic, is_known_polish
+from bot.domain.text import folded_words, is_known_cyrillic, is_known_english, is_known_polish
 
 # Longest first: "shch" before "sh", "zh" before "z". Both the official transliteration
 # (KMU 2010: "kh", "ia", "yi") and common informal spellings ("ja", "ch", "y" for и).
@@ -82,8 +82,8 @@ def latin_language(text: str, english: frozenset[str], polish: frozenset[str]) -
     # "zł" is written in every language here; any other Polish letter means Polish.
     if re.search(r"[ąćęłńóśźż]", re.sub(r"(?<!\w)zł(?!\w)", "", text.casefold())):
         return "pl"
-    tokens = folded_words(text)
-    en = sum(w in english for w in tokens)
+    tokens = [w for w in folded_words(text) if w.isalpha()]  # "1250" is no language's word
+    en = sum(w in english or (not is_known_polish(w) and is_known_english(w)) for w in tokens)
     pl = sum(w in polish for w in tokens) + sum(len(w) >= 4 and is_known_polish(w) for w in tokens)
     if en >= 2 and en >= 2 * pl:
         return "en"

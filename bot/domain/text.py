@@ -141,6 +141,17 @@ def is_known_polish(word: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
+def is_known_english(word: str) -> bool:
+    """Whether simplemma's English table knows the word (a language cue, not a lemma)."""
+    import simplemma
+
+    try:
+        return bool(simplemma.is_known(word, lang="en"))
+    except (ValueError, KeyError):
+        return False
+
+
+@lru_cache(maxsize=65536)
 def is_known_cyrillic(word: str) -> bool:
     analysers = _get()
     return bool(analysers.uk.word_is_known(word) or analysers.ru.word_is_known(word))
