@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.web.app import BroadcastScheduler, TelegramRelay, create_app
 from bot.channels.web.config import WebSettings
 from bot.domain.content import Content
+from bot.editor.service import Listener
 from bot.settings import Settings
 
 log = logging.getLogger("bot.web")
@@ -30,11 +31,19 @@ def server(
     relay: TelegramRelay | None = None,
     extra_routes: list[BaseRoute] | None = None,
     scheduler: BroadcastScheduler | None = None,
+    listeners: list[Listener] | None = None,
 ) -> uvicorn.Server:
     # Telegram's updates may be larger than any chat form (long texts with entities).
     roomy = tuple(route.path for route in extra_routes or [] if isinstance(route, Route))
     app = create_app(
-        settings, web, content, relay=relay, scheduler=scheduler, extra_routes=extra_routes, roomy_paths=roomy
+        settings,
+        web,
+        content,
+        relay=relay,
+        scheduler=scheduler,
+        extra_routes=extra_routes,
+        roomy_paths=roomy,
+        listeners=listeners,
     )
     config = uvicorn.Config(
         app,
@@ -53,6 +62,22 @@ async def serve_web(settings: Settings, web: WebSettings, content: Content) -> i
     log.info("web door on http://%s:%d", web.host, web.port or 8080)
     await server(settings, web, content).serve()
     return 0
+
+
+def telegram_swap(application: Any) -> Listener:
+    """The Telegram door's half of a reload (as /reload does): its engine and the residents' service."""
+    from bot.channels.telegram import BOT_DATA_KEY, Door
+    from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor
+
+    def swap(content: Content) -> None:
+        found = application.bot_data.get(BOT_DATA_KEY)
+        if isinstance(found, Door):
+            found.swap_content(content)
+        residents = application.bot_data.get(RESIDENTS_KEY)
+        if isinstance(residents, ResidentsDoor):
+            residents.service.content = content
+
+    return swap
 
 
 def webhook_route(path: str, secret: str | None, put: Callable[[Any], Awaitable[None]]) -> Route:
@@ -124,7 +149,8 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
             await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
         log.info("web door on http://%s:%d beside Telegram", web.host, web.port or 8080)
         try:
-            await server(settings, web, content, relay, routes, schedule).serve()
+            swap = telegram_swap(application)  # what the editor publishes reaches Telegram too
+            await server(settings, web, content, relay, routes, schedule, [swap]).serve()
         finally:
             stopping_of(application).set()
             if application.updater is not None and application.updater.running:
