@@ -174,7 +174,12 @@ ARGS = [
 def hostile_text(rng: random.Random) -> str:
     parts = rng.choices(PIECES, k=rng.randint(1, 6))
     if rng.random() < 0.2:
-        parts.append("".join(chr(rng.choice([rng.randint(1, 0xD7FF), rng.randint(0xE000, 0x2FFFF)])) for _ in range(rng.randint(1, 60))))
+        parts.append(
+            "".join(
+                chr(rng.choice([rng.randint(1, 0xD7FF), rng.randint(0xE000, 0x2FFFF)]))
+                for _ in range(rng.randint(1, 60))
+            )
+        )
     if rng.random() < 0.03:
         parts.append("A" * rng.randint(4000, 12_000))
     return " ".join(parts)

@@ -232,7 +232,12 @@ def test_ask_jsonl_answers_a_bad_line_with_an_error_line_and_goes_on() -> None:
 
     from tests.data import PROJECT
 
-    lines = ["[" * 50_000, "{" * 100_000, '{"centre": "gliwice", "lang": "en", "text": "office hours"}', "null"]
+    lines = [
+        "[" * 50_000,
+        "{" * 100_000,
+        '{"centre": "gliwice", "lang": "en", "text": "office hours"}',
+        "null",
+    ]
     done = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--jsonl"],
         input="\n".join(lines) + "\n",

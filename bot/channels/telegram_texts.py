@@ -53,9 +53,9 @@ def privacy_text(lang: str) -> str:
             ),
             t._(
                 "I do not store your name, the texts of your messages or your income: an income you write "
-                "is used once for the fee estimate and then forgotten. When I cannot answer a question, I ask "
-                "whether I may keep it for the staff: only if you say yes, without names, addresses, phone "
-                "numbers, e-mails, numbers or health words, and for at most 90 days."
+                "is used once for the fee estimate and then forgotten. When I cannot answer a question, "
+                "I ask whether I may keep it for the staff: only if you say yes, without names, addresses, "
+                "phone numbers, e-mails, numbers or health words, and for at most 90 days."
             ),
             t._(
                 "If you live in a flat and joined with an invitation: the flat, whether payment reminders "
