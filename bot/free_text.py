@@ -175,6 +175,13 @@ class FreeText:
         # understood is about hours.
         if not hours_like and (reading.weekday is not None or reading.day) and not reading.confident:
             hours_like = True
+        if (
+            hours_like
+            and reading.crisis
+            and not (reading.confident and best is not None and best.key == "topic:hours")
+        ):
+            # "nie mam gdzie spać dziś": a time word beside danger is not a question about hours.
+            hours_like = False
         if hours_like:
             text_out = self.hours_answer(t, centre, reading)
             if any(m.key == "topic:contact" for m in reading.matches[:3]):  # "adres biura i godziny"

@@ -12,6 +12,7 @@ are not thread-safe, so each thread (the event loop, the index builder) gets its
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -157,12 +158,40 @@ def is_known_cyrillic(word: str) -> bool:
     return bool(analysers.uk.word_is_known(word) or analysers.ru.word_is_known(word))
 
 
+# Letters people type instead of Polish ones, and what they may stand for.
+_POLISH_LETTERS = {"a": "ą", "c": "ć", "e": "ę", "l": "ł", "n": "ń", "o": "ó", "s": "ś", "z": "źż"}
+MAX_RESTORED = 3  # letters changed at most: "zabrac" -> "zabrać", "sciagnac" -> "ściągnąć"
+
+
+@lru_cache(maxsize=65536)
+def with_polish_letters(word: str) -> str | None:
+    """A word typed without Polish letters, as Morfeusz knows it ("zabrac" -> "zabrać",
+    "soba" -> "sobą"), trying the fewest changes first; None when no spelling is known."""
+    places = [i for i, ch in enumerate(word) if ch in _POLISH_LETTERS]
+    if not word.isascii() or not places or len(word) > 16:
+        return None
+    for changes in range(1, min(MAX_RESTORED, len(places)) + 1):
+        for chosen in itertools.combinations(places, changes):
+            options = [_POLISH_LETTERS[word[i]] for i in chosen]
+            for letters in itertools.product(*options):
+                candidate = list(word)
+                for i, letter in zip(chosen, letters, strict=True):
+                    candidate[i] = letter
+                spelled = "".join(candidate)
+                if _polish_lemma(spelled) is not None:
+                    return spelled
+    return None
+
+
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
     """The dictionary form of a word (the word itself when no analyser knows it)."""
     if is_cyrillic(word):
         return _cyrillic_lemma(word).casefold()
     polish = _polish_lemma(word)
+    if polish is None and not is_known_english(word):
+        restored = with_polish_letters(word)
+        polish = _polish_lemma(restored) if restored else None
     return (polish if polish is not None else _english_lemma(word)).casefold()
 
 
