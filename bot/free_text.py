@@ -175,11 +175,7 @@ class FreeText:
         # understood is about hours.
         if not hours_like and (reading.weekday is not None or reading.day) and not reading.confident:
             hours_like = True
-        if (
-            hours_like
-            and reading.crisis
-            and not (reading.confident and best is not None and best.key == "topic:hours")
-        ):
+        if hours_like and reading.crisis and (best is None or best.key != "topic:hours"):
             # "nie mam gdzie spać dziś": a time word beside danger is not a question about hours.
             hours_like = False
         if hours_like:
