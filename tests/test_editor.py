@@ -168,3 +168,20 @@ async def test_a_preview_draft_leaves_the_files_alone(editor: Editor, root: Path
     assert draft.content is not None
     assert draft.content.centres["gliwice"].faq[1].text.pl == "Nowe."
     assert snapshot(root) == files
+
+
+async def test_a_flat_naming_an_unknown_group_is_refused_at_the_groups_field(
+    editor: Editor, root: Path
+) -> None:
+    files = snapshot(root)
+    doc, flat = editor.open("gliwice/flats.yaml", "wilgi")
+    assert flat is not None
+    values = docs.values_of(doc.path, flat)
+    assert values["groups"] == "disability" and values["kind"]
+    wrong = values | {"groups": "disability, pets"}
+    draft = await editor.publish(STAFF, doc.path, "wilgi", wrong, doc.version)
+    assert [(p.field, p.message) for p in draft.problems] == [("groups", "unknown group 'pets'")]
+    assert snapshot(root) == files
+    moved = values | {"address": "ul. Wilgi 9, Gliwice"}
+    assert (await editor.publish(STAFF, doc.path, "wilgi", moved, doc.version)).problems == []
+    assert load_content(root).centres["gliwice"].flats[0].address == "ul. Wilgi 9, Gliwice"

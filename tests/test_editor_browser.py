@@ -142,5 +142,9 @@ def test_edit_preview_publish_refusals_and_restore(server: dict[str, Any], page:
     assert (root / "gliwice/faq.yaml").read_bytes() == original
     assert NEW["pl"] not in chat_answer(server, browser, "cudzoziemiec")
 
+    page.goto(f"{server['url']}/staff/content/gliwice/flats/wilgi")
+    no_violations(page, "editor: a flat")
+    page.goto(f"{server['url']}/staff/content/gliwice/centre/centre")
+    no_violations(page, "editor: the centre")
     page.goto(f"{server['url']}/staff/content/new-centre")
     no_violations(page, "editor: a new centre")

@@ -49,9 +49,10 @@ def form_of(html: str) -> dict[str, str]:
     """The form's current values as a browser would send them (inputs, textareas, the chosen option)."""
     values = dict(re.findall(r'<input type="(?:hidden|text)"[^>]* name="([^"]+)" value="([^"]*)"', html))
     values |= dict(re.findall(r'<textarea[^>]* name="([^"]+)"[^>]*>([^<]*)</textarea>', html))
-    source = re.search(r'<option value="([^"]+)" selected>', html)
-    if source:
-        values["source"] = source.group(1)
+    for name, options in re.findall(r'<select id="[^"]+" name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]+)" selected>', options)
+        if chosen:
+            values[name] = chosen.group(1)
     return {k: v.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&") for k, v in values.items()}
 
 
@@ -151,3 +152,15 @@ def test_an_administrator_adds_a_centre_that_the_chat_then_serves(client: TestCl
     assert again.status_code == 422
     chat = client.get("/chat/zabrze?lang=en")
     assert chat.status_code == 200
+
+
+def test_a_flat_is_edited_in_its_form_and_an_unknown_group_is_refused(client: TestClient, root: Path) -> None:
+    log_in(client, MEMBER)
+    assert 'href="/staff/content/gliwice/flats/wilgi"' in client.get("/staff/content/gliwice").text
+    page = client.get("/staff/content/gliwice/flats/wilgi").text
+    assert '<select id="f-kind" name="kind" required>' in page and form_of(page)["kind"] == "supported"
+    files = snapshot(root)
+    values = form_of(page) | {"groups": "disability, pets", "action": "publish"}
+    refused = post(client, "/staff/content/gliwice/flats/wilgi", values)
+    assert refused.status_code == 422 and 'id="f-groups-error">unknown group &#39;pets&#39;' in refused.text
+    assert snapshot(root) == files

@@ -73,8 +73,13 @@ def parse(path: str, data: bytes) -> Document:
     return Document(path, data, _yaml().load(data.decode("utf-8")))
 
 
+def list_key(path: str) -> str:
+    """The list a file's entries are in: flats.yaml's flats (its groups are edited as text), else entries."""
+    return "flats" if path.endswith("/flats.yaml") else "entries"
+
+
 def entries_of(doc: Document) -> list[CommentedMap]:
-    raw = doc.tree.get("entries") if isinstance(doc.tree, Mapping) else None
+    raw = doc.tree.get(list_key(doc.path)) if isinstance(doc.tree, Mapping) else None
     return [e for e in raw if isinstance(e, CommentedMap)] if isinstance(raw, list) else []
 
 
@@ -163,6 +168,52 @@ def apply_centre(centre: CommentedMap, values: Mapping[str, str]) -> None:
         old.update(hours)
     else:
         centre["hours"] = hours
+
+
+FLAT_KINDS = ("training", "supported", "protected")
+
+
+def apply_flat(flat: CommentedMap, values: Mapping[str, str]) -> None:
+    """A flat from form values: kind, groups (ids separated by commas), address, note, source."""
+    flat["kind"] = values.get("kind", "").strip()
+    groups = CommentedSeq(g.strip() for g in values.get("groups", "").split(",") if g.strip())
+    groups.fa.set_flow_style()
+    flat["groups"] = groups
+    flat["address"] = _text_value(values.get("address", ""), flat.get("address"))
+    _set_text(flat, "note", values, required=False)
+    flat["source"] = _text_value(values.get("source", ""), flat.get("source"))
+
+
+def flat_values(flat: CommentedMap) -> dict[str, str]:
+    note = flat.get("note")
+    values = {f"note.{lang}": str(note.get(lang, "")) if isinstance(note, Mapping) else "" for lang in LANGS}
+    groups = flat.get("groups")
+    values["groups"] = ", ".join(str(g) for g in groups) if isinstance(groups, list) else ""
+    for key in ("kind", "address", "source"):
+        values[key] = str(flat.get(key) or "")
+    return values
+
+
+def values_of(path: str, node: CommentedMap) -> dict[str, str]:
+    """The form's fields of an entry of this file as they are now."""
+    if path.endswith("/flats.yaml"):
+        return flat_values(node)
+    return form_values(node, path.endswith("/centre.yaml"))
+
+
+def apply(path: str, node: CommentedMap, values: Mapping[str, str]) -> None:
+    if path.endswith("/flats.yaml"):
+        apply_flat(node, values)
+    elif path.endswith("/centre.yaml"):
+        apply_centre(node, values)
+    else:
+        apply_entry(node, values)
+
+
+def group_ids(doc: Document) -> list[str]:
+    """The target groups flats.yaml defines (a flat may name only these)."""
+    raw = doc.tree.get("groups") if isinstance(doc.tree, Mapping) else None
+    return [str(g.get("id")) for g in raw if isinstance(g, Mapping)] if isinstance(raw, list) else []
 
 
 def form_values(entry: CommentedMap, centre_file: bool) -> dict[str, str]:

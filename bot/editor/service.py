@@ -111,7 +111,7 @@ class Editor:
         doc = docs.read(self.root, path)
         if doc.version != version:
             found = docs.find_entry(doc, entry)
-            values = docs.form_values(found, path.endswith("/centre.yaml")) if found is not None else {}
+            values = docs.values_of(path, found) if found is not None else {}
             raise Stale(doc.version, values)
         return doc
 
@@ -150,14 +150,11 @@ class Editor:
 
 def edit(doc: docs.Document, entry: str, values: Mapping[str, str]) -> None:
     """Apply form values to the entry (a new entry when the id is not in the file yet)."""
-    if entry == docs.CENTRE_ENTRY:
-        docs.apply_centre(doc.tree, values)
-        return
     found = docs.find_entry(doc, entry)
     if found is None:
         found = CommentedMap(id=entry)
-        doc.tree["entries"].append(found)
-    docs.apply_entry(found, values)
+        doc.tree[docs.list_key(doc.path)].append(found)
+    docs.apply(doc.path, found, values)
 
 
 def restored(doc: docs.Document, earlier: docs.Document, entry: str | None) -> str:
@@ -165,7 +162,7 @@ def restored(doc: docs.Document, earlier: docs.Document, entry: str | None) -> s
     if entry is None:
         return earlier.original.decode("utf-8")
     old = docs.find_entry(earlier, entry)
-    items = doc.tree["entries"]
+    items = doc.tree[docs.list_key(doc.path)]
     index = next((i for i, e in enumerate(items) if str(e.get("id")) == entry), None)
     if old is None and index is not None:
         del items[index]  # the change added the entry: restoring removes it

@@ -26,7 +26,7 @@ from bot.editor import documents as docs
 from bot.editor.service import Draft, Editor, Refused, Stale
 from bot.editor.validate import Problem
 
-SECTIONS = ("faq", "rules", "recruitment", "legal")
+SECTIONS = ("faq", "rules", "recruitment", "legal", "flats")
 NEW = "new"  # the entry part of the address of a new FAQ entry's form
 
 
@@ -92,8 +92,9 @@ async def centre_page(request: Request) -> Response:
         doc = docs.read(editor.root, f"{centre}/{section}.yaml")
         rows = []
         for entry in docs.entries_of(doc):
-            values = docs.form_values(entry, centre_file=False)
-            rows.append((str(entry.get("id")), values["title.pl"], missing(values, docs.ENTRY_TEXTS)))
+            values = docs.values_of(doc.path, entry)
+            label = values.get("title.pl") or values.get("address", "")
+            rows.append((str(entry.get("id")), label, missing(values, (*docs.ENTRY_TEXTS, "note"))))
         sections.append((section, rows))
     content = door_of(request).content
     title = content.centres[centre].centre.name.get(staff.lang)
@@ -125,7 +126,7 @@ async def entry_page(request: Request) -> Response:
     doc, node = editor.open(path, entry)
     if node is None and entry != NEW:
         return render(request, "message.html", 404, lang=staff.lang, text="404", back="/staff/content")
-    values = docs.form_values(node, path.endswith("/centre.yaml")) if node is not None else {}
+    values = docs.values_of(path, node) if node is not None else {}
     done = request.query_params.get("done")
     notice = editor_ui(staff.lang).get(done) if done in ("published", "restored") else None
     return form(request, staff, path, entry, values, doc.version, notice=notice)
@@ -161,13 +162,17 @@ def form(
     ui = editor_ui(staff.lang)
     errors = {p.field: problem_text(staff.lang, p.message) for p in problems or [] if p.field}
     general = [(p.where, problem_text(staff.lang, p.message)) for p in problems or [] if not p.field]
-    is_centre = path.endswith("/centre.yaml")
-    title = ui["centre_details"] if is_centre else values.get("title.pl") or ui["add_faq"]
+    is_centre, is_flat = path.endswith("/centre.yaml"), path.endswith("/flats.yaml")
+    named = values.get("title.pl") or values.get("address") or ui["add_faq"]
+    title = ui["centre_details"] if is_centre else named
+    editor = editor_of(request)
+    groups = docs.group_ids(docs.read(editor.root, path)) if is_flat else []
     return page(
         request, staff, "editor_entry.html", title, status,
         centre=centre, section=path.split("/")[1].removesuffix(".yaml"), entry=entry, values=values,
         version=version, errors=errors, general=general, is_centre=is_centre, is_new=entry == NEW,
-        texts=docs.CENTRE_TEXTS if is_centre else docs.ENTRY_TEXTS, days=docs.DAYS,
+        texts=docs.CENTRE_TEXTS if is_centre else ("note",) if is_flat else docs.ENTRY_TEXTS, days=docs.DAYS,
+        is_flat=is_flat, groups=groups, kinds=docs.FLAT_KINDS,
         sources=sources_of(door_of(request).content.centres.get(centre)),
         notice=extra.pop("notice", None), alert=extra.pop("alert", None), preview=extra.pop("preview", None),
         question=extra.pop("question", ""), preview_lang=extra.pop("preview_lang", staff.lang),
