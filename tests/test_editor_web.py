@@ -18,7 +18,7 @@ from bot.editor import documents as docs
 from bot.settings import Settings
 from tests.conftest import CONTENT_DIR
 from tests.test_web_panel import ADMIN, MEMBER, OTHER_CENTRE, add_member, log_in, run
-from tests.web_helpers import TestClient, bot_text, csrf_of, send, web_client
+from tests.web_helpers import TestClient, bot_text, csrf_of, door, send, web_client
 
 HOURS = "/staff/content/gliwice/faq/hours"
 NEW_EN = "The office is open on Mondays only, 9:00-12:00."
@@ -163,4 +163,36 @@ def test_a_flat_is_edited_in_its_form_and_an_unknown_group_is_refused(client: Te
     values = form_of(page) | {"groups": "disability, pets", "action": "publish"}
     refused = post(client, "/staff/content/gliwice/flats/wilgi", values)
     assert refused.status_code == 422 and 'id="f-groups-error">unknown group &#39;pets&#39;' in refused.text
+    assert snapshot(root) == files
+
+
+def test_an_unanswered_group_opens_a_new_answer_with_its_questions_as_keywords(
+    client: TestClient, root: Path
+) -> None:
+    from storage.unanswered import record_unanswered
+
+    now = door(client).clock.now()
+    for text in ["czy mogę trzymać rybki", "czy mogę trzymać rybki w akwarium"]:
+        run(client, record_unanswered, "gliwice", "pl", text, now)
+    log_in(client, MEMBER)
+    link = re.search(r'href="(/staff/content/gliwice/faq/new\?[^"]+)"', client.get("/staff/unanswered").text)
+    assert link is not None
+    page = client.get(link.group(1).replace("&amp;", "&")).text
+    values = form_of(page)
+    assert values["keywords.pl"] == "czy mogę trzymać rybki, czy mogę trzymać rybki w akwarium"
+    texts = {f"{k}.{lang}": f"Zwierzęta {lang}" for k in ("title", "text") for lang in ("pl", "uk", "en")}
+    values |= texts | {"id": "pets", "source": "facts.md: Contacts", "action": "publish"}
+    done = post(client, "/staff/content/gliwice/faq/new", values)
+    assert done.status_code == 303 and done.headers["location"].startswith("/staff/content/gliwice/faq/pets")
+    assert load_content(root).centres["gliwice"].faq[-1].keywords.pl[0] == "czy mogę trzymać rybki"
+    fresh = {"version": docs.read(root, "gliwice/faq.yaml").version}
+    again = post(client, "/staff/content/gliwice/faq/new", values | fresh)
+    assert again.status_code == 422  # a new entry never overwrites one with the same short name
+
+
+def test_an_editor_form_without_the_sessions_csrf_token_is_refused(client: TestClient, root: Path) -> None:
+    log_in(client, MEMBER)
+    files = snapshot(root)
+    values = form_of(client.get(HOURS).text) | {"csrf": "forged", "text.en": "Forged.", "action": "publish"}
+    assert post(client, HOURS, values).status_code == 403
     assert snapshot(root) == files

@@ -126,10 +126,16 @@ async def entry_page(request: Request) -> Response:
     doc, node = editor.open(path, entry)
     if node is None and entry != NEW:
         return render(request, "message.html", 404, lang=staff.lang, text="404", back="/staff/content")
-    values = docs.values_of(path, node) if node is not None else {}
+    values = docs.values_of(path, node) if node is not None else prefilled(request)
     done = request.query_params.get("done")
     notice = editor_ui(staff.lang).get(done) if done in ("published", "restored") else None
     return form(request, staff, path, entry, values, doc.version, notice=notice)
+
+
+def prefilled(request: Request) -> dict[str, str]:
+    """A new entry from the Unanswered page: the questions people asked (masked) as its keywords."""
+    lang, words = request.query_params.get("lang", ""), request.query_params.get("words", "")
+    return {f"keywords.{lang}": words[:MAX_FIELD]} if lang in docs.LANGS and words else {}
 
 
 async def _target(request: Request, action: str) -> tuple[Staff, str, str] | Response:

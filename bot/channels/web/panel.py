@@ -7,6 +7,7 @@ Staff see their own centre; administrators see every centre.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -17,7 +18,7 @@ from bot import menus
 from bot.channels.web import panel_texts, texts
 from bot.channels.web.app import door_of, render
 from bot.channels.web.charts import bar_chart
-from bot.channels.web.grouping import group_similar
+from bot.channels.web.grouping import Group, group_similar
 from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
 from bot.channels.web.panel_broadcasts import routes as broadcast_routes
 from bot.i18n import tr
@@ -193,9 +194,17 @@ async def unanswered_page(request: Request) -> Response:
     rated = [(rating, rated_label(request, staff, rating.key)) for rating in await worst_rated(
         door.db, centre_scope(staff), 30
     )]
+    prefill = [new_answer_url(group) for group in groups]
     return page(
-        request, staff, "panel_unanswered.html", "unanswered", ui["unanswered"], groups=groups, rated=rated
+        request, staff, "panel_unanswered.html", "unanswered", ui["unanswered"], groups=groups, rated=rated,
+        prefill=prefill,
     )
+
+
+def new_answer_url(group: Group) -> str:
+    """The editor's new FAQ form with the group's (masked) wordings as the keywords of its language."""
+    words = ", ".join(text.replace(",", " ") for text in [group.text, *group.variants[:5]])
+    return f"/staff/content/{group.centre}/faq/new?" + urlencode({"lang": group.lang, "words": words})
 
 
 def rated_label(request: Request, staff: Staff, key: str) -> str:

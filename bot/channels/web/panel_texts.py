@@ -21,6 +21,7 @@ def chrome(lang: str) -> dict[str, str]:
         "unanswered": t._("Unanswered"),
         "numbers": t._("Numbers"),
         "content_nav": t._("Content"),
+        "add_answer": t._("Add a question and answer"),
         "ticket": t._("Ticket #{id}"),
         "centre": t._("Centre"),
         "language": t._("Language"),
