@@ -34,7 +34,9 @@ def fee_reply(
     money = [a for a in reading.amounts if a.currency] or list(reading.amounts)
     if reading.household is not None:
         money = [a for a in money if a.currency or a.value != reading.household]
-    wants_fee = waiting or reading.income_cue or best in ("topic:fees", "topic:criterion")
+    # A bare number is an income only when the message is surely about the fee ("pogoda 2027" is not).
+    about_fee = reading.confident and best in ("topic:fees", "topic:criterion")
+    wants_fee = waiting or reading.income_cue or about_fee
     if not money or not (wants_fee or any(a.currency for a in money)):
         # "tysiąc dwieście złotych": an income in words is asked again in digits, and never
         # falls through to the unanswered log, where it would be kept.
