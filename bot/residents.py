@@ -30,12 +30,11 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot import callbacks
 from bot.clock import Clock
 from bot.domain import reminders as rules
 from bot.domain.content import CentreContent, Content
-from bot.i18n import tr
-from bot.replies import Button, Reply
+from bot.reminder_texts import duty_reply, payment_reply
+from bot.replies import Reply
 from bot.settings import Settings
 from storage import reminders as store
 from storage import residents as people
@@ -460,37 +459,10 @@ class Residents:
         if delivery.reminder == rules.PAYMENT:
             if await store.is_paid(self.db, resident.id, delivery.month):
                 return None
-            return self.payment_reply(resident, delivery.month, date.fromisoformat(delivery.day))
+            centre = self.content.centres.get(resident.centre)
+            return payment_reply(centre, resident, delivery.month, date.fromisoformat(delivery.day))
         duty = await store.get_duty(self.db, int(delivery.reminder.removeprefix(rules.DUTY_PREFIX)))
-        if duty is None:
-            return None
-        t = tr(resident.lang or "pl")
-        return Reply(t._("Reminder: {duty}").format(duty=duty.text))
-
-    def payment_reply(self, resident: Resident, month: str, day: date) -> Reply | None:
-        centre = self.content.centres.get(resident.centre)
-        payment = payment_schedule(centre)
-        if centre is None or centre.payment is None or payment is None:
-            return None
-        lang = resident.lang or "pl"
-        t = tr(lang)
-        year, number = (int(part) for part in month.split("-"))
-        due = rules.due_date(year, number, payment.due_day)
-        if day >= due:
-            head = t._("Today is the payment deadline ({date}).").format(date=t.long_date(due))
-        else:
-            head = t._("Reminder: the payment deadline is {date}.").format(date=t.long_date(due))
-        text = f"{head}\n{centre.payment.text.get(lang)}"
-        buttons = (
-            (
-                Button(t._("Paid"), callbacks.make(callbacks.RESIDENT, callbacks.RESIDENT_PAID, month)),
-                Button(
-                    t._("Remind me tomorrow"),
-                    callbacks.make(callbacks.RESIDENT, callbacks.RESIDENT_LATER, month),
-                ),
-            ),
-        )
-        return Reply(text, buttons)
+        return None if duty is None else duty_reply(resident, duty)
 
 
 def settings_grace(settings: Settings) -> timedelta:
