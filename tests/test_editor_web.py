@@ -148,6 +148,7 @@ def test_an_administrator_adds_a_centre_that_the_chat_then_serves(client: TestCl
     done = post(client, "/staff/content/new-centre", values)
     assert done.status_code == 303 and done.headers["location"] == "/staff/content/zabrze?done=created"
     assert "zabrze" in load_content(root).centres
+    assert 'role="status"' in client.get(done.headers["location"]).text
     again = post(client, "/staff/content/new-centre", values)
     assert again.status_code == 422
     chat = client.get("/chat/zabrze?lang=en")

@@ -98,7 +98,8 @@ async def centre_page(request: Request) -> Response:
         sections.append((section, rows))
     content = door_of(request).content
     title = content.centres[centre].centre.name.get(staff.lang)
-    return page(request, staff, "editor_centre.html", title, centre=centre, sections=sections)
+    notice = editor_ui(staff.lang)["created"] if request.query_params.get("done") == "created" else None
+    return page(request, staff, "editor_centre.html", title, centre=centre, sections=sections, notice=notice)
 
 
 def section_path(centre: str, section: str) -> str | None:
