@@ -55,12 +55,13 @@ def main() -> None:
         results = run_with(content, subset, fusion)
         return sum(r.ok for r in results) / len(results)
 
-    grid = {
-        "semantic_sure": [0.88, 0.89],
-        "semantic_lift": [0.04, 0.05],
-        "semantic_close": [0.87],
-        "danger": [0.88, 0.89, 0.90, 0.91],
-        "danger_margin": [0.0, 0.01, 0.02],
+    grid = {  # about 7 minutes on the 2-core machine
+        "semantic_weight": [0.5, 1.0],
+        "semantic_sure": [0.87, 0.88, 0.89, 0.90],
+        "semantic_lift": [0.035, 0.04, 0.05, 0.06],
+        "semantic_close": [0.86, 0.87],
+        "danger": [0.88, 0.89, 0.90],
+        "danger_margin": [0.0, 0.02],
         "words_first": [True, False],
     }
     best, best_score = FUSION, -1.0
