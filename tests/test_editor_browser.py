@@ -146,5 +146,7 @@ def test_edit_preview_publish_refusals_and_restore(server: dict[str, Any], page:
     no_violations(page, "editor: a flat")
     page.goto(f"{server['url']}/staff/content/gliwice/centre/centre")
     no_violations(page, "editor: the centre")
+    page.goto(f"{server['url']}/staff/content/shared/crisis.yaml")
+    no_violations(page, "editor: a shared file")
     page.goto(f"{server['url']}/staff/content/new-centre")
     no_violations(page, "editor: a new centre")

@@ -197,3 +197,24 @@ def test_an_editor_form_without_the_sessions_csrf_token_is_refused(client: TestC
     values = form_of(client.get(HOURS).text) | {"csrf": "forged", "text.en": "Forged.", "action": "publish"}
     assert post(client, HOURS, values).status_code == 403
     assert snapshot(root) == files
+
+
+def test_administrators_alone_edit_the_shared_files_and_invalid_text_is_refused(
+    client: TestClient, root: Path
+) -> None:
+    log_in(client, MEMBER)
+    assert client.get("/staff/content/shared/criteria.yaml").status_code == 403
+    log_in(client, ADMIN)
+    page = client.get("/staff/content/shared/criteria.yaml").text
+    values = form_of(page)
+    original = (root / "criteria.yaml").read_bytes()
+    assert values["text"] == original.decode("utf-8")
+    files = snapshot(root)
+    broken = post(client, "/staff/content/shared/criteria.yaml", values | {"text": "criteria: []\n"})
+    assert broken.status_code == 422 and 'id="f-text-error"' in broken.text
+    assert snapshot(root) == files
+    edited = values | {"text": values["text"] + "# checked by the administrator\n"}
+    done = post(client, "/staff/content/shared/criteria.yaml", edited)
+    assert done.status_code == 303
+    assert (root / "criteria.yaml").read_bytes() == original + b"# checked by the administrator\n"
+    assert "+# checked by the administrator" in client.get("/staff/content/shared/criteria.yaml").text

@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.domain.loader import load_content
 from bot.editor.files import CENTRE_ID
 
+RESERVED = ("new-centre", "shared")  # the editor's own addresses under /staff/content/
 SOURCE = "given by an administrator in the staff panel; not yet described"
 NOT_DESCRIBED = {
     "pl": "Tego jeszcze nie opisano — zadzwoń do ośrodka{phone}.",
@@ -88,7 +89,8 @@ def files_of(centre: NewCentre) -> dict[str, str]:
 
 def create_centre(root: Path, centre: NewCentre) -> None:
     """Write the new centre's folder; ValueError for a bad or taken id, ContentError when invalid."""
-    if not CENTRE_ID.match(centre.id) or len(centre.id) > 32 or (root / centre.id).exists():
+    taken = centre.id in RESERVED or (root / centre.id).exists()
+    if not CENTRE_ID.match(centre.id) or len(centre.id) > 32 or taken:
         raise ValueError(centre.id)
     texts = files_of(centre)
     with tempfile.TemporaryDirectory(prefix="content-new-") as scratch:

@@ -69,7 +69,8 @@ def place(problems: list[str], doc: Document, entry_id: str) -> list[Problem]:
         if missing and field:
             # The loader points at the text's first language; the missing one is named in the message.
             field = f"{field.split('.')[0]}.{missing['lang']}"
-        placed.append(Problem(field, _shorter(message), where="" if inside else file))
+        shown = _shorter(message) if field else f"{line}: {message}"  # no field: the line helps
+        placed.append(Problem(field, shown, where="" if inside else file))
     return placed
 
 

@@ -32,10 +32,12 @@ NEW = "new"  # the entry part of the address of a new FAQ entry's form
 
 def routes() -> list[BaseRoute]:
     from bot.channels.web.editor_history import routes as history_routes
+    from bot.channels.web.editor_shared import routes as shared_routes
 
     return [
         Route("/staff/content", index, methods=["GET"]),
         *history_routes(),
+        *shared_routes(),
         Route("/staff/content/{centre}", centre_page, methods=["GET"]),
         Route("/staff/content/{centre}/{section}/{entry}", entry_page, methods=["GET"]),
         Route("/staff/content/{centre}/{section}/{entry}", entry_post, methods=["POST"]),
@@ -186,10 +188,10 @@ def form(
     )
 
 
-async def read_form(request: Request, staff: Staff) -> dict[str, str] | None:
+async def read_form(request: Request, staff: Staff, max_size: int = MAX_FIELD) -> dict[str, str] | None:
     """The editor's form (more fields than the panel's other forms); None when the CSRF token is wrong."""
-    async with request.form(max_files=0, max_fields=64, max_part_size=16 * 1024) as data:
-        fields = {key: str(value)[:MAX_FIELD] for key, value in data.items() if isinstance(value, str)}
+    async with request.form(max_files=0, max_fields=64, max_part_size=max(16 * 1024, max_size * 4)) as data:
+        fields = {key: str(value)[:max_size] for key, value in data.items() if isinstance(value, str)}
     return fields if hmac.compare_digest(fields.get("csrf", ""), staff.csrf) else None
 
 
