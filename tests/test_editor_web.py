@@ -218,3 +218,18 @@ def test_administrators_alone_edit_the_shared_files_and_invalid_text_is_refused(
     assert done.status_code == 303
     assert (root / "criteria.yaml").read_bytes() == original + b"# checked by the administrator\n"
     assert "+# checked by the administrator" in client.get("/staff/content/shared/criteria.yaml").text
+
+
+def test_a_translation_left_behind_by_a_polish_change_is_marked_older(client: TestClient) -> None:
+    log_in(client, MEMBER)
+    values = form_of(client.get(HOURS).text)
+    assert "starsze niż tekst polski" not in client.get(HOURS).text
+    post(client, HOURS, values | {"text.pl": "Nowe godziny.", "action": "publish"})
+    page = client.get(HOURS).text
+    marked = re.findall(r'<label for="f-(text-\w\w)">[^<]*\(starsze niż tekst polski\)</label>', page)
+    assert marked == ["text-uk", "text-en"]
+    values = form_of(page)
+    post(client, HOURS, values | {"text.uk": "Нові години.", "action": "publish"})
+    page = client.get(HOURS).text
+    marked = re.findall(r'<label for="f-(text-\w\w)">[^<]*\(starsze niż tekst polski\)</label>', page)
+    assert marked == ["text-en"]

@@ -23,8 +23,10 @@ from bot.channels.web.panel_auth import MAX_FIELD, Staff, gate, no_access
 from bot.dialogue import Engine, Incoming, State
 from bot.domain.content import CentreContent, Content
 from bot.editor import documents as docs
+from bot.editor.outdated import outdated
 from bot.editor.service import Draft, Editor, Refused, Stale
 from bot.editor.validate import Problem
+from storage import content_history
 
 SECTIONS = ("faq", "rules", "recruitment", "legal", "flats")
 NEW = "new"  # the entry part of the address of a new FAQ entry's form
@@ -132,7 +134,9 @@ async def entry_page(request: Request) -> Response:
     values = docs.values_of(path, node) if node is not None else prefilled(request)
     done = request.query_params.get("done")
     notice = editor_ui(staff.lang).get(done) if done in ("published", "restored") else None
-    return form(request, staff, path, entry, values, doc.version, notice=notice)
+    changes = await content_history.of_folder(door_of(request).db, path.split("/")[0], limit=50)
+    older = await asyncio.to_thread(outdated, changes, path, entry)
+    return form(request, staff, path, entry, values, doc.version, notice=notice, outdated=older)
 
 
 def prefilled(request: Request) -> dict[str, str]:
@@ -185,6 +189,7 @@ def form(
         sources=sources_of(door_of(request).content.centres.get(centre)),
         notice=extra.pop("notice", None), alert=extra.pop("alert", None), preview=extra.pop("preview", None),
         question=extra.pop("question", ""), preview_lang=extra.pop("preview_lang", staff.lang),
+        outdated=extra.pop("outdated", set()),
     )
 
 

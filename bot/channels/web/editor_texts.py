@@ -30,6 +30,7 @@ def editor_ui(lang: str) -> dict[str, str]:
         "criteria": t._("Income criterion"),
         "crisis": t._("Help numbers and danger signals"),
         "missing_mark": t._("translation missing"),
+        "older_mark": t._("older than the Polish text"),
         "entry_id": t._("Short name (letters a-z, digits, dashes)"),
         "title": t._("Title"),
         "text": t._("Answer"),
