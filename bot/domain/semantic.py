@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Vector = NDArray[np.float32]
 MAX_CHARS = 600  # the model reads 512 tokens at most; questions and passages are cut before that
+MAX_QUERY_TOKENS = 64  # a long question keeps its first ~45 words: ~0.1 s to embed, not ~1 s
 
 
 class Embedder(Protocol):
@@ -62,13 +63,25 @@ class E5Embedder:
         return self._model
 
     def embed(self, texts: Sequence[str], query: bool) -> NDArray[np.float32]:
-        cut = [t[:MAX_CHARS] for t in texts]
-        if not cut:
+        if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             model = self._get()
-            out = model.query(cut) if query else model.passage(cut)
+            if query:  # a question's cost grows with its tokens: a hostile one is cut to size
+                cut = [self._fit(model, t[:MAX_CHARS]) for t in texts]
+                out = model.query(cut)
+            else:
+                out = model.passage([t[:MAX_CHARS] for t in texts])
         return np.asarray(out, dtype=np.float32).reshape(len(cut), self.dim)
+
+
+    @staticmethod
+    def _fit(model: Any, text: str) -> str:
+        """The start of `text` within MAX_QUERY_TOKENS (counting is cheap, embedding is not):
+        a real question fits whole; 600 characters of noise would cost a second."""
+        while len(text) > 40 and model.token_count(text, True) > MAX_QUERY_TOKENS:
+            text = text[: len(text) * 3 // 4]
+        return text
 
 
 _default: E5Embedder | None = None

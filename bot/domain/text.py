@@ -23,7 +23,11 @@ from typing import Any
 MAX_INPUT = 2000  # longer messages are cut: nobody's question needs more, and matching stays fast
 STEM = 6  # characters of a folded lemma that identify a word well enough in pl and uk
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+# Control characters, zero-width and direction marks, and lone surrogates (a terminal can send
+# them; they cannot be encoded and would end the answer with an error).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ud800-\udfff]"
+)
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _WORD = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
