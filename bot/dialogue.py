@@ -29,6 +29,7 @@ from bot.i18n import Tr, tr
 from bot.outcome import Incoming, Outcome, State, mask
 from bot.replies import Button, Reply
 from storage import users
+from storage.forget import forget_person
 from storage.ratings import record_rating
 from storage.residents import forget_resident
 
@@ -326,8 +327,11 @@ class Dialogue:
         return outcome.replies
 
     async def reset(self, channel: str, external_id: str) -> None:
-        """Forget the user entirely (e.g. /forget): their state, and any resident record."""
+        """Forget the user entirely (/forget, in every door): their state, any resident record,
+        every row that names them in any table (storage.forget) and their kept questions."""
         user = await users.get_user(self.db, channel, external_id)
         if user is not None:
             await users.delete_user(self.db, user.id)
         await forget_resident(self.db, channel, external_id)
+        await forget_person(self.db, channel, external_id)
+        await privacy.forget(self.db, channel, external_id)

@@ -38,7 +38,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import callbacks, privacy
+from bot import callbacks
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram_order import PerUserOrder
 from bot.channels.telegram_render import (
@@ -64,7 +64,6 @@ from bot.domain.content import LANGS, Content
 from bot.replies import Button, Reply
 from bot.settings import Settings
 from storage import connect, users
-from storage.forget import forget_person
 
 log = logging.getLogger("bot.telegram")
 
@@ -415,9 +414,7 @@ async def on_forget_answer(update: Update, context: Context) -> None:
 async def forget_everywhere(context: Context, found: Door, user_id: int) -> None:
     """/forget confirmed: every row about the user in every table, and every flow they had pending."""
     external_id = str(user_id)
-    await found.dialogue.reset(CHANNEL, external_id)
-    await forget_person(found.db, CHANNEL, external_id)
-    await privacy.forget(found.db, CHANNEL, external_id)
+    await found.dialogue.reset(CHANNEL, external_id)  # every table, in every door alike
     staff = context.bot_data.get(STAFF_KEY)
     if isinstance(staff, StaffConfig):  # a pending /ask, broadcast text or "send at" time
         staff.awaiting_question.discard(user_id)

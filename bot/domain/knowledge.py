@@ -163,7 +163,9 @@ def semantic_enabled() -> bool:
 
 _registry: dict[int, tuple[Content, Knowledge]] = {}
 _lock = threading.Lock()
-MAX_CONTENTS = 8  # content objects (each with all its centres): the live one and a few reloads
+# Content objects (each with all its centres) kept: the running one, a few reloads, the editor's
+# previews. Used ones move to the end, so a burst of previews pushes out only older previews.
+MAX_CONTENTS = 16
 
 
 def prepare(
@@ -215,6 +217,8 @@ def knowledge_of(content: Content) -> Knowledge:
     """
     found = _registry.get(id(content))
     if found is not None and found[0] is content:
+        with _lock:  # most recently used last: the running content is never the one pushed out
+            _registry[id(content)] = _registry.pop(id(content), found)
         return found[1]
     # Built here only where no door prepared it (the command line, tests): the analysers then
     # open lazily, for the words the question has.
