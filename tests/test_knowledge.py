@@ -105,3 +105,15 @@ async def test_answers_go_on_while_new_content_is_being_built(
         assert set((await build).centres) == set(content.centres)
     finally:
         await db.close()
+
+
+def test_the_shipped_model_embeds_questions_and_passages() -> None:
+    """The real model, both ways (a cold cache embeds passages; every question is a query)."""
+    from bot.domain.semantic import E5Embedder
+
+    model = E5Embedder()
+    passages = model.embed(["Godziny otwarcia biura", "Zwierzęta w mieszkaniu"], query=False)
+    questions = model.embed(["o której otwieracie?", "x " * 2000], query=True)
+    assert passages.shape == (2, model.dim) and questions.shape == (2, model.dim)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-3)
+    assert float(questions[0] @ passages[0]) > float(questions[0] @ passages[1])

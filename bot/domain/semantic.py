@@ -72,8 +72,7 @@ class E5Embedder:
                 out = model.query(cut)
             else:
                 out = model.passage([t[:MAX_CHARS] for t in texts])
-        return np.asarray(out, dtype=np.float32).reshape(len(cut), self.dim)
-
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
 
     @staticmethod
     def _fit(model: Any, text: str) -> str:
