@@ -11,6 +11,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.dialogue import Dialogue, Engine
+from bot.domain import knowledge
 from bot.domain.content import Content
 from bot.domain.loader import load_content
 from storage import connect
@@ -26,6 +27,13 @@ PINNED = datetime(2026, 11, 24, 10, 15, tzinfo=WARSAW)
 def content() -> Content:
     """The real content shipped in content/, loaded once for the whole run."""
     return load_content(CONTENT_DIR)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_knowledge(content: Content) -> None:
+    """Build the shipped content's vectors and word indexes once, first: on a new machine that
+    takes a minute, and the command-line tests' own processes then read them from the cache."""
+    knowledge.prepare(content)
 
 
 @pytest.fixture
