@@ -253,6 +253,30 @@ async def test_ticket_relay_both_ways_and_closing(bot: Harness) -> None:
     del prompt
 
 
+async def test_only_staff_of_the_tickets_centre_answer_it_from_the_staff_chat(bot: Harness) -> None:
+    """Issue 16: a member of the staff chat without a role, or staff of another centre, is refused."""
+    elsewhere = TgUser(46, "Other centre", "pl")
+    db = bot.door.db
+    await staff_store.add_invite(db, "st_" + "b" * 32, "wodzislaw", ADMIN.id, NOW, NOW.replace(year=2027))
+    assert isinstance(
+        await staff_store.redeem_invite(db, "st_" + "b" * 32, elsewhere.id, NOW), staff_store.StaffMember
+    )
+    await db.commit()
+    asker = TgUser(91, "Asker", "pl")
+    await bot.press(asker, "c:gliwice")  # a Gliwice ticket
+    await bot.say(asker, "/ask")
+    await bot.say(asker, "Czy mogę mieć kota w mieszkaniu?")
+    ticket_message = bot.api.last_message(STAFF_CHAT)
+    assert ticket_message is not None
+    group = group_chat(STAFF_CHAT, "Pracownicy")
+    for intruder in (OTHER, elsewhere):
+        calls = await bot.say(intruder, "Nie.", chat=group, reply_to=ticket_message)
+        assert not [c for c in calls if c.ok and c.chat_id == asker.id]
+        assert [c.visible for c in calls if c.ok] == [NO_ACCESS["pl"]]
+    calls = await bot.say(STAFF, "Tak, za zgodą ośrodka.", chat=group, reply_to=ticket_message)
+    assert [c for c in calls if c.ok and c.chat_id == asker.id]
+
+
 async def test_staff_can_close_a_ticket_from_the_staff_chat(bot: Harness) -> None:
     asker = TgUser(91, "Ola", "en")
     await bot.say(asker, "/ask Where do I sign the contract?")

@@ -28,7 +28,7 @@ from bot.channels.telegram_staff_common import (
 )
 from bot.i18n import tr
 from bot.replies import Button, Reply
-from bot.staff import role_of
+from bot.staff import authorize, in_centre, role_of
 from storage import audit, tickets, users
 
 # --- handover to a person ----------------------------------------------------------------------
@@ -159,14 +159,23 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
     ticket = await tickets.by_message(db, message.chat.id, replied.message_id)
     if ticket is None:
         return
-    role = await role_of(config.settings, db, user.id)
     staff_lang = config.settings.default_lang or "pl"
     if ticket.status != "open":
         await context.bot.send_message(
             message.chat.id, escape(tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id))
         )
         raise ApplicationHandlerStop
-    await audit.record(db, config.clock.now(), user.id, role, "ticket_reply", str(ticket.id))
+    # Being in the staff chat is not enough: staff answer their own centre's tickets (issue 16).
+    access = await authorize(
+        config.settings, db, config.clock, user.id, "ticket_reply", target=str(ticket.id)
+    )
+    if access is None or not await in_centre(
+        db, config.clock, access, "ticket_reply", ticket.centre, str(ticket.id)
+    ):
+        await context.bot.send_message(
+            message.chat.id, escape(tr(staff_lang)._("Sorry, you have no access to this command."))
+        )
+        raise ApplicationHandlerStop
     lang = await lang_of(context, ticket.user_chat)
     t = tr(lang)
     header = t._("Answer from the staff (ticket #{id}):").format(id=ticket.id)
