@@ -181,10 +181,12 @@ def prepare(
     warm_up()  # the analysers of this thread, so the first question does not open them
     if embedder is not None:
         embedder.embed(["warm-up"], query=True)  # opens the model in this thread, not on a question
-    knowledge = build_knowledge(
-        content, embedder, cache or VectorCache(cache_folder()), _reusable(content, embedder)
-    )
-    return _register(content, knowledge)
+    return _build_and_register(content, embedder, cache)
+
+
+def _build_and_register(content: Content, embedder: Embedder | None, cache: VectorCache | None) -> Knowledge:
+    reuse = _reusable(content, embedder)
+    return _register(content, build_knowledge(content, embedder, cache or VectorCache(cache_folder()), reuse))
 
 
 def _register(content: Content, knowledge: Knowledge) -> Knowledge:
@@ -222,9 +224,7 @@ def knowledge_of(content: Content) -> Knowledge:
         return found[1]
     # Built here only where no door prepared it (the command line, tests): the analysers then
     # open lazily, for the words the question has.
-    embedder = default_embedder() if semantic_enabled() else None
-    knowledge = build_knowledge(content, embedder, VectorCache(cache_folder()), _reusable(content, embedder))
-    return _register(content, knowledge)
+    return _build_and_register(content, default_embedder() if semantic_enabled() else None, None)
 
 
 def is_prepared(content: Content) -> bool:

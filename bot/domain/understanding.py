@@ -133,11 +133,12 @@ def fuse(lexical: list[Match], semantic: list[tuple[str, float]], fusion: Fusion
     return [Match(key, score * 10, coverage.get(key, 0.0)) for key, score in ordered]
 
 
-def message_language(content: Content, text: str) -> str | None:
-    """pl, uk, en or ru when the message is clearly in one of them (for replying in it)."""
+def message_language(content: Content, text: str, latin_ukrainian: str | None = None) -> str | None:
+    """pl, uk, en or ru when the message is clearly in one of them (for replying in it);
+    `latin_ukrainian` is the message spelled back in Cyrillic when it is Ukrainian in Latin."""
     if is_cyrillic(text):
         return cyrillic_language(text)
-    if ukrainian_in_latin(text) is not None:
+    if latin_ukrainian is not None:
         return "uk"
     stop = content.understanding.stopwords
     return latin_language(text, frozenset(fold(w) for w in stop.en), frozenset(fold(w) for w in stop.pl))
@@ -207,7 +208,7 @@ def read(
         confident=confident,
         day=find_date(cues, text, today) if today is not None else None,
         close=close,
-        language=message_language(content, text),
+        language=message_language(content, text, cyrillic),
         income_sum=amounts_add_up(digits, amounts),
         gross=says_gross(text),
     )
