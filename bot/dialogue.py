@@ -24,6 +24,7 @@ from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.text import clean
 from bot.domain.understanding import FUSION, Fusion, Reading
 from bot.fee_flow import STEP_FEE, fee_reply
+from bot.flows import Conversations, FeeIncome
 from bot.free_text import FreeText
 from bot.i18n import Tr, tr
 from bot.outcome import Incoming, Outcome, State, mask
@@ -298,26 +299,40 @@ class Dialogue:
         return await loop.run_in_executor(self._reader, self.engine.respond, state, incoming)
 
     async def handle(
-        self, channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
+        self,
+        channel: str,
+        external_id: str,
+        incoming: Incoming,
+        lang_hint: str | None = None,
+        user: users.User | None = None,
     ) -> list[Reply]:
-        """Replies to one message from one user; their centre, language and step are remembered."""
+        """Replies to one message from one user; their centre, language and step are remembered.
+
+        A door that has already read the user for this update passes it as `user` (read once).
+        """
         now = self.engine.clock.now()
-        user = await users.get_or_create_user(self.db, channel, external_id, now)
+        if user is None or (user.channel, user.external_id) != (channel, external_id):
+            user = await users.get_or_create_user(self.db, channel, external_id, now)
         if not user.active:  # someone who writes to us has unblocked us: broadcasts reach them again
             await users.set_active(self.db, user.id, now)
         lang = user.lang or (lang_hint if lang_hint in LANGS else None)
         if privacy.is_consent(incoming.button):  # issue 16: Yes/No to keeping an unanswered question
             answer = privacy.answer(self.db, channel, external_id, str(incoming.button), lang or "pl", now)
             return [await answer]
-        state = State(user.centre, lang, user.step)
+        conversations = Conversations(self.db, self.engine.clock)
+        waiting = await conversations.current(user.id)  # the fee step lives with every other flow
+        state = State(user.centre, lang, STEP_FEE if isinstance(waiting, FeeIncome) else None)
         outcome = await self.respond(state, incoming)
         new = outcome.state
         if new.centre != user.centre:
             await users.set_centre(self.db, user.id, new.centre, now)
         if new.lang != user.lang:
             await users.set_lang(self.db, user.id, new.lang, now)
-        if new.step != user.step:
-            await users.set_step(self.db, user.id, new.step, now)
+        if new.step != state.step:
+            if new.step == STEP_FEE:
+                await conversations.begin(user.id, FeeIncome())
+            else:
+                await conversations.end(user.id, FeeIncome)
         if outcome.rated and new.centre:  # issue 11: a 👍/👎 is one count for the answer, nothing more
             await record_rating(self.db, new.centre, *outcome.rated)
         if outcome.unanswered and new.centre:  # issue 16: kept only with consent, scrubbed (bot/privacy.py)

@@ -24,6 +24,7 @@ from bot.clock import FixedClock
 from bot.dialogue import Dialogue, Engine, Incoming, Outcome, State
 from bot.domain import knowledge
 from bot.domain.content import Content
+from bot.flows import Conversations, FeeIncome
 from bot.i18n import tr
 from bot.replies import Reply
 from storage import connect, get_user, set_centre, top_unanswered
@@ -410,18 +411,23 @@ def test_a_2024_date_uses_the_2022_criterion(engine: Engine, clock: FixedClock, 
 # --- the fee step -----------------------------------------------------------------------------------
 
 
+async def fee_step(dialogue: Dialogue, user_id: int) -> bool:
+    """The user's stored flow is the fee step (bot.flows: the one place every flow's step lives)."""
+    return isinstance(await Conversations(dialogue.db, dialogue.engine.clock).current(user_id), FeeIncome)
+
+
 async def test_fees_menu_then_a_bare_number_is_read_as_income(dialogue: Dialogue) -> None:
     await dialogue.handle("telegram", "5", Incoming(button="c:wodzislaw"))
     await dialogue.handle("telegram", "5", Incoming(button="l:pl"))
     await dialogue.handle("telegram", "5", Incoming(button="m:fees"))
     user = await get_user(dialogue.db, "telegram", "5")
-    assert user is not None and user.step == "fee"
+    assert user is not None and await fee_step(dialogue, user.id)
     replies = await dialogue.handle("telegram", "5", Incoming(text="1400"))
     text = text_of(replies)
     assert "60%" in text  # 1400 / 1010 = 138.61% -> the 130–150% bracket
     assert "138,61%" in text
     user = await get_user(dialogue.db, "telegram", "5")
-    assert user is not None and user.step is None
+    assert user is not None and not await fee_step(dialogue, user.id)
     # The step is cleared: a bare number now is not an income any more.
     again = text_of(await dialogue.handle("telegram", "5", Incoming(text="1400")))
     assert "138,61%" not in again

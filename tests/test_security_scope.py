@@ -16,6 +16,7 @@ import pytest
 
 from bot.channels.telegram import lifespan
 from bot.clock import FixedClock
+from bot.flows import BroadcastTime, decode
 from bot.staff import Access, in_centre
 from storage import audit, broadcasts, users
 from storage import reminders as store
@@ -58,7 +59,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         bid = await broadcasts.create_draft(db, "wodzislaw", "all", WODZISLAW.id, "pl", NOW)
         await broadcasts.set_text(db, bid, "Jutro zebranie.")
         await db.commit()
-        harness.config.drafting.add(WODZISLAW.id)
         yield World(harness, bid, resident.id, duty)
 
 
@@ -109,9 +109,10 @@ async def _took_listing(w: World, shown: list[str]) -> bool:
 
 
 async def _took_at(w: World, shown: list[str]) -> bool:
-    return w.bot.config.awaiting_time.get(ADMIN.id) == w.broadcast or any(
-        v == w.broadcast for v in w.bot.config.awaiting_time.values()
-    )
+    """Someone's stored flow now waits for this broadcast's "send later" time."""
+    async with w.bot.door.db.execute("SELECT flow, data FROM conversations") as cursor:
+        rows = await cursor.fetchall()
+    return any(decode(str(r[0]), str(r[1])) == BroadcastTime(w.broadcast) for r in rows)
 
 
 async def _took_invite(w: World, shown: list[str]) -> bool:

@@ -27,6 +27,7 @@ QUIET_UNTIL = time(8, 0)  # ... until here (local time)
 LATEST_ALLOWED = time(20, 0)  # a rule time in the evening quiet hours is moved here
 
 PAYMENT = "payment"
+LATER = "later"  # the one-off "remind me tomorrow" of a payment
 DUTY_PREFIX = "duty:"
 
 DutyKind = Literal["weekly", "monthly"]
