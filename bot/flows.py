@@ -144,7 +144,11 @@ def _checked(kind: type[Flow], raw: dict[str, Any]) -> Flow | None:
         if flow_kind not in (None, "weekly", "monthly"):
             return None
         return DutyWizard(raw["centre"], raw["flat"], DutyStep(raw["step"]), text, flow_kind, day)
-    simple: dict[type[Flow], Flow] = {FeeIncome: FeeIncome(), AskQuestion: AskQuestion(), ForgetConfirm: ForgetConfirm()}
+    simple: dict[type[Flow], Flow] = {
+        FeeIncome: FeeIncome(),
+        AskQuestion: AskQuestion(),
+        ForgetConfirm: ForgetConfirm(),
+    }
     return simple.get(kind)
 
 

@@ -23,7 +23,12 @@ from bot import callbacks
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram import basics
 from bot.channels.telegram.context import BOT_DATA_KEY, Context, Door, TelegramApp
-from bot.channels.telegram_broadcast_flow import broadcast_text, broadcast_time, on_broadcast, on_broadcast_button
+from bot.channels.telegram_broadcast_flow import (
+    broadcast_text,
+    broadcast_time,
+    on_broadcast,
+    on_broadcast_button,
+)
 from bot.channels.telegram_render import send_replies
 from bot.channels.telegram_residents import (
     on_anything,
@@ -97,7 +102,11 @@ class PrefixButton(CallbackQueryHandler[Context, None]):
     which sent it to the first button handler registered instead of the engine's)."""
 
     def check_update(self, update: object) -> bool | object | None:
-        if isinstance(update, Update) and update.callback_query is not None and not update.callback_query.data:
+        if (
+            isinstance(update, Update)
+            and update.callback_query is not None
+            and not update.callback_query.data
+        ):
             return False
         return super().check_update(update)
 
