@@ -93,7 +93,9 @@ async def test_a_broadcast_draft_and_its_send_later_time_survive_sigkill(tmp_pat
         await bot.kill()  # waiting for the time
         await bot.start()
         [scheduled] = await bot.says(ADMIN, "08:00")
-        when = T.ngettext("Scheduled for {when} to {n} recipient.", "Scheduled for {when} to {n} recipients.", 1)
+        when = T.ngettext(
+            "Scheduled for {when} to {n} recipient.", "Scheduled for {when} to {n} recipients.", 1
+        )
         prefix, rest = when.split("{when}")
         assert scheduled.startswith(prefix) and scheduled.endswith(rest.format(n=1))
         assert " 08:00" in scheduled

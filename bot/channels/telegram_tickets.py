@@ -6,6 +6,7 @@ Either side closes the ticket. Only the ticket <-> message mapping is stored, ne
 from __future__ import annotations
 
 import logging
+import unicodedata
 from contextlib import suppress
 
 from telegram import Message, Update
@@ -67,6 +68,11 @@ def close_button(lang: str, ticket_id: int) -> tuple[tuple[Button, ...], ...]:
     return ((Button(tr(lang)._("Close the ticket"), data),),)
 
 
+def blank(text: str) -> bool:
+    """Nothing a person could read: spaces, zero-width and other invisible characters only."""
+    return all(unicodedata.category(ch) in ("Zs", "Zl", "Zp", "Cc", "Cf") for ch in text)
+
+
 def centre_words(context: Context, centre: str | None, lang: str) -> str:
     """The ticket's centre as staff read it: its name, or "no centre chosen" (never a "?" or an id)."""
     found = context.door.content.centres.get(centre) if centre else None
@@ -115,7 +121,7 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
     config, db = staff_config(context), _door(context).db
     staff_chat = config.settings.staff_chat_id
     lang = await context.lang()
-    if not question.strip():  # nothing to pass on: no empty ticket, the question is still awaited
+    if blank(question):  # nothing to pass on: no empty ticket, the question is still awaited
         await context.begin(AskQuestion())
         await say(context, update, tr(lang)._("Please write your question in words, in one message."))
         return
