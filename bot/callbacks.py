@@ -1,4 +1,4 @@
-"""Callback-data prefixes (and, later, job names) in one place, so ids stay short and unique.
+"""Every id in one place: callback-data prefixes, job names, and the typed door buttons and item keys.
 
 Telegram limits callback data to 64 bytes; every id here is `prefix:value` with short values.
 """
@@ -10,6 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal, TypeAlias
+
+# Item keys (what an answer is about) are typed in the domain, which builds them; they are ids too.
+from bot.domain.items import Entry, FeeEstimate, Group, Item, Topic
+from bot.domain.items import decode as decode_item
+from bot.domain.items import encode as encode_item
 
 CENTRE = "c"  # c:<centre id>
 LANG = "l"  # l:<lang>
@@ -302,3 +307,8 @@ def _resident(parts: list[str]) -> ResidentButton | None:
         found = month(parts[1]) if len(parts) == 2 else None
         return ResidentButton(action, found) if found is not None else None
     return ResidentButton(action) if len(parts) == 1 else None
+
+
+__all__ = [
+    "Entry", "FeeEstimate", "Group", "Item", "Topic", "decode", "decode_item", "encode", "encode_item",
+]  # fmt: skip

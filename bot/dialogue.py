@@ -19,7 +19,7 @@ __all__ = ["Dialogue", "Engine", "Incoming", "Outcome", "State", "mask"]
 from bot import answers, callbacks, fee_answers, menus, privacy
 from bot import more as extra
 from bot.clock import Clock
-from bot.domain import knowledge
+from bot.domain import items, knowledge
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.text import clean
 from bot.domain.understanding import FUSION, Fusion, Reading
@@ -83,7 +83,7 @@ class Engine(FreeText):
             return None
         outcome = self._reply(state, found.text, step=found.step, more=found.more)
         if found.more is not None:  # an estimate (not a request to write the income again)
-            self._ask_rating(state, outcome, "topic:fees")
+            self._ask_rating(state, outcome, items.FEES)
         return outcome
 
     def start(self, state: State) -> Outcome:
@@ -143,16 +143,16 @@ class Engine(FreeText):
             buttons = tuple(
                 (Button(g.name.get(t.lang), callbacks.make(callbacks.GROUP, g.id)),) for g in centre.groups
             )
-            more_row = (extra.button(t, "topic:flats"),)
+            more_row = (extra.button(t, items.FLATS),)
             return Outcome([Reply(answers.flats(t, centre), (*buttons, more_row, menus.menu_row(t)))], state)
         if item == callbacks.MENU_APPLY:
-            return self.answer_key(state, centre, "topic:apply", None) or self.start(state)
+            return self.answer_key(state, centre, items.APPLY, None) or self.start(state)
         if item == callbacks.MENU_RULES:
-            return self.answer_key(state, centre, "topic:rules", None) or self.start(state)
+            return self.answer_key(state, centre, items.RULES, None) or self.start(state)
         if item == callbacks.MENU_LAW:
-            return self.answer_key(state, centre, "topic:law", None) or self.start(state)
+            return self.answer_key(state, centre, items.LAW, None) or self.start(state)
         if item == callbacks.MENU_FEES:
-            return self.answer_key(state, centre, "topic:fees", None) or self.start(state)
+            return self.answer_key(state, centre, items.FEES, None) or self.start(state)
         if item == callbacks.MENU_HOURS:
             return self._reply(state, answers.hours_and_contact(t, centre, self.clock.now()))
         return Outcome([self.main_menu(state)], replace(state, step=None))
@@ -205,19 +205,16 @@ class Engine(FreeText):
     ) -> Outcome | None:
         """The answer for a ranked item key ("entry:rules:pets", "group:x", "topic:hours")."""
         t = self._t(state)
-        kind, _, rest = key.partition(":")
+        item = items.decode(key)
         today = self.local_now(centre).date()
-        if kind == "entry":
-            section, _, entry_id = rest.partition(":")
-            entries = (
-                getattr(centre, section, ()) if section in ("recruitment", "rules", "legal", "faq") else ()
-            )
-            item = next((e for e in entries if e.id == entry_id), None)
-            return None if item is None else self._reply(state, answers.entry(t, item), more=key)
-        if kind == "group" and any(g.id == rest for g in centre.groups):
-            return self._reply(state, answers.flats_for_group(t, centre, rest))
-        if kind != "topic":
+        if isinstance(item, items.Entry):
+            entry = next((e for e in getattr(centre, item.section) if e.id == item.id), None)
+            return None if entry is None else self._reply(state, answers.entry(t, entry), more=key)
+        if isinstance(item, items.Group) and any(g.id == item.id for g in centre.groups):
+            return self._reply(state, answers.flats_for_group(t, centre, item.id))
+        if not isinstance(item, items.Topic):
             return None
+        rest = item.name
         if rest == "hours":
             return self._reply(state, self.hours_answer(t, centre, reading))
         if rest == "contact":

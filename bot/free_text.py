@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import answers, callbacks, menus
+from bot.domain import items
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.cues import split_questions
 from bot.domain.script import ukrainian_in_latin
@@ -165,25 +166,25 @@ class FreeText:
     def _understood(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
         t = self._t(state)
         best = reading.best
-        hours_like = best is not None and best.key == "topic:hours"
+        hours_like = best is not None and best.key == items.HOURS
         named_day = (
             reading.weekday is not None or reading.when is not None or reading.at is not None
         ) or reading.day is not None
-        if not hours_like and named_day and any(m.key == "topic:hours" for m in reading.matches[:3]):
+        if not hours_like and named_day and any(m.key == items.HOURS for m in reading.matches[:3]):
             hours_like = True
         # "od której jesteście w środę?", "3 maja czynne?": a named day and nothing better
         # understood is about hours.
         if not hours_like and (reading.weekday is not None or reading.day) and not reading.confident:
             hours_like = True
-        if hours_like and reading.crisis and (best is None or best.key != "topic:hours"):
+        if hours_like and reading.crisis and (best is None or best.key != items.HOURS):
             # "nie mam gdzie spać dziś": a time word beside danger is not a question about hours.
             hours_like = False
         if hours_like:
             text_out = self.hours_answer(t, centre, reading)
-            if any(m.key == "topic:contact" for m in reading.matches[:3]):  # "adres biura i godziny"
+            if any(m.key == items.CONTACT for m in reading.matches[:3]):  # "adres biura i godziny"
                 text_out = answers.with_contact(t, centre, text_out)
             hours_reply = self._reply(state, text_out)
-            self._ask_rating(state, hours_reply, "topic:hours")
+            self._ask_rating(state, hours_reply, items.HOURS)
             return hours_reply
         if reading.flats and (
             best is None or not reading.confident or best.key.startswith(("group:", "topic:"))
@@ -221,9 +222,9 @@ class FreeText:
         for match in reading.matches[:5]:
             if match.key == key or match.score < COMPANION_SHARE * best.score:
                 continue
-            if match.key == "topic:criterion":
+            if match.key == items.CRITERION:
                 return self.criterion_text(t, centre)
-            if match.key == "topic:contact":
+            if match.key == items.CONTACT:
                 return answers.contact_line(t, centre)
         return None
 

@@ -147,3 +147,28 @@ async def test_a_failed_staff_edit_is_sent_as_a_new_message(bot: Harness) -> Non
     calls = await bot.press(ADMIN, "b:a:all")
     sent = [c.visible for c in calls if c.ok and c.method == "sendMessage"]
     assert sent and "Jutro" not in sent[0] and tr("pl")._("Cancel") in str(calls[-1].buttons())
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        callbacks.Topic("hours"),
+        callbacks.Entry("rules", "pets"),
+        callbacks.Group("violence"),
+        callbacks.FeeEstimate(2, 150000),
+    ],
+)
+def test_item_keys_have_one_encode_and_one_decode(item: callbacks.Item) -> None:
+    assert callbacks.decode_item(callbacks.encode_item(item)) == item
+
+
+@pytest.mark.parametrize(
+    "key", ["topic:", "entry:nowhere:x", "entry:rules", "group:a:b", "fee:2:x", "zz:1", ""]
+)
+def test_forged_item_keys_decode_to_none(key: str) -> None:
+    assert callbacks.decode_item(key) is None
+
+
+@pytest.mark.parametrize("data", ["b:zz:1", "b:ok:²", "k:close:x", "r:paid:2026-13", "s:dk:daily", "x:maybe"])
+def test_forged_door_buttons_decode_to_none(data: str) -> None:
+    assert callbacks.decode(data) is None
