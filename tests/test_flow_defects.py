@@ -172,3 +172,12 @@ def test_forged_item_keys_decode_to_none(key: str) -> None:
 @pytest.mark.parametrize("data", ["b:zz:1", "b:ok:²", "k:close:x", "r:paid:2026-13", "s:dk:daily", "x:maybe"])
 def test_forged_door_buttons_decode_to_none(data: str) -> None:
     assert callbacks.decode(data) is None
+
+
+async def test_a_failed_menu_edit_is_sent_as_a_new_message(bot: Harness) -> None:
+    await bot.say(PERSON, "/start gliwice")
+    bot.api.fail("editMessageText", 502, times=None)
+    calls = await bot.press(PERSON, "m:centre")
+    sent = [c for c in calls if c.ok and c.method == "sendMessage"]
+    assert len(sent) == 1 and sent[0].buttons()  # the menu arrived, once, as a new message
+    assert not [c for c in calls if "went wrong" in c.visible]
