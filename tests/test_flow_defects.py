@@ -181,3 +181,20 @@ async def test_a_failed_menu_edit_is_sent_as_a_new_message(bot: Harness) -> None
     sent = [c for c in calls if c.ok and c.method == "sendMessage"]
     assert len(sent) == 1 and sent[0].buttons()  # the menu arrived, once, as a new message
     assert not [c for c in calls if "went wrong" in c.visible]
+
+
+async def test_a_failing_staff_button_never_falls_through_to_the_menu(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels import telegram_broadcast_flow
+    from bot.channels import telegram_texts as texts
+
+    async def broken(*args: object) -> None:
+        raise TimeoutError("Telegram or the database timed out")
+
+    await bot.say(ADMIN, "/broadcast")
+    monkeypatch.setattr(telegram_broadcast_flow.broadcasts, "create_draft", broken)
+    calls = await bot.press(ADMIN, "b:a:all")
+    stale = tr("pl")._("That button is no longer active. Here is the menu.")
+    assert not [c for c in calls if stale in c.visible]  # the staff message is not overwritten
+    assert texts_of(calls) == [texts.something_went_wrong("pl")]
