@@ -154,6 +154,7 @@ def create_app(
         Route("/", home),
         Route("/widget.js", widget),
         Route("/healthz", healthz),
+        Route("/readyz", readyz),
         *chat_routes(),
         *panel_routes(),
         *editor_routes(),
@@ -202,4 +203,20 @@ async def widget(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
+    """Alive: the process answers (a load balancer restarts it when this fails)."""
     return Response("ok", media_type="text/plain")
+
+
+async def readyz(request: Request) -> Response:
+    """Ready: content indexed and the database answering (a load balancer sends users here only
+    then; a process still building indexes, or cut off from PostgreSQL, gets none)."""
+    from bot.domain.knowledge import is_prepared
+    from storage.inspect import ping
+
+    door = door_of(request)
+    waiting = [] if is_prepared(door.content) else ["content is still being prepared"]
+    if not await ping(door.db):
+        waiting.append("the database does not answer")
+    if waiting:
+        return Response("not ready: " + "; ".join(waiting), status_code=503, media_type="text/plain")
+    return Response("ready", media_type="text/plain")
