@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-import aiosqlite
-
 from bot.clock import Clock
 from storage import broadcasts as store
 from storage.broadcasts import Counts, RowStatus
+from storage.database import Database
 
 log = logging.getLogger("bot.broadcast")
 
@@ -103,7 +102,7 @@ class Worker:
 
     def __init__(
         self,
-        db: aiosqlite.Connection,
+        db: Database,
         send: Send,
         clock: Clock,
         *,

@@ -11,7 +11,6 @@ from contextlib import suppress
 from datetime import datetime, time, timedelta
 from typing import Any, Final
 
-import aiosqlite
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -38,6 +37,7 @@ from bot.replies import Button, Reply
 from bot.staff import Access, in_centre, record
 from storage import broadcasts, connect
 from storage.broadcasts import Broadcast, Counts
+from storage.database import Database
 
 # --- broadcasts --------------------------------------------------------------------------------
 
@@ -81,7 +81,7 @@ async def on_broadcast(update: Update, context: Context) -> None:
 STEPS: Final = ("a", "ok", "at", "x")  # audience, send now, send later, cancel
 
 
-async def valid_audience(db: aiosqlite.Connection, centre: str, audience: str) -> bool:
+async def valid_audience(db: Database, centre: str, audience: str) -> bool:
     """One of the audiences /broadcast offers for this centre (a forged id is refused, not raised on)."""
     if audience in ("all", "flats", "applicants"):
         return True
@@ -172,7 +172,7 @@ async def send_now(update: Update, context: Context, access: Access, lang: str, 
 
 
 async def confirm(
-    config: StaffConfig, db: aiosqlite.Connection, bid: int, send_at: datetime | None = None
+    config: StaffConfig, db: Database, bid: int, send_at: datetime | None = None
 ) -> int | None:
     """Write the outbox in one transaction, on a connection of its own (nothing else commits half of it)."""
     now = config.clock.now()
