@@ -22,6 +22,7 @@ from bot.settings import Settings
 from storage import audit, users
 from storage import staff as staff_store
 from storage.database import Database
+from storage.staff import RedeemError
 
 Role = Literal["admin", "staff", "none"]
 RANK: Final[dict[str, int]] = {"none": 0, "staff": 1, "admin": 2}
@@ -106,3 +107,19 @@ async def in_centre(
         db, clock.now(), access.user_id, access.role, action, f"{centre}:{target}", REFUSAL_WINDOW
     )
     return False
+
+
+async def join(db: Database, clock: Clock, code: str, user_id: int) -> staff_store.StaffMember | RedeemError:
+    """/start st_<code>: the invite used, the member added, audited and their centre remembered as
+    a user's, in one unit of work; a refused code is audited (at most once per REFUSAL_WINDOW)."""
+    now = clock.now()
+    async with db.transaction():
+        result = await staff_store.redeem_invite(db, code, user_id, now)
+        if isinstance(result, staff_store.StaffMember):
+            await audit.record(db, now, user_id, "staff", "staff_join", result.centre)
+            stored = await users.get_or_create_user(db, "telegram", str(user_id), now)
+            if stored.centre != result.centre:
+                await users.set_centre(db, stored.id, result.centre, now)
+            return result
+    await audit.record_refusal(db, now, user_id, "none", "staff_join", None, REFUSAL_WINDOW)
+    return result
