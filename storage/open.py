@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import aiosqlite
 
@@ -60,5 +61,8 @@ async def open_sqlite(path: str | Path) -> SqliteDatabase:
         return opened
     if not isinstance(opened, aiosqlite.Connection):  # pragma: no cover - connect's contract
         raise TypeError(f"storage.db.connect returned {type(opened).__name__}")
-    opened.isolation_level = None
+    # Autocommit: sqlite3 must not open transactions of its own. Set on aiosqlite's thread (its
+    # setter runs on ours, which sqlite3 refuses); once storage.db.connect returns a SqliteDatabase
+    # (or opens in autocommit) this branch goes.
+    await cast(Any, opened)._execute(setattr, opened._conn, "isolation_level", None)
     return SqliteDatabase(opened)

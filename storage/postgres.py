@@ -24,7 +24,7 @@ from storage import postgres_migrate
 from storage.database import Done, Params, Row
 from storage.db import StorageError
 from storage.placeholders import numbered
-from storage.postgres_errors import describe_url, operator_line
+from storage.postgres_errors import ERRORS, OPEN_ERRORS, describe_url, operator_line
 
 # Commands whose status string ends in a row count ("INSERT 0 3", "UPDATE 2", "DELETE 1").
 # sqlite3 reports -1 for every other statement, and so do we.
@@ -61,7 +61,7 @@ class PostgresDatabase:
             pool = await asyncpg.create_pool(
                 url, min_size=min_size, max_size=max_size, init=_prepare_connection, timeout=10
             )
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError, ValueError) as exc:
+        except OPEN_ERRORS as exc:
             raise StorageError(f"cannot open the database at {where}: {operator_line(exc)}") from exc
         db = cls(pool, where)
         if migrate:
@@ -126,7 +126,7 @@ class PostgresDatabase:
                 try:
                     yield
                 except BaseException:
-                    with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                    with contextlib.suppress(*ERRORS):
                         await transaction.rollback()
                     raise
                 with _mapped(self.where):
@@ -134,12 +134,15 @@ class PostgresDatabase:
             finally:
                 self._held.reset(token)
         finally:
-            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            with contextlib.suppress(*ERRORS):
                 await self.pool.release(connection)
 
     async def close(self) -> None:
-        with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        try:
+            # Waits for borrowed connections to come back; one that never does is cut off.
             await asyncio.wait_for(self.pool.close(), timeout=10)
+        except ERRORS:
+            self.pool.terminate()
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
@@ -151,17 +154,28 @@ class PostgresDatabase:
                 yield self.pool
             return
         async with held.lock:
-            with _mapped(self.where):
+            with _mapped(self.where, held.connection):
                 yield held.connection
 
 
 @contextlib.contextmanager
-def _mapped(where: str) -> Iterator[None]:
+def _mapped(where: str, connection: Any = None) -> Iterator[None]:
     """asyncpg's and the socket's errors as StorageError: one line an operator can act on."""
     try:
         yield
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
-        raise StorageError(f"the database at {where} failed: {operator_line(exc)}") from exc
+    except ERRORS as exc:
+        # A unit of work's connection that the server ended fails in several ways (asyncpg may even
+        # hand it back to the pool first); whichever, the cause is the same.
+        lost = connection is not None and _is_lost(connection)
+        reason = "the connection to the server was lost" if lost else operator_line(exc)
+        raise StorageError(f"the database at {where} failed: {reason}") from exc
+
+
+def _is_lost(connection: Any) -> bool:
+    try:
+        return bool(connection.is_closed())
+    except asyncpg.InterfaceError:
+        return True  # the pool took it back when it closed: asyncpg's proxy no longer answers
 
 
 def _rowcount(status: str) -> int:

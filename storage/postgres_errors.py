@@ -6,6 +6,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
+# Everything asyncpg, or the socket under it, raises for a failed call.
+ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+)
+# Opening also parses the URL: a malformed one raises ValueError.
+OPEN_ERRORS: tuple[type[Exception], ...] = (*ERRORS, ValueError)
+
 # By class: what happened and what to check. SQLSTATE classes 08 (connection), 28 (login), 3D (no
 # such database), 53 (resources), 57 (the server is stopping or starting).
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
@@ -21,6 +32,8 @@ _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (asyncpg.exceptions.ReadOnlySQLTransactionError, "the server is read-only (a standby?)"),
     (asyncpg.exceptions.DiskFullError, "the server's disk is full"),
     (asyncpg.ConnectionDoesNotExistError, "the connection to the server was lost"),
+    # asyncpg's word when the server ended the session between two statements.
+    (asyncpg.InternalClientError, "the connection to the server was lost"),
     (ConnectionRefusedError, "the server refused the connection (is it running, on that host and port?)"),
     (FileNotFoundError, "no server socket there (is it running? check host and port)"),
     (PermissionError, "permission denied opening the server's socket"),

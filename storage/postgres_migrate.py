@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from storage.db import StorageError, load_migrations
-from storage.postgres_errors import operator_line
+from storage.postgres_errors import ERRORS, operator_line
 
 if TYPE_CHECKING:
     from storage.postgres import PostgresDatabase
@@ -58,7 +58,7 @@ async def migrate(db: PostgresDatabase, migrations: Sequence[tuple[int, str]] | 
                 if number > current:
                     await _apply(connection, number, sql)
             return await _version(connection)
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+    except ERRORS as exc:
         raise StorageError(f"cannot migrate the database at {db.where}: {operator_line(exc)}") from exc
 
 

@@ -11,6 +11,7 @@ in one line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -62,43 +63,44 @@ async def _migrated_template(cluster: Cluster) -> str:
     return _TEMPLATE
 
 
-@pytest.fixture
-async def pg_empty_url(pg_cluster: Cluster) -> AsyncIterator[str]:
-    """The URL of a fresh database with nothing in it (for migration tests)."""
-    name = pg_cluster.next_name()
-    await _admin(pg_cluster, f"CREATE DATABASE {name} TEMPLATE template0")
-    try:
-        yield pg_cluster.url(name)
-    finally:
-        await _admin(pg_cluster, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@pytest.fixture
-async def pg_url(pg_cluster: Cluster) -> AsyncIterator[str]:
-    """The URL of a fresh database already at the latest schema (a copy of the session's template)."""
-    template = await _migrated_template(pg_cluster)
-    name = pg_cluster.next_name()
-    await _admin(pg_cluster, f"CREATE DATABASE {name} TEMPLATE {template}")
-    try:
-        yield pg_cluster.url(name)
-    finally:
-        await _admin(pg_cluster, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@pytest.fixture(params=ENGINES)
-async def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh database for each engine: a path (SQLite) or a URL (PostgreSQL)."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "bot.sqlite3")
-        return
-    cluster: Cluster = request.getfixturevalue("pg_cluster")
-    template = await _migrated_template(cluster)
+@contextlib.asynccontextmanager
+async def fresh_pg_database(cluster: Cluster, *, migrated: bool = True) -> AsyncIterator[str]:
+    """The URL of a new database, dropped afterwards: at the latest schema, or empty."""
+    template = await _migrated_template(cluster) if migrated else "template0"
     name = cluster.next_name()
     await _admin(cluster, f"CREATE DATABASE {name} TEMPLATE {template}")
     try:
         yield cluster.url(name)
     finally:
         await _admin(cluster, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def pg_url(pg_cluster: Cluster) -> AsyncIterator[str]:
+    """The URL of a fresh database already at the latest schema (a copy of the session's template)."""
+    async with fresh_pg_database(pg_cluster) as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_empty_url(pg_cluster: Cluster) -> AsyncIterator[str]:
+    """The URL of a fresh database with nothing in it (for migration tests)."""
+    async with fresh_pg_database(pg_cluster, migrated=False) as url:
+        yield url
+
+
+@pytest.fixture(params=ENGINES)
+async def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database for each engine: a path (SQLite) or a URL (PostgreSQL, at the latest schema).
+
+    (Async fixtures cannot ask for other async fixtures through getfixturevalue, so the PostgreSQL
+    half asks only for the cluster, which is synchronous.)
+    """
+    if request.param == "sqlite":
+        yield str(tmp_path / "bot.sqlite3")
+        return
+    async with fresh_pg_database(request.getfixturevalue("pg_cluster")) as url:
+        yield url
 
 
 @pytest.fixture
