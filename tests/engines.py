@@ -6,7 +6,7 @@ migrated PostgreSQL database in the session's throwaway cluster (tests/pg.py). `
 target opened as a `Database`. STORAGE_ENGINES=sqlite (or postgres) narrows the run to one engine.
 
 Where no PostgreSQL can be started, its half of the tests is skipped and the run's summary says why
-in one line.
+in one line; with PG_REQUIRED=1 (set by .ci/run when the binaries are installed) it fails instead.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ def pg_cluster() -> Iterator[Cluster]:
     try:
         cluster = start_cluster()
     except Unavailable as exc:
+        if os.environ.get("PG_REQUIRED") == "1":
+            pytest.fail(f"{exc} (PG_REQUIRED=1: .ci/run found the binaries, so this is a failure)")
         _unavailable.append(str(exc))
         pytest.skip(str(exc))
     try:

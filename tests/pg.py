@@ -28,14 +28,14 @@ class Unavailable(Exception):
 
 
 def find_binaries() -> Path | None:
-    """The newest folder holding initdb and pg_ctl: $PG_BINDIR, Debian's layout, or the PATH."""
-    candidates: list[Path] = []
+    """The folder holding initdb and pg_ctl: $PG_BINDIR if set (only there), else the newest of
+    Debian's side-by-side versions, else the PATH."""
     if given := os.environ.get("PG_BINDIR"):
-        candidates.append(Path(given))
-    # Debian keeps every major version side by side; the newest one wins.
-    candidates += sorted(Path("/").glob(_BIN_GLOB.lstrip("/")), key=_major, reverse=True)
-    if on_path := shutil.which("initdb"):
-        candidates.append(Path(on_path).parent)
+        candidates = [Path(given)]
+    else:
+        candidates = sorted(Path("/").glob(_BIN_GLOB.lstrip("/")), key=_major, reverse=True)
+        if on_path := shutil.which("initdb"):
+            candidates.append(Path(on_path).parent)
     for folder in candidates:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder
