@@ -24,6 +24,8 @@ class Settings:
     telegram_token: str | None = None
     content_dir: Path = PROJECT_ROOT / "content"
     database: Path = PROJECT_ROOT / "data" / "bot.sqlite3"
+    # postgresql://... uses PostgreSQL instead of the SQLite file `database` (storage/open.py).
+    database_url: str | None = None
     default_centre: str | None = None
     default_lang: str | None = None
     webhook_url: str | None = None
@@ -56,6 +58,7 @@ class Settings:
             telegram_token=get("TELEGRAM_BOT_TOKEN"),
             content_dir=Path(get("CONTENT_DIR") or PROJECT_ROOT / "content"),
             database=Path(get("DATABASE_PATH") or PROJECT_ROOT / "data" / "bot.sqlite3"),
+            database_url=get("DATABASE_URL"),
             default_centre=get("BOT_DEFAULT_CENTRE"),
             default_lang=lang,
             webhook_url=get("WEBHOOK_URL"),
