@@ -180,7 +180,9 @@ def read(
         lift >= fusion.semantic_lift and (top >= fusion.semantic_close or agree)
     )
     # Words that explain the question well are trusted as they are; meaning decides the rest.
-    fused = semantic and not (fusion.words_first and lexical_sure)
+    # When words and meaning are both sure but of different items, neither alone decides.
+    disagree = lexical_sure and semantic_sure and not agree
+    fused = semantic and not (fusion.words_first and lexical_sure and not disagree)
     matches = fuse(lexical, semantic, fusion) if fused else lexical
     confident = lexical_sure or semantic_sure
     chat = small_talk(cues, words_folded)
