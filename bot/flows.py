@@ -15,11 +15,10 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Final, Literal, TypeAlias
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.i18n import tr
 from storage import conversations as store
+from storage.database import Database
 
 
 @dataclass(frozen=True)
@@ -156,9 +155,10 @@ def _checked(kind: type[Flow], raw: dict[str, Any]) -> Flow | None:
 
 
 class Conversations:
-    """Reads and writes the users' flows; each change is its own unit of work."""
+    """Reads and writes the users' flows; each change is one statement (its own unit of work, or
+    part of the caller's when one is open)."""
 
-    def __init__(self, db: aiosqlite.Connection, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
 
     async def current(self, user_id: int) -> Flow | Expired | None:
@@ -170,7 +170,6 @@ class Conversations:
         if flow is not None and row.expires_at > self.clock.now():
             return flow
         await store.delete(self.db, user_id)
-        await self.db.commit()  # uow: convert
         return Expired(row.flow)
 
     async def begin(self, user_id: int, flow: Flow) -> None:
@@ -178,13 +177,10 @@ class Conversations:
         now = self.clock.now()
         name, data = encode(flow)
         await store.put(self.db, user_id, name, data, now + flow.TTL, now)
-        await self.db.commit()  # uow: convert
 
     async def end(self, user_id: int, kind: type[Flow] | None = None) -> bool:
         """End the user's flow (only if it is of `kind`, when given)."""
-        ended = await store.delete(self.db, user_id, kind.NAME if kind is not None else None)
-        await self.db.commit()  # uow: convert
-        return ended
+        return await store.delete(self.db, user_id, kind.NAME if kind is not None else None)
 
 
 # --- what a person is told -----------------------------------------------------------------------

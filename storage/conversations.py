@@ -1,4 +1,4 @@
-"""The stored step of each person's multi-step flow (migration 012); bot.flows gives it its type.
+"""The stored step of each person's multi-step flow (migration 013); bot.flows gives it its type.
 
 Storage never commits: the feature function that changes a flow owns the unit of work.
 """
@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from storage._time import from_text, to_text
+from storage.database import Database
 
 
 @dataclass(frozen=True)
@@ -22,18 +21,13 @@ class Stored:
     expires_at: datetime
 
 
-async def get(db: aiosqlite.Connection, user_id: int) -> Stored | None:  # uow: convert
+async def get(db: Database, user_id: int) -> Stored | None:
     """The user's flow row, or None."""
-    async with db.execute(
-        "SELECT flow, data, expires_at FROM conversations WHERE user_id = ?", (user_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetch_one("SELECT flow, data, expires_at FROM conversations WHERE user_id = ?", (user_id,))
     return None if row is None else Stored(str(row[0]), str(row[1]), from_text(str(row[2])))
 
 
-async def put(  # uow: convert
-    db: aiosqlite.Connection, user_id: int, flow: str, data: str, expires_at: datetime, now: datetime
-) -> None:
+async def put(db: Database, user_id: int, flow: str, data: str, expires_at: datetime, now: datetime) -> None:
     """Start or advance the user's flow (replacing any other)."""
     await db.execute(
         "INSERT INTO conversations (user_id, flow, data, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)"
@@ -43,10 +37,10 @@ async def put(  # uow: convert
     )
 
 
-async def delete(db: aiosqlite.Connection, user_id: int, flow: str | None = None) -> bool:  # uow: convert
+async def delete(db: Database, user_id: int, flow: str | None = None) -> bool:
     """End the user's flow (only if it is `flow`, when given); True when a row went."""
     if flow is None:
-        cursor = await db.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,))
+        done = await db.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,))
     else:
-        cursor = await db.execute("DELETE FROM conversations WHERE user_id = ? AND flow = ?", (user_id, flow))
-    return cursor.rowcount > 0
+        done = await db.execute("DELETE FROM conversations WHERE user_id = ? AND flow = ?", (user_id, flow))
+    return done.rowcount > 0

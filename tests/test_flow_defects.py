@@ -30,15 +30,12 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 async def count(bot: Harness, sql: str) -> int:
-    async with bot.door.db.execute(sql) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
+    return int(await bot.door.db.fetch_value(sql))
 
 
 async def stored_flows(bot: Harness) -> list[object]:
-    async with bot.door.db.execute("SELECT flow, data FROM conversations") as cursor:
-        return [decode(str(r[0]), str(r[1])) for r in await cursor.fetchall()]
+    rows = await bot.door.db.fetch_all("SELECT flow, data FROM conversations")
+    return [decode(str(r[0]), str(r[1])) for r in rows]
 
 
 def to_staff(calls: list) -> list[str]:  # type: ignore[type-arg]
@@ -105,7 +102,8 @@ async def test_the_audit_records_the_buttons_typed_action(bot: Harness) -> None:
 async def test_the_user_row_is_read_once_per_update(bot: Harness) -> None:
     await bot.say(PERSON, "/start gliwice")
     statements: list[str] = []
-    await bot.door.db.set_trace_callback(statements.append)
+    raw = bot.door.db.connection  # type: ignore[attr-defined]  # SQLite: the statements as run
+    await raw.set_trace_callback(statements.append)
     try:
         for act in (
             bot.say(PERSON, "Kiedy jest otwarte biuro?"),
@@ -119,7 +117,7 @@ async def test_the_user_row_is_read_once_per_update(bot: Harness) -> None:
             reads = [s for s in statements if "FROM users" in s and "external_id" in s]
             assert len(reads) == 1, reads
     finally:
-        await bot.door.db.set_trace_callback(None)
+        await raw.set_trace_callback(None)
 
 
 async def test_a_failing_step_ends_its_update_with_the_flows_apology(

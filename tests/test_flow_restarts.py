@@ -116,7 +116,6 @@ async def test_an_expired_send_later_step_ends_clearly_and_is_not_a_question(tmp
         await bot.kill()
         db = await connect(tmp_path / "bot.sqlite3")  # a day goes by while the bot is down
         await db.execute("UPDATE conversations SET expires_at = '2000-01-01T00:00:00.000000+00:00'")
-        await db.commit()
         await db.close()
         await bot.start()
         [ended] = await bot.says(ADMIN, "08:00")

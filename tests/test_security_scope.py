@@ -58,7 +58,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         duty = await store.add_duty(db, "wodzislaw", "chronione", "Kuchnia", "weekly", 0, "18:00", NOW)
         bid = await broadcasts.create_draft(db, "wodzislaw", "all", WODZISLAW.id, "pl", NOW)
         await broadcasts.set_text(db, bid, "Jutro zebranie.")
-        await db.commit()
         yield World(harness, bid, resident.id, duty)
 
 
@@ -110,8 +109,7 @@ async def _took_listing(w: World, shown: list[str]) -> bool:
 
 async def _took_at(w: World, shown: list[str]) -> bool:
     """Someone's stored flow now waits for this broadcast's "send later" time."""
-    async with w.bot.door.db.execute("SELECT flow, data FROM conversations") as cursor:
-        rows = await cursor.fetchall()
+    rows = await w.bot.door.db.fetch_all("SELECT flow, data FROM conversations")
     return any(decode(str(r[0]), str(r[1])) == BroadcastTime(w.broadcast) for r in rows)
 
 
@@ -204,8 +202,7 @@ async def test_a_member_removed_while_drafting_cannot_send(world: World) -> None
 )
 async def test_forged_broadcast_buttons_are_refused_not_raised(world: World, data: str) -> None:
     await world.bot.press(WODZISLAW, data)
-    async with world.bot.door.db.execute("SELECT COUNT(*) FROM broadcasts") as cursor:
-        row = await cursor.fetchone()
+    row = await world.bot.door.db.fetch_one("SELECT COUNT(*) FROM broadcasts")
     assert row is not None and row[0] == 1  # no draft for a forged audience
     assert await broadcast_status(world) == "draft"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-import aiosqlite
 from telegram import Update
 
 from bot import callbacks
+from bot.broadcast import confirm as confirm_broadcast
 from bot.broadcast_flow import parse_send_at
 from bot.channels.telegram_broadcast import _jobs, audience_label, progress_text, start_job
 from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len
@@ -34,7 +34,8 @@ from bot.flows import BroadcastText, BroadcastTime
 from bot.i18n import tr
 from bot.replies import Button, Reply
 from bot.staff import Access, in_centre, record
-from storage import broadcasts, connect
+from storage import broadcasts
+from storage.database import Database
 
 
 def bdata(button: callbacks.BroadcastButton) -> str:
@@ -76,7 +77,7 @@ ACTIONS: Final[dict[type[callbacks.BroadcastButton], str]] = {
 }
 
 
-async def valid_audience(db: aiosqlite.Connection, centre: str, audience: callbacks.Audience) -> bool:
+async def valid_audience(db: Database, centre: str, audience: callbacks.Audience) -> bool:
     """One of the audiences /broadcast offers for this centre (a forged flat is refused, not raised on)."""
     if not isinstance(audience, callbacks.OneFlat):
         return True
@@ -177,11 +178,10 @@ async def choose_audience(
 async def send_now(update: Update, context: Context, access: Access, lang: str, bid: int) -> None:
     """Send now: write the outbox and start sending, with a progress message."""
     config, db = staff_config(context), _door(context).db
-    total = await confirm(config, db, bid)
+    total = await confirm(config, db, access, bid)
     if total is None:
         await edit_or_say(update, context, tr(lang)._("This message was already sent or cancelled."))
         return
-    await record(db, config.clock, access, "broadcast_send", f"{bid}:{total}")
     progress = await edit_or_say(update, context, progress_text(lang, 0, total))
     if progress is not None:
         await broadcasts.set_progress_message(db, bid, progress.chat.id, progress.message_id)
@@ -189,17 +189,10 @@ async def send_now(update: Update, context: Context, access: Access, lang: str, 
 
 
 async def confirm(
-    config: StaffConfig, db: aiosqlite.Connection, bid: int, send_at: datetime | None = None
+    config: StaffConfig, db: Database, access: Access, bid: int, send_at: datetime | None = None
 ) -> int | None:
-    """Write the outbox in one transaction, on a connection of its own (nothing else commits half of it)."""
-    now = config.clock.now()
-    if str(config.settings.database) == ":memory:":
-        return await broadcasts.confirm(db, bid, now, send_at)
-    own = await connect(config.settings.database)
-    try:
-        return await broadcasts.confirm(own, bid, now, send_at)
-    finally:
-        await own.close()
+    """The outbox, the status and the audit row in one unit of work (bot.broadcast.confirm)."""
+    return await confirm_broadcast(db, config.clock, access, bid, send_at)
 
 
 async def broadcast_text(update: Update, context: Context, bid: int, text: str) -> None:
@@ -274,11 +267,10 @@ async def broadcast_time(update: Update, context: Context, bid: int, text: str) 
         )
         return
     await context.end(BroadcastTime)
-    total = await confirm(config, db, bid, when)
+    total = await confirm(config, db, access, bid, when)
     if total is None:
         await say(context, update, t._("This message was already sent or cancelled."))
         return
-    await record(db, config.clock, access, "broadcast_schedule", f"{bid}:{total}:{when.isoformat()}")
     start_job(context, bid, (when - now).total_seconds())  # it reads its progress message when it runs
     shown = when.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M")
     message = await context.bot.send_message(

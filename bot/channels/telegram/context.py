@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
-import aiosqlite
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
@@ -19,6 +18,7 @@ from bot.dialogue import Dialogue
 from bot.domain.content import LANGS, Content
 from bot.flows import Conversations, Expired, Flow
 from storage import users
+from storage.database import Database
 
 CHANNEL: Final = "telegram"
 BOT_DATA_KEY: Final = "door"
@@ -28,7 +28,7 @@ BOT_DATA_KEY: Final = "door"
 class Door:
     """What the handlers need, created in post_init and kept in application.bot_data."""
 
-    db: aiosqlite.Connection
+    db: Database
     dialogue: Dialogue
     content: Content
     default_lang: str | None
