@@ -4,7 +4,8 @@ A save is: check access, check the file's version (a stale one is refused with t
 apply the form to the round-trip document, validate the whole content on a copy, write atomically,
 record the history (who, when, which entry, the diff) and the audit row, then reload content in
 every running door the way Telegram's /reload does (knowledge built off the event loop, then one
-swap). One lock per process serialises saves, so two saves cannot interleave their checks.
+swap). The publish also bumps the content version (bot.editor.sync), so every other process
+reloads too. One lock per process serialises saves and those reloads, so nothing interleaves.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,17 +21,17 @@ import aiosqlite
 from ruamel.yaml.comments import CommentedMap
 
 from bot.clock import Clock
-from bot.domain import knowledge
 from bot.domain.content import Content
-from bot.domain.loader import ContentError, load_content
+from bot.domain.loader import ContentError
 from bot.editor import documents as docs
 from bot.editor.files import atomic_write, is_editable, may_edit
+from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.editor.validate import Problem, load_with, place
 from bot.staff import Access, record
 from storage import content_history
 
 log = logging.getLogger("bot.editor")
-Listener = Callable[[Content], None]
+__all__ = ["Draft", "Editor", "Listener", "Refused", "Stale"]
 
 
 class Refused(Exception):
@@ -63,7 +64,14 @@ class Editor:
     db: aiosqlite.Connection
     clock: Clock
     listeners: list[Listener] = field(default_factory=list)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    sync: ContentSync = field(init=False)  # this process's reloads; it announces every publish
+
+    def __post_init__(self) -> None:
+        self.sync = ContentSync(self.root, PollingSignal(self.db), self.listeners)
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        return self.sync.lock
 
     def check(self, access: Access, path: str) -> None:
         if not is_editable(self.root, path) or not may_edit(access, path):
@@ -137,6 +145,8 @@ class Editor:
         )
         shown = None if entry == docs.CENTRE_ENTRY else entry
         now = self.clock.now()
+        # uow: one unit of work — the version bump is committed with the history row (add commits).
+        await self.sync.announce()
         await content_history.add(self.db, now, access.user_id, doc.path, shown, action, diff, before, text)
         await record(self.db, self.clock, access, f"content_{action}", f"{doc.path}#{entry}")
         await self.reload()
@@ -144,15 +154,7 @@ class Editor:
 
     async def reload(self) -> Content | None:
         """The same path as /reload: load, build the knowledge off the loop, then swap in every door."""
-        try:
-            content = await asyncio.to_thread(load_content, self.root)
-            await asyncio.to_thread(knowledge.prepare, content)
-        except ContentError:
-            log.exception("content written by the editor does not load; the doors keep the old one")
-            return None
-        for listener in self.listeners:
-            listener(content)
-        return content
+        return await self.sync.reload()
 
 
 def edit(doc: docs.Document, entry: str, values: Mapping[str, str]) -> None:
