@@ -116,7 +116,7 @@ class Editor:
         if change is None:
             raise Refused(str(change_id))
         self.check(access, change.path)
-        entry = change.entry or docs.CENTRE_ENTRY
+        entry = change.entry or docs.whole_entry(change.path)
         async with self.lock:
             doc = self._current(change.path, entry, version)
             text = restored(doc, docs.parse(change.path, change.before.encode("utf-8")), change.entry)
@@ -126,7 +126,7 @@ class Editor:
         doc = docs.read(self.root, path)
         if doc.version != version:
             found = docs.find_entry(doc, entry)
-            values = docs.values_of(path, found) if found is not None else {}
+            values = docs.values_of(path, found, entry) if found is not None else {}
             raise Stale(doc.version, values)
         return doc
 
@@ -143,7 +143,7 @@ class Editor:
                 before.splitlines(keepends=True), text.splitlines(keepends=True), doc.path, doc.path
             )
         )
-        shown = None if entry == docs.CENTRE_ENTRY else entry
+        shown = None if entry in docs.WHOLE_FILE else entry
         now = self.clock.now()
         # uow: one unit of work — the version bump is committed with the history row (add commits).
         await self.sync.announce()
@@ -163,13 +163,20 @@ def edit(doc: docs.Document, entry: str, values: Mapping[str, str]) -> None:
     if found is None:
         found = CommentedMap(id=entry)
         doc.tree[docs.list_key(doc.path)].append(found)
-    docs.apply(doc.path, found, values)
+    docs.apply(doc.path, found, values, entry)
 
 
 def restored(doc: docs.Document, earlier: docs.Document, entry: str | None) -> str:
     """The current file with one entry put back as it was in `earlier` (a whole file for centre.yaml)."""
     if entry is None:
         return earlier.original.decode("utf-8")
+    if entry == docs.PAYMENT_ENTRY:  # rules.yaml's payment block, the entries as they are now
+        before = earlier.tree.get("payment") if isinstance(earlier.tree, dict) else None
+        if before is None:
+            doc.tree.pop("payment", None)
+        else:
+            doc.tree["payment"] = before
+        return doc.dump()
     old = docs.find_entry(earlier, entry)
     items = doc.tree[docs.list_key(doc.path)]
     index = next((i for i, e in enumerate(items) if str(e.get("id")) == entry), None)
