@@ -6,6 +6,7 @@ unchanged, the preview as the bot answers, publish, history and restore. On a co
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 from bot.domain.loader import load_content
@@ -88,9 +89,17 @@ def test_a_new_fee_table_is_added_from_the_blank_one_and_restored_away(
         "tables.0.brackets.0.fee_percent": "0", "tables.0.brackets.1.above_percent": "100",
         "tables.0.brackets.1.fee_percent": "50",
     }  # fmt: skip
-    assert post(client, address, values | table | {"action": "publish"}).status_code == 303
+    files = snapshot(root)
+    no_day = {"tables.0.effective_from": "2024-13-01", "action": "publish"}
+    wrong_day = post(client, address, values | table | no_day)
+    assert wrong_day.status_code == 422 and 'id="f-tables-0-effective_from-error"' in wrong_day.text
+    assert snapshot(root) == files
+    dated = table | {"tables.0.effective_from": "2024-01-01", "action": "publish"}
+    assert post(client, address, values | dated).status_code == 303
     fees = load_content(root).centres["gliwice"].fees
     assert len(fees.tables) == 1 and fees.tables[0].brackets[-1].up_to_percent is None
+    assert fees.tables[0].effective_from == date(2024, 1, 1)
+    assert "effective_from: 2024-01-01\n" in (root / "gliwice/fees.yaml").read_text(encoding="utf-8")
     history = client.get("/staff/content/gliwice/history").text
     assert "Opłaty: uchwała i tabela opłat (publish)" in history
     change = re.search(r'action="(/staff/content/gliwice/history/\d+/restore)"', history)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
@@ -58,6 +59,18 @@ def _number(value: str) -> str | None:
     """A number as typed ("12,5" too); None for empty. Validation says when it is not a number."""
     value = value.strip().replace(",", ".").removesuffix("%").strip()
     return DoubleQuotedScalarString(value) if value else None
+
+
+def _day(value: str) -> date | str | None:
+    """A date as YAML writes one (2024-01-31, unquoted); other text stays text, so validation names it."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        text: str = DoubleQuotedScalarString(value)
+        return text
 
 
 def _texts(node: object, name: str) -> dict[str, str]:
@@ -146,8 +159,7 @@ def _table(values: Mapping[str, str], n: int, old: CommentedMap | None) -> Comme
     if not given or set(given) == {f"{prefix}basis"}:
         return None  # a blank table (its basis select always sends a value)
     table = old if old is not None else CommentedMap()
-    effective = values.get(f"{prefix}effective_from", "").strip()
-    table["effective_from"] = DoubleQuotedScalarString(effective) if effective else None
+    table["effective_from"] = _day(values.get(f"{prefix}effective_from", ""))
     table["resolution"] = text_value(values.get(f"{prefix}resolution", ""), table.get("resolution"))
     table["basis"] = values.get(f"{prefix}basis", "single").strip() or "single"
     rows = table.get("brackets") if isinstance(table.get("brackets"), CommentedSeq) else CommentedSeq()
