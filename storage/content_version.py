@@ -1,21 +1,21 @@
 """The content version every process should run: bumped by a publish, read by every process.
 
-# uow: convert — these take the aiosqlite connection until storage/database.py's `Database` is
-# what `connect()` returns; neither commits: the publish's unit of work does.
+Neither function commits: the bump belongs to the publish's unit of work (bot.editor.service).
 """
 
 from __future__ import annotations
 
-import aiosqlite
+from storage.database import Database
 
 
-async def current(db: aiosqlite.Connection) -> int:  # uow: convert
-    async with db.execute("SELECT version FROM content_version WHERE id = 1") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row is not None else 0
+async def current(db: Database) -> int:
+    version = await db.fetch_value("SELECT version FROM content_version WHERE id = 1")
+    return int(version) if version is not None else 0
 
 
-async def bump(db: aiosqlite.Connection) -> int:  # uow: convert
-    """One more published version; the caller commits it with the rest of its unit of work."""
-    await db.execute("UPDATE content_version SET version = version + 1 WHERE id = 1")
-    return await current(db)
+async def bump(db: Database) -> int:
+    """One more published version (inside the caller's unit of work); the new number."""
+    version = await db.fetch_value(
+        "UPDATE content_version SET version = version + 1 WHERE id = 1 RETURNING version"
+    )
+    return int(version)

@@ -167,8 +167,8 @@ async def test_the_polling_signal_reads_the_version_a_publish_commits(tmp_path: 
         waiting = asyncio.create_task(watcher.changed(0))
         await asyncio.wait_for(ticked.wait(), 5)
         assert not waiting.done()  # polling, not yet changed
-        assert await content_version.bump(db) == 1
-        await db.commit()
+        async with db.transaction():
+            assert await content_version.bump(db) == 1
         assert await asyncio.wait_for(waiting, 5) == 1
         assert set(ticks) == {2.0}
     finally:

@@ -48,7 +48,7 @@ def test_questions_are_counted_per_topic_and_the_answered_share_per_week(client:
     assert sum(int(n) for n in topics.values()) == 4 and max(int(n) for n in topics.values()) == 2
     shares = rows_of(numbers, "Pytania z odpowiedzią, tygodniowo (%)")
     assert [share for _, share in shares] == ["75%"]
-    stored = run(client, lambda db: db.execute_fetchall("SELECT * FROM question_counts"))
+    stored = run(client, lambda db: db.fetch_all("SELECT * FROM question_counts"))
     assert all(UNANSWERED not in str(tuple(row)) for row in stored)
     assert {tuple(row)[2] for row in stored} >= {"fallback"}
 

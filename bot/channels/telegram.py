@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 from telegram import BotCommand, CallbackQuery, Message, MessageEntity, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -65,6 +64,7 @@ from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.replies import Button, Reply
 from bot.settings import Settings
 from storage import connect, users
+from storage.database import Database
 
 log = logging.getLogger("bot.telegram")
 
@@ -90,7 +90,7 @@ TelegramApp: TypeAlias = Application[
 class Door:
     """What the handlers need, created in post_init and kept in application.bot_data."""
 
-    db: aiosqlite.Connection
+    db: Database
     dialogue: Dialogue
     content: Content
     default_lang: str | None

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiosqlite
 from ruamel.yaml.comments import CommentedMap
 
 from bot.clock import Clock
@@ -29,6 +28,7 @@ from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.editor.validate import Problem, load_with, place
 from bot.staff import Access, record
 from storage import content_history
+from storage.database import Database
 
 log = logging.getLogger("bot.editor")
 __all__ = ["Draft", "Editor", "Listener", "Refused", "Stale"]
@@ -61,7 +61,7 @@ class Draft:
 @dataclass
 class Editor:
     root: Path
-    db: aiosqlite.Connection
+    db: Database
     clock: Clock
     listeners: list[Listener] = field(default_factory=list)
     sync: ContentSync = field(init=False)  # this process's reloads; it announces every publish
@@ -137,7 +137,6 @@ class Editor:
         before = doc.original.decode("utf-8")
         if text == before:
             return draft  # nothing changed: no write, no history row
-        atomic_write(self.root / doc.path, text.encode("utf-8"))
         diff = "".join(
             difflib.unified_diff(
                 before.splitlines(keepends=True), text.splitlines(keepends=True), doc.path, doc.path
@@ -145,10 +144,16 @@ class Editor:
         )
         shown = None if entry in docs.WHOLE_FILE else entry
         now = self.clock.now()
-        # uow: one unit of work — the version bump is committed with the history row (add commits).
-        await self.sync.announce()
-        await content_history.add(self.db, now, access.user_id, doc.path, shown, action, diff, before, text)
-        await record(self.db, self.clock, access, f"content_{action}", f"{doc.path}#{entry}")
+        # One unit: the history row, the audit row, the content version the other processes follow
+        # (bot.editor.sync) and the file. The file is written last, inside the unit, so a failed
+        # write leaves no history of a publish that did not happen.
+        async with self.db.transaction():
+            await self.sync.announce()
+            await content_history.add(
+                self.db, now, access.user_id, doc.path, shown, action, diff, before, text
+            )
+            await record(self.db, self.clock, access, f"content_{action}", f"{doc.path}#{entry}")
+            atomic_write(self.root / doc.path, text.encode("utf-8"))
         await self.reload()
         return draft
 

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import aiosqlite
-
 from bot.domain import knowledge
 from bot.domain.content import Content
 from bot.domain.loader import ContentError, load_content
-from storage import content_version
+from storage import StorageError, content_version
+from storage.database import Database
 
 log = logging.getLogger("bot.editor")
 Listener = Callable[[Content], None]
@@ -55,7 +54,7 @@ class VersionSignal(Protocol):
 class PollingSignal:
     """The version row read every `interval` seconds: works on every engine, costs one small read."""
 
-    db: aiosqlite.Connection  # uow: convert (to storage.database.Database)
+    db: Database
     interval: float = POLL_SECONDS
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -69,7 +68,7 @@ class PollingSignal:
         while True:
             try:
                 version = await self.current()
-            except (sqlite3.Error, ValueError) as exc:  # locked or closing: ask again next period
+            except (StorageError, sqlite3.Error, OSError, ValueError) as exc:  # locked, lost, closing: again
                 log.warning("cannot read the content version: %s", exc)
                 version = seen
             if version != seen:

@@ -58,9 +58,9 @@ async def new_centre(request: Request) -> Response:
     try:
         async with editor.lock:
             await asyncio.to_thread(create_centre, editor.root, centre)
-            # uow: one unit of work — the version bump is committed with the audit row (record commits).
-            await editor.sync.announce()  # the other processes show the new centre too
-            await record(door.db, door.clock, staff.access, "content_new_centre", centre.id)
+            async with door.db.transaction():  # the other processes show the new centre too
+                await editor.sync.announce()
+                await record(door.db, door.clock, staff.access, "content_new_centre", centre.id)
             await editor.reload()
     except ValueError:
         error = ui["exists"]
