@@ -19,7 +19,7 @@ from bot.domain.script import ukrainian_in_latin
 from bot.domain.text import contains_phrase, fold, folded_words, is_cyrillic
 from bot.domain.understanding import Fusion, Reading, read, signals_danger
 from bot.i18n import Tr, tr
-from bot.outcome import Outcome, State, mask
+from bot.outcome import FALLBACK, Outcome, State, mask
 from bot.replies import Button, Reply
 
 GROUP_SHARE = 0.6  # a target group this close to the best match wins (see preferred_key)
@@ -119,7 +119,10 @@ class FreeText:
             # Someone in danger gets the numbers and the centre, not "I don't know"; and what they
             # wrote is not kept, not even masked.
             outcome = Outcome(
-                [Reply(answers.contact_line(t, centre), (menus.menu_row(t),))], outcome.state, unanswered=None
+                [Reply(answers.contact_line(t, centre), (menus.menu_row(t),))],
+                outcome.state,
+                unanswered=None,
+                asked=outcome.asked,
             )
         outcome.replies[:0] = replies
         if spoken != chosen and spoken is not None:
@@ -161,7 +164,7 @@ class FreeText:
         body = "\n\n".join(o.replies[0].text for o in answered)
         step = next((o.state.step for o in answered if o.state.step), None)
         first.replies[0] = replace(first.replies[0], text=body)
-        return Outcome(first.replies[:1], replace(first.state, step=step))
+        return Outcome(first.replies[:1], replace(first.state, step=step), asked=first.asked)
 
     def _understood(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
         t = self._t(state)
@@ -193,7 +196,9 @@ class FreeText:
             best is None or not reading.confident or best.key.startswith(("group:", "topic:"))
         ):
             text_out = "\n\n".join(answers.flat(t, centre, flat_id) for flat_id in reading.flats)
-            return self._reply(state, text_out)
+            flats = self._reply(state, text_out)
+            flats.asked = "topic:flats"
+            return flats
         if reading.confident and best is not None:
             key = self.preferred_key(reading)
             outcome = self.answer_key(state, centre, key, reading)
@@ -248,6 +253,7 @@ class FreeText:
                 [Reply("\n".join(lines), (*suggestions, menus.menu_row(t)))],
                 replace(state, step=None),
                 unanswered=mask(text),
+                asked=FALLBACK,
             )
         lines = [t._("I don't know the answer to that, sorry."), answers.contact_line(t, centre)]
         if suggestions:
@@ -256,4 +262,5 @@ class FreeText:
             [Reply("\n".join(lines), (*suggestions, menus.menu_row(t)))],
             replace(state, step=None),
             unanswered=mask(text),
+            asked=FALLBACK,
         )

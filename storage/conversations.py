@@ -1,4 +1,4 @@
-"""The stored step of each person's multi-step flow (migration 013); bot.flows gives it its type.
+"""The stored step of each person's multi-step flow (migration 015); bot.flows gives it its type.
 
 Storage never commits: the feature function that changes a flow owns the unit of work.
 """

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.channels.telegram.app import (
         ALLOWED_UPDATES,
         build_application,
+        content_listener,
         lifespan,
         run_telegram,
         staff_config_of,
@@ -62,6 +63,7 @@ __all__ = [
     "Door",
     "TelegramApp",
     "build_application",
+    "content_listener",
     "door",
     "lifespan",
     "run_telegram",

@@ -24,11 +24,12 @@ from bot.channels.telegram.context import BOT_DATA_KEY, BotContext, Door, Telegr
 from bot.channels.telegram.routing import register_handlers
 from bot.channels.telegram_order import PerUserOrder
 from bot.channels.telegram_render import RetryPolicy, set_reply_retry
-from bot.channels.telegram_residents import STOPPING_KEY, start_reminders
+from bot.channels.telegram_residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
 from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, resume_broadcasts
 from bot.clock import Clock, SystemClock
 from bot.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
+from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.settings import Settings
 from storage import connect
 
@@ -37,6 +38,7 @@ log = logging.getLogger("bot.telegram")
 TIMEZONE: Final = ZoneInfo("Europe/Warsaw")
 ALLOWED_UPDATES: Final = [Update.MESSAGE, Update.CALLBACK_QUERY]  # the update types the handlers use
 MAX_CONCURRENT_UPDATES: Final = 64  # different users in parallel; one user's updates stay in order
+SYNC_KEY: Final = "content_sync"
 
 
 def build_application(
@@ -49,13 +51,16 @@ def build_application(
     rate_limiter: BaseRateLimiter[Any] | None = None,
     max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
     reply_retry: RetryPolicy | None = None,
+    follow_content: bool = True,
 ) -> TelegramApp:
     """The configured Application; the database is opened in post_init and closed in post_shutdown.
 
     `request` (used for every call, getUpdates included) and `base_url` let tests talk to a fake
     Bot API; `rate_limiter` defaults to AIORateLimiter(max_retries=3); updates of different users
     are handled concurrently (at most `max_concurrent_updates`), each user's in arrival order;
-    `reply_retry` is how long replies keep trying through an outage (tests make its waits short).
+    `reply_retry` is how long replies keep trying through an outage (tests make its waits short);
+    `follow_content` reloads content published by any process (False where the web door beside
+    this one in the same process already follows it for both).
     """
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -80,8 +85,15 @@ def build_application(
         await start_reminders(application, settings, content, engine_clock, db)
         await resume_broadcasts(application)
         await set_command_menus(application)
+        if follow_content:  # a publish from the web panel in another process reaches this door
+            sync = ContentSync(settings.content_dir, PollingSignal(db), [content_listener(application)])
+            await sync.start()
+            application.bot_data[SYNC_KEY] = sync
 
     async def post_shutdown(application: TelegramApp) -> None:
+        sync = application.bot_data.pop(SYNC_KEY, None)
+        if isinstance(sync, ContentSync):
+            await sync.stop()
         opened = application.bot_data.pop(BOT_DATA_KEY, None)
         if isinstance(opened, Door):
             await opened.db.close()
@@ -105,6 +117,20 @@ def build_application(
     application.bot_data[STAFF_KEY] = StaffConfig(settings, engine_clock, stopping=stopping)
     register_handlers(application)
     return application
+
+
+def content_listener(application: TelegramApp) -> Listener:
+    """The Telegram door's half of a reload (as /reload does): its engine and the residents' service."""
+
+    def swap(content: Content) -> None:
+        found = application.bot_data.get(BOT_DATA_KEY)
+        if isinstance(found, Door):
+            found.swap_content(content)
+        residents = application.bot_data.get(RESIDENTS_KEY)
+        if isinstance(residents, ResidentsDoor):
+            residents.service.content = content
+
+    return swap
 
 
 def staff_config_of(application: TelegramApp) -> StaffConfig:

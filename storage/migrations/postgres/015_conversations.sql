@@ -1,4 +1,4 @@
--- PostgreSQL spelling of ../013_conversations.sql: the one place a person's multi-step flow lives.
+-- PostgreSQL spelling of ../015_conversations.sql: the one place a person's multi-step flow lives.
 CREATE TABLE conversations (
     user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     flow TEXT NOT NULL,
