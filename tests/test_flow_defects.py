@@ -196,3 +196,9 @@ async def test_a_failing_staff_button_never_falls_through_to_the_menu(
     stale = tr("pl")._("That button is no longer active. Here is the menu.")
     assert not [c for c in calls if stale in c.visible]  # the staff message is not overwritten
     assert texts_of(calls) == [texts.something_went_wrong("pl")]
+
+
+def test_the_door_package_exports_every_name_it_lists() -> None:
+    from bot.channels import telegram
+
+    assert all(getattr(telegram, name) is not None for name in telegram.__all__)

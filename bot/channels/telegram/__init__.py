@@ -39,6 +39,7 @@ _WHERE = {
         (
             "ALLOWED_UPDATES",
             "build_application",
+            "content_listener",
             "lifespan",
             "run_telegram",
             "staff_config_of",
