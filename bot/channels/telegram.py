@@ -22,7 +22,6 @@ from telegram import BotCommand, CallbackQuery, Message, MessageEntity, Update, 
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -41,6 +40,7 @@ from telegram.request import BaseRequest
 from bot import callbacks
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram_order import PerUserOrder
+from bot.channels.telegram_outgoing import outgoing_limiter
 from bot.channels.telegram_render import (
     RetryPolicy,
     Target,
@@ -124,7 +124,8 @@ def build_application(
     """The configured Application; the database is opened in post_init and closed in post_shutdown.
 
     `request` (used for every call, getUpdates included) and `base_url` let tests talk to a fake
-    Bot API; `rate_limiter` defaults to AIORateLimiter(max_retries=3); updates of different users
+    Bot API; `rate_limiter` defaults to the token's one outgoing budget (bot.outgoing: TELEGRAM_RATE in
+    all, broadcasts at most BROADCAST_RATE, replies first, 429s retried there); updates of different users
     are handled concurrently (at most `max_concurrent_updates`), each user's in arrival order;
     `reply_retry` is how long replies keep trying through an outage (tests make its waits short).
     """
@@ -161,7 +162,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=TIMEZONE))
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or outgoing_limiter(settings))
         .concurrent_updates(PerUserOrder(max_concurrent_updates))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
