@@ -155,6 +155,7 @@ class LocalBudget:
         self._changed = asyncio.Event()
         self._sleeper: _Waiter | None = None
         self._wake_at = float("inf")
+        self._watched: set[int] = set()  # ids of the stop events the sleeper watches
         self.taken: dict[Priority, int] = dict.fromkeys(Priority, 0)  # for benches and logs
 
     # --- the interface -----------------------------------------------------------------------
@@ -181,8 +182,9 @@ class LocalBudget:
                 if self._sleeper is None:
                     await self._sleep_as(me, changed, now)
                 else:
-                    if self._ready_at(me, now) < self._wake_at - EPSILON:
-                        self._notify()  # the sleeper sleeps too long for me: let it look again
+                    unwatched = stop is not None and id(stop) not in self._watched
+                    if unwatched or self._ready_at(me, now) < self._wake_at - EPSILON:
+                        self._notify()  # the sleeper sleeps too long for me, or misses my stop: look again
                         changed = self._changed
                     await changed.wait()
         finally:
@@ -264,6 +266,7 @@ class LocalBudget:
         self._wake_at = min(self._ready_at(w, now) for w in self._waiting)
         # The sleeper also watches every waiter's stop event and wakes them all when one is set.
         stops = {id(w.stop): w.stop for w in self._waiting if w.stop is not None}
+        self._watched = set(stops)
         tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._sleep(max(0.0, self._wake_at - now)))]
         tasks += [asyncio.ensure_future(event.wait()) for event in (changed, *stops.values())]
         try:
@@ -271,7 +274,7 @@ class LocalBudget:
         finally:
             for task in tasks:
                 task.cancel()
-            self._sleeper, self._wake_at = None, float("inf")
+            self._sleeper, self._wake_at, self._watched = None, float("inf"), set()
         self._notify()  # time has passed: whoever may go now looks again
 
     def _notify(self) -> None:

@@ -189,14 +189,18 @@ async def test_a_pause_stops_every_class_and_a_stop_ends_the_wait() -> None:
     shared.pause(30.0)
 
     async def stopped_at_once() -> None:
+        sleeper = asyncio.create_task(shared.acquire(1, Priority.REPLY))  # waits out the pause, no stop
+        await asyncio.sleep(0)
         waiting = asyncio.create_task(shared.acquire(1000, Priority.BULK, stop))
         await asyncio.sleep(0)
         stop.set()
         with pytest.raises(Stopped):
             await waiting
+        assert time.seconds() == 2.0  # at once, not after the pause
+        await sleeper
 
     await time.run(stopped_at_once())
-    assert time.seconds() == 2.0 and shared.taken[Priority.BULK] == 0
+    assert shared.taken[Priority.BULK] == 0
 
 
 # --- the Telegram glue: one 429 handler for the whole token -----------------------------------
