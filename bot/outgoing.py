@@ -28,7 +28,6 @@ import asyncio
 import itertools
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -78,9 +77,6 @@ class Limits:
     private_chat: Rate | None = field(default_factory=lambda: Rate(1.0, burst=10.0))
     group_chat: Rate | None = field(default_factory=lambda: Rate(20 / 60, burst=20.0))
     bulk: Rate | None = None  # a further cap on bulk sends (BROADCAST_RATE), within `total`
-    # A hard cap in any rolling second besides `total`: then `total` may have a burst that catches up
-    # on a late event loop (a lost token is lost capacity) without ever going past Telegram's window.
-    most_per_second: int | None = None
 
     def chat_rate(self, chat: int) -> Rate | None:
         return self.group_chat if chat < 0 else self.private_chat
@@ -148,7 +144,6 @@ class LocalBudget:
         self._total = _Bucket(self.limits.total, start)
         self._bulk = _Bucket(self.limits.bulk, start) if self.limits.bulk else None
         self._chats: dict[int, _Bucket] = {}
-        self._recent: deque[float] = deque()  # moments of the last second's grants (most_per_second)
         self._paused_until = start
         self._waiting: list[_Waiter] = []
         self._seq = itertools.count()
@@ -176,7 +171,7 @@ class LocalBudget:
                 now = self._now()
                 self._refill(now)
                 if self._winner(now) is me:
-                    self._take(me, now)
+                    self._take(me)
                     return
                 changed = self._changed
                 if self._sleeper is None:
@@ -226,12 +221,6 @@ class LocalBudget:
         if waiter.chat is None:
             return moment
         moment = max(moment, self._total.ready_at(now))
-        cap = self.limits.most_per_second
-        if cap is not None:
-            while self._recent and self._recent[0] <= now - 1.0:
-                self._recent.popleft()
-            if len(self._recent) >= cap:
-                moment = max(moment, self._recent[-cap] + 1.0)
         bucket = self._chat_bucket(waiter.chat, now)
         if bucket is not None:
             bucket.refill(now)
@@ -247,11 +236,9 @@ class LocalBudget:
         ready = [w for w in self._waiting if self._ready_at(w, now) <= now + EPSILON]
         return min(ready, key=_Waiter.order) if ready else None
 
-    def _take(self, waiter: _Waiter, now: float) -> None:
+    def _take(self, waiter: _Waiter) -> None:
         if waiter.chat is None:
             return
-        if self.limits.most_per_second is not None:
-            self._recent.append(now)
         self._total.tokens -= 1.0
         bucket = self._chats.get(waiter.chat)
         if bucket is not None:

@@ -165,18 +165,6 @@ async def test_per_chat_limits_hold_for_private_chats_and_groups() -> None:
     assert most_within([at for at, _, _ in grants.order], 1.0) <= 31
 
 
-async def test_a_burst_catches_up_but_never_past_the_rolling_second() -> None:
-    time = FakeTime()
-    limits = Limits(total=Rate(10, burst=5.0), most_per_second=10, **ONLY_TOTAL)
-    grants = Grants(time, budget(time, limits))
-    await time.run(*(grants.take(1000 + i, Priority.BULK) for i in range(40)))
-    stamps = [at for at, _, _ in grants.order]
-    assert stamps[:5] == [0.0] * 5  # a lull's tokens go at once
-    for window in (0.5, 1.0, 2.0):
-        assert most_within(stamps, window) <= 10 * max(1.0, window)
-    assert max(stamps) == pytest.approx(3.5)  # and the rate is still the rate
-
-
 async def test_a_pause_stops_every_class_and_a_stop_ends_the_wait() -> None:
     time = FakeTime()
     shared = budget(time, Limits(total=Rate(100), **ONLY_TOTAL))

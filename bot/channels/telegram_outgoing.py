@@ -8,7 +8,6 @@ without one it is a reply. getUpdates never passes here (PTB does not rate-limit
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,7 +32,6 @@ class Outgoing:
 
 
 REPLY: Final = Outgoing(Priority.REPLY)
-BURST: Final = 5.0  # messages the token may send back to back after a lull, within the rolling second
 
 
 def retry_after(error: BaseException) -> float | None:
@@ -98,13 +96,8 @@ class BudgetRateLimiter(BaseRateLimiter[Outgoing]):
 def outgoing_limiter(settings: Settings) -> BudgetRateLimiter:
     """The bot token's one outgoing budget, kept in this process: TELEGRAM_RATE messages a second in
     all, of them at most BROADCAST_RATE broadcast messages, Telegram's per-chat limits."""
-    rate = settings.telegram_rate
-    limits = Limits(
-        total=Rate(rate, burst=BURST),  # catches up a late event loop: a lost token is lost capacity,
-        most_per_second=max(1, math.floor(rate)),  # never more than the rate in any rolling second
-        bulk=Rate(min(settings.broadcast_rate, rate), burst=BURST),
-    )
-    return BudgetRateLimiter(LocalBudget(limits))
+    bulk = min(settings.broadcast_rate, settings.telegram_rate)
+    return BudgetRateLimiter(LocalBudget(Limits(total=Rate(settings.telegram_rate), bulk=Rate(bulk))))
 
 
 def budget_of(bot: Bot) -> Budget | None:
