@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
 import pytest
 from telegram.ext import ExtBot
 
@@ -25,6 +24,7 @@ from bot.channels.telegram_broadcast import telegram_send
 from bot.channels.telegram_outgoing import BudgetRateLimiter, budget_of
 from bot.outgoing import Limits, LocalBudget, Priority, Rate, Stopped
 from storage import broadcasts, connect, users
+from storage.database import Database
 from tests.fakebotapi import TOKEN, FakeBotAPI, RecordingRequest
 
 T = TypeVar("T")
@@ -209,7 +209,7 @@ class TimedBotAPI(FakeBotAPI):
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     connection = await connect(tmp_path / "bot.sqlite3")
     try:
         yield connection
@@ -218,7 +218,7 @@ async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
 
 
 async def test_a_429_pauses_the_whole_token_once_and_everything_arrives_exactly_once(
-    db: aiosqlite.Connection,
+    db: Database,
 ) -> None:
     time = FakeTime()
     api = TimedBotAPI(time)
@@ -252,6 +252,5 @@ async def test_a_429_pauses_the_whole_token_once_and_everything_arrives_exactly_
     delivered = Counter(chat for _, _, chat, status in sends if status == 200)
     assert delivered == Counter(recipients) + Counter({1: 3, 2: 3, 3: 3, 4: 3})  # all, exactly once
     assert (final.sent, final.failed) == (len(recipients), 0)
-    async with db.execute("SELECT MAX(attempts) FROM outbox") as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetch_one("SELECT MAX(attempts) FROM outbox")
     assert row is not None and row[0] == 1  # retried inside the budget, not by the worker
