@@ -116,10 +116,17 @@ class FreeText:
             outcome.unanswered = None
         if reading.crisis and outcome.unanswered is not None:
             # Someone in danger gets the numbers and the centre, not "I don't know"; and what they
-            # wrote is not kept, not even masked.
-            outcome = Outcome(
-                [Reply(answers.contact_line(t, centre), (menus.menu_row(t),))], outcome.state, unanswered=None
-            )
+            # wrote is not kept, not even masked. The phone once: a crisis reply that already gives
+            # it ("nowhere to sleep tonight") just carries the menu button.
+            phone = centre.centre.phone
+            if replies and phone and phone in replies[0].text:
+                replies[0] = replace(replies[0], buttons=(menus.menu_row(t),))
+                outcome = Outcome([], outcome.state, unanswered=None)
+            else:
+                contact = Reply(answers.contact_line(t, centre), (menus.menu_row(t),))
+                outcome = Outcome([contact], outcome.state, unanswered=None)
+        if replies and centre.centre.phone and centre.centre.phone in replies[0].text:
+            outcome.replies = [_without_phone(r, centre.centre.phone) for r in outcome.replies]
         outcome.replies[:0] = replies
         if spoken != chosen and spoken is not None:
             outcome = self._offer_language(outcome, spoken, chosen)
@@ -253,3 +260,10 @@ class FreeText:
             replace(state, step=None),
             unanswered=mask(text),
         )
+
+
+def _without_phone(reply: Reply, phone: str) -> Reply:
+    """A reply after a crisis reply that already gave the centre's phone: its phone lines dropped
+    (the phone once per answer)."""
+    lines = [line for line in reply.text.split("\n") if phone not in line]
+    return replace(reply, text="\n".join(lines).strip()) if len(lines) < reply.text.count("\n") + 1 else reply

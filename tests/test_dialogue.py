@@ -179,12 +179,14 @@ def test_menu_offers_changing_centre_and_language(engine: Engine) -> None:
     assert "Wodzis" in switched.replies[-1].text
 
 
-def test_flats_menu_lists_all_ten_gliwice_streets(engine: Engine) -> None:
+def test_flats_menu_counts_the_flats_and_lists_all_ten_streets_behind_more(engine: Engine) -> None:
     outcome = press(engine, "m:flats")
-    text = text_of(outcome)
-    for street in GLIWICE_STREETS:
-        assert street in text
+    assert "prowadzi 10 mieszkań" in text_of(outcome)
     data = data_of(outcome)
+    assert "w:topic:flats" in data
+    details = text_of(press(engine, "w:topic:flats"))
+    for street in GLIWICE_STREETS:
+        assert street in details
     assert {f"g:{g}" for g in ("disability", "homeless_men", "care_leavers")} <= set(data)
     assert "m:main" in data
 

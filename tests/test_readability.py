@@ -27,9 +27,10 @@ from tests.readability import (
     long_sentences,
     phone_count,
     sentences,
+    shape_problems,
     words,
 )
-from tests.rendered import Rendered, all_answers
+from tests.rendered import Rendered, all_answers, hours_answers
 
 LOCALE = Path(__file__).resolve().parent.parent / "bot" / "i18n" / "locale"
 
@@ -37,7 +38,7 @@ LOCALE = Path(__file__).resolve().parent.parent / "bot" / "i18n" / "locale"
 @cache
 def rendered() -> tuple[Rendered, ...]:
     content = shipped_content()
-    return tuple(all_answers(content, Engine(content, FixedClock(PINNED))))
+    return tuple(all_answers(content, Engine(content, FixedClock(PINNED))) + hours_answers(content))
 
 
 def _where(r: Rendered) -> str:
@@ -67,6 +68,39 @@ def test_polish_answers_open_with_short_sentences() -> None:
         if r.lang == "pl"
         for sentence in sentences(r.first)[:3]
         if words(sentence) > OPENING_WORDS
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_every_first_message_gives_the_answer_first_then_at_most_three_short_lines() -> None:
+    """Issue 11: at most two short sentences (≤ 15 words each), then at most three short lines
+    (≤ 20 words); the rest sits behind "More". Every answer, every centre, every language."""
+    found = [f"{_where(r)}: {problems}" for r in rendered() if (problems := shape_problems(r.first, r.lang))]
+    assert not found, "\n".join(found)
+
+
+def test_the_checks_see_fee_estimates_for_households_and_hours_at_other_moments() -> None:
+    """The answers above really include estimates per person and closed/holiday hours."""
+    texts = [r.first for r in rendered() if r.lang == "pl"]
+    assert sum("Na osobę:" in text for text in texts) >= 8
+    assert any("Teraz jest zamknięte." in text for text in texts)
+    assert any("święto" in text for text in texts)
+
+
+def _answers() -> dict[tuple[str, str, str], list[Rendered]]:
+    """Rendered messages grouped by the answer they belong to (one button press or question)."""
+    grouped: dict[tuple[str, str, str], list[Rendered]] = {}
+    for r in rendered():
+        grouped.setdefault((r.centre, r.lang, r.origin.split("#")[0]), []).append(r)
+    return grouped
+
+
+def test_the_phone_number_appears_at_most_once_in_a_whole_answer() -> None:
+    content = shipped_content()
+    found = [
+        "/".join(key)
+        for key, messages in _answers().items()
+        if phone_count("\n".join(m.first for m in messages), content.centres[key[0]].centre.phone) > 1
     ]
     assert not found, "\n".join(found)
 
