@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 from babel.messages.pofile import read_po
 
 from bot.clock import FixedClock
@@ -183,3 +184,52 @@ def test_shipped_content_has_a_glossary(content: Content) -> None:
     assert {"resident", "fee", "decision", "criterion", "social_contract"} <= {
         t.id for t in content.glossary.terms
     }
+
+
+# --- Ukrainian: one form of address, "ти", like the Polish "ty" --------------------------------
+
+# The formal or plural "ви": its pronouns and the imperatives in -іть/-йте/-ьте ("Напишіть").
+FORMAL_UK = re.compile(
+    r"(?<![\w'])(?:[Вв]и|[Вв]ам|[Вв]ас|[Вв]ами|[Вв]аш\w*|(?!навіть)\w+(?:іть|йте|ьте))(?![\w'])"
+)
+# Calques the issue names: "опікун" is a legal guardian, not the flat's social worker;
+# "Наші джерела не подають…" is Polish word order.
+UK_CALQUES = re.compile(r"опікун|[Нн]аші джерела не подають")
+
+
+def _ukrainian_texts(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [
+            text
+            for key, value in node.items()
+            if key != "keywords"  # what people type, not what we say
+            for text in ([value] if key == "uk" and isinstance(value, str) else _ukrainian_texts(value))
+        ]
+    if isinstance(node, list):
+        return [text for value in node for text in _ukrainian_texts(value)]
+    return []
+
+
+def _content_ukrainian() -> list[str]:
+    folder = Path(__file__).resolve().parent.parent / "content"
+    return [
+        text
+        for path in sorted(folder.rglob("*.yaml"))
+        for text in _ukrainian_texts(yaml.safe_load(path.read_text()))
+    ]
+
+
+def test_ukrainian_content_and_interface_say_ti_never_the_formal_vy() -> None:
+    texts = _content_ukrainian() + list(_catalog("uk").values())
+    assert len(texts) > 300
+    found = [f"{m.group(0)}: {text[:80]}" for text in texts if (m := FORMAL_UK.search(text))]
+    assert not found, "\n".join(found)
+    assert sum(bool(re.search(r"(?<!\w)(?:ти|тобі|тебе|тв(?:ій|оя|оє|ої))(?!\w)", t)) for t in texts) >= 40
+
+
+def test_ukrainian_has_none_of_the_calques_the_issue_lists() -> None:
+    texts = _content_ukrainian() + list(_catalog("uk").values())
+    found = [text[:80] for text in texts if UK_CALQUES.search(text)]
+    assert not found, "\n".join(found)
+    rendered_uk = "\n".join(r.first + (r.more or "") for r in rendered() if r.lang == "uk")
+    assert not UK_CALQUES.search(rendered_uk)
