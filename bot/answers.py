@@ -47,7 +47,13 @@ def flats(t: Tr, centre: CentreContent) -> str:
         head = t._("Flats run by {centre}:").format(centre=centre.centre.name.get(t.lang))
     if count == 1:
         return _one_flat(t, centre, centre.flats[0], head)
-    return "\n".join([head, t._("Choose below whom the flat is for.")])
+    city = f", {centre.centre.city}"
+    # Street names only (no house numbers), each once, in the content's order.
+    streets = dict.fromkeys(
+        f.address.removeprefix("ul. ").removesuffix(city).rsplit(" ", 1)[0] for f in centre.flats
+    )
+    line = t._("Streets: {streets}.").format(streets=", ".join(streets))
+    return "\n".join([head, line, t._("Choose below whom the flat is for.")])
 
 
 def _one_flat(t: Tr, centre: CentreContent, item: Flat, head: str | None = None) -> str:
