@@ -34,20 +34,20 @@ RUNS = 20
 async def build(path: Path, residents: int, due: int) -> Residents:
     db = await connect(path)
     stamp, later, past = to_text(NOW), to_text(NOW + timedelta(days=30)), to_text(NOW - timedelta(minutes=1))
-    await db.executemany(
-        "INSERT INTO residents (id, channel, external_id, centre, flat, lang, joined_at, updated_at)"
-        " VALUES (?, 'telegram', ?, 'wodzislaw', ?, 'pl', ?, ?)",
-        ((i, str(i), f"flat{i % FLATS:04d}", stamp, stamp) for i in range(1, residents + 1)),
-    )
-    await db.executemany(
-        "INSERT INTO schedule (resident_id, reminder, next_at, day, month)"
-        " VALUES (?, 'payment', ?, ?, '2027-02')",
-        (
-            (i, past if i <= due else later, "2027-02-25" if i <= due else "2027-03-27")
-            for i in range(1, residents + 1)
-        ),
-    )
-    await db.commit()
+    async with db.transaction():  # one unit, as a real import would be
+        await db.execute_many(
+            "INSERT INTO residents (id, channel, external_id, centre, flat, lang, joined_at, updated_at)"
+            " VALUES (?, 'telegram', ?, 'wodzislaw', ?, 'pl', ?, ?)",
+            ((i, str(i), f"flat{i % FLATS:04d}", stamp, stamp) for i in range(1, residents + 1)),
+        )
+        await db.execute_many(
+            "INSERT INTO schedule (resident_id, reminder, next_at, day, month)"
+            " VALUES (?, 'payment', ?, ?, '2027-02')",
+            (
+                (i, past if i <= due else later, "2027-02-25" if i <= due else "2027-03-27")
+                for i in range(1, residents + 1)
+            ),
+        )
     return Residents(db, load_content(ROOT / "content"), FixedClock(NOW))
 
 

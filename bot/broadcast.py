@@ -12,6 +12,9 @@ starts by putting them back to 'pending', so they may be sent twice, and nothing
 
 When `stopping` is set (SIGTERM) the worker claims nothing more, lets the sends in flight finish,
 marks them and returns; the broadcast stays 'sending' and the next start resumes it.
+
+`confirm` is the one way a door sends or schedules a draft: the outbox, the broadcast's status and
+the audit row are one unit of work.
 """
 
 from __future__ import annotations
@@ -24,15 +27,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-import aiosqlite
-
 from bot.clock import Clock
+from bot.staff import Access, record
 from storage import broadcasts as store
 from storage.broadcasts import Counts, RowStatus
+from storage.database import Database
 
 log = logging.getLogger("bot.broadcast")
 
 Kind = Literal["sent", "blocked", "retry_after", "transient", "permanent", "stopped"]
+
+
+async def confirm(
+    db: Database, clock: Clock, access: Access, broadcast_id: int, send_at: datetime | None = None
+) -> int | None:
+    """Send (or schedule for `send_at`) a draft with its text: every recipient written to the outbox,
+    the broadcast marked and the action audited, all or nothing. The number of recipients, or None
+    when it is no longer a draft (pressed twice, cancelled)."""
+    async with db.transaction():
+        total = await store.confirm(db, broadcast_id, clock.now(), send_at)
+        if total is None:
+            return None
+        if send_at is None:
+            await record(db, clock, access, "broadcast_send", f"{broadcast_id}:{total}")
+        else:
+            target = f"{broadcast_id}:{total}:{send_at.isoformat()}"
+            await record(db, clock, access, "broadcast_schedule", target)
+    return total
 
 
 class Stopped(Exception):
@@ -103,7 +124,7 @@ class Worker:
 
     def __init__(
         self,
-        db: aiosqlite.Connection,
+        db: Database,
         send: Send,
         clock: Clock,
         *,

@@ -1,4 +1,4 @@
-"""`python -m bot run|chat|ask|check-content`: the command line of the assistant."""
+"""`python -m bot run|chat|ask|check-content|doctor|…`: the command line of the assistant."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot import logsafe
+from bot import logformat, logsafe
 from bot.clock import Clock, FixedClock, SystemClock, parse_moment
 from bot.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("web", help="serve the web chat and the staff panel on WEB_HOST:WEB_PORT")
     link = sub.add_parser("staff-link", help="print a one-time staff panel login link (10 minutes)")
     link.add_argument("user_id", type=int, help="the staff member's Telegram user id")
+    doctor = sub.add_parser("doctor", help="check settings, content, database and token; change nothing")
+    doctor.add_argument("--online", action="store_true", help="also ask Telegram whether the token works")
+    doctor.add_argument("--api-url", default=None, help="Bot API server (default: Telegram's)")
     check = sub.add_parser("check-content", help="validate content and exit")
     check.add_argument("dir", nargs="?")
     from bot.editor.cli import add_new_centre_parser
@@ -60,11 +63,15 @@ def load(settings: Settings) -> Content:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "doctor":  # before reading settings: a broken setting is one of its findings
+        from bot.doctor import API, doctor
+
+        return doctor(args.online, args.api_url or API)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         return fail(str(exc))
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logformat.configure(settings.log_level, settings.log_format)
     logsafe.install([settings.telegram_token, settings.webhook_secret], settings.log_level)
     command = args.command or "run"
     if command == "check-content":

@@ -12,8 +12,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 __all__ = ["Dialogue", "Engine", "Incoming", "Outcome", "State", "mask"]
 
 from bot import answers, callbacks, fee_answers, menus, privacy
@@ -29,7 +27,8 @@ from bot.i18n import Tr, tr
 from bot.outcome import Incoming, Outcome, State, mask
 from bot.replies import Button, Reply
 from storage import users
-from storage.forget import forget_person
+from storage.database import Database
+from storage.forget import forget_person, scrub_old_pages
 from storage.ratings import record_rating
 from storage.residents import forget_resident
 
@@ -281,7 +280,7 @@ class Engine(FreeText):
 class Dialogue:
     """The engine with each user's state kept in storage (the same for every door)."""
 
-    def __init__(self, engine: Engine, db: aiosqlite.Connection) -> None:
+    def __init__(self, engine: Engine, db: Database) -> None:
         self.engine = engine
         self.db = db
         # Reading a question embeds it (15-35 ms of C code): that runs in one thread of its own,
@@ -312,26 +311,31 @@ class Dialogue:
         state = State(user.centre, lang, user.step)
         outcome = await self.respond(state, incoming)
         new = outcome.state
-        if new.centre != user.centre:
-            await users.set_centre(self.db, user.id, new.centre, now)
-        if new.lang != user.lang:
-            await users.set_lang(self.db, user.id, new.lang, now)
-        if new.step != user.step:
-            await users.set_step(self.db, user.id, new.step, now)
-        if outcome.rated and new.centre:  # issue 11: a 👍/👎 is one count for the answer, nothing more
-            await record_rating(self.db, new.centre, *outcome.rated)
-        if outcome.unanswered and new.centre:  # issue 16: kept only with consent, scrubbed (bot/privacy.py)
-            question, where = outcome.unanswered, new.centre
-            ask = privacy.offer(self.db, channel, external_id, where, new.lang or "pl", question, now)
-            return [*outcome.replies, await ask]
+        # The user's new state and what the answer recorded are one unit of work (the reading above
+        # ran before it, off the loop, so no other user waits for it).
+        async with self.db.transaction():
+            if new.centre != user.centre:
+                await users.set_centre(self.db, user.id, new.centre, now)
+            if new.lang != user.lang:
+                await users.set_lang(self.db, user.id, new.lang, now)
+            if new.step != user.step:
+                await users.set_step(self.db, user.id, new.step, now)
+            if outcome.rated and new.centre:  # issue 11: a 👍/👎 is one count for the answer, nothing more
+                await record_rating(self.db, new.centre, *outcome.rated)
+            if outcome.unanswered and new.centre:  # issue 16: kept only with consent, scrubbed (privacy)
+                question, where = outcome.unanswered, new.centre
+                ask = privacy.offer(self.db, channel, external_id, where, new.lang or "pl", question, now)
+                return [*outcome.replies, await ask]
         return outcome.replies
 
     async def reset(self, channel: str, external_id: str) -> None:
         """Forget the user entirely (/forget, in every door): their state, any resident record,
         every row that names them in any table (storage.forget) and their kept questions."""
-        user = await users.get_user(self.db, channel, external_id)
-        if user is not None:
-            await users.delete_user(self.db, user.id)
-        await forget_resident(self.db, channel, external_id)
-        await forget_person(self.db, channel, external_id)
-        await privacy.forget(self.db, channel, external_id)
+        async with self.db.transaction():  # all of it, or (after a failure) none of it
+            user = await users.get_user(self.db, channel, external_id)
+            if user is not None:
+                await users.delete_user(self.db, user.id)
+            await forget_resident(self.db, channel, external_id)
+            await forget_person(self.db, channel, external_id)
+            await privacy.forget(self.db, channel, external_id)
+        await scrub_old_pages(self.db)

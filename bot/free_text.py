@@ -178,6 +178,9 @@ class FreeText:
         ) or reading.day is not None
         if not hours_like and named_day and any(m.key == "topic:hours" for m in reading.matches[:3]):
             hours_like = True
+        # "can I call now?", "is anyone there tomorrow?": contact at a time is whether it is open.
+        if not hours_like and reading.when is not None and best is not None and best.key == "topic:contact":
+            hours_like = True
         # "od której jesteście w środę?", "3 maja czynne?": a named day and nothing better
         # understood is about hours.
         if not hours_like and (reading.weekday is not None or reading.day) and not reading.confident:

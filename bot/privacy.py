@@ -23,12 +23,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
 
-import aiosqlite
-
 from bot import callbacks
 from bot.i18n import tr
 from bot.replies import Button, Reply
 from storage import unanswered as store
+from storage.database import Database
 
 log = logging.getLogger("bot.privacy")
 
@@ -128,7 +127,7 @@ def consent_question(lang: str) -> Reply:
 
 
 async def offer(
-    db: aiosqlite.Connection,
+    db: Database,
     channel: str,
     external_id: str,
     centre: str,
@@ -146,7 +145,7 @@ def is_consent(button: str | None) -> bool:
 
 
 async def answer(
-    db: aiosqlite.Connection, channel: str, external_id: str, button: str, lang: str, now: datetime
+    db: Database, channel: str, external_id: str, button: str, lang: str, now: datetime
 ) -> Reply:
     """The user pressed Yes or No: keep the pending question in the log, or drop it; the reply."""
     t = tr(lang)
@@ -157,6 +156,6 @@ async def answer(
     return Reply(t._("All right, the question is not kept."))
 
 
-async def forget(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
+async def forget(db: Database, channel: str, external_id: str) -> None:
     """/forget: every kept and pending question of this person."""
     await store.forget_asker(db, asker_key(channel, external_id))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot import menus
 from bot.domain.content import Content
 from bot.i18n import Tr
+from storage.database import Database
 from storage.ratings import worst_rated
 
 
@@ -20,7 +19,7 @@ def answer_label(t: Tr, content: Content, centre: str | None, key: str) -> str:
     return t._("an answer that is no longer in the content")
 
 
-async def stats_lines(t: Tr, db: aiosqlite.Connection, content: Content, centre: str | None) -> list[str]:
+async def stats_lines(t: Tr, db: Database, content: Content, centre: str | None) -> list[str]:
     """ "Did this help?" per answer, the most 👎 first; nothing when nobody has rated yet."""
     rows = await worst_rated(db, centre)
     if not rows:

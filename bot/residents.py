@@ -28,8 +28,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.domain import reminders as rules
 from bot.domain.content import CentreContent, Content
@@ -39,6 +37,7 @@ from bot.settings import Settings
 from storage import reminders as store
 from storage import residents as people
 from storage.codes import hash_code, new_code
+from storage.database import Database
 from storage.residents import Resident
 
 log = logging.getLogger("bot.reminders")
@@ -99,9 +98,9 @@ class TickReport:
 
 @dataclass
 class Residents:
-    """The residents' service over one database connection."""
+    """The residents' service over one database; each change of several rows is one unit of work."""
 
-    db: aiosqlite.Connection
+    db: Database
     content: Content
     clock: Clock
     grace: timedelta = GRACE
@@ -131,24 +130,26 @@ class Residents:
         """Bind the chat to the invite's flat; an error name when the code cannot be used."""
         now = self.clock.now()
         code_hash = hash_code(code)
-        invite = await people.get_invite(self.db, code_hash)
-        if (
-            invite is not None
-            and invite.used_at is None
-            and not flat_exists(self.content, invite.centre, invite.flat)
-        ):
-            return "flat_gone"
-        problem = await people.use_invite(self.db, code_hash, external_id, now)
-        if problem is not None:
-            await self.db.rollback()
-            return problem
-        assert invite is not None
-        resident = await people.bind_resident(
-            self.db, channel, external_id, invite.centre, invite.flat, lang, now
-        )
-        await store.clear_schedule(self.db, resident.id)
-        await self._schedule_all(resident, now)
-        await self.db.commit()
+        # One unit: the invite is used, the chat bound and its reminders scheduled, or nothing is.
+        # A refused code changes nothing, so it has nothing to roll back (and never could roll
+        # back another task's work: that waits outside the unit).
+        async with self.db.transaction():
+            invite = await people.get_invite(self.db, code_hash)
+            if (
+                invite is not None
+                and invite.used_at is None
+                and not flat_exists(self.content, invite.centre, invite.flat)
+            ):
+                return "flat_gone"
+            problem = await people.use_invite(self.db, code_hash, external_id, now)
+            if problem is not None:
+                return problem
+            assert invite is not None
+            resident = await people.bind_resident(
+                self.db, channel, external_id, invite.centre, invite.flat, lang, now
+            )
+            await store.clear_schedule(self.db, resident.id)
+            await self._schedule_all(resident, now)
         return resident
 
     async def leave(self, channel: str, external_id: str) -> bool:
@@ -169,9 +170,9 @@ class Residents:
     async def _deactivate(self, resident: Resident, status: people.Status) -> None:
         if status == "blocked":
             self.blocked.add(resident.external_id)
-        await people.set_status(self.db, resident.id, status, self.clock.now())
-        await store.clear_schedule(self.db, resident.id)
-        await self.db.commit()
+        async with self.db.transaction():
+            await people.set_status(self.db, resident.id, status, self.clock.now())
+            await store.clear_schedule(self.db, resident.id)
 
     async def resident(self, channel: str, external_id: str) -> Resident | None:
         found = await people.get_resident(self.db, channel, external_id)
@@ -180,7 +181,7 @@ class Residents:
     # --- scheduling ---------------------------------------------------------------------------
 
     async def _schedule_all(self, resident: Resident, now: datetime) -> None:
-        """Schedule rows for the payment (unless muted) and every duty of the flat (no commit)."""
+        """Schedule rows for the payment (unless muted) and every duty of the flat (in the caller's unit)."""
         zone = self.zone(resident.centre)
         payment = payment_schedule(self.content.centres.get(resident.centre))
         if payment is not None and not resident.payment_muted:
@@ -205,15 +206,15 @@ class Residents:
 
     async def add_duty(self, centre: str, flat: str, text: str, rule: rules.DutyRule) -> int:
         now = self.clock.now()
-        duty_id = await store.add_duty(
-            self.db, centre, flat, text, rule.kind, rule.day, f"{rule.at:%H:%M}", now
-        )
         nxt = rules.next_duty(rule, now, self.zone(centre))
-        for resident in await people.flat_residents(self.db, centre, flat):
-            await store.set_next(
-                self.db, resident.id, f"{rules.DUTY_PREFIX}{duty_id}", nxt.at, str(nxt.day), nxt.month
+        async with self.db.transaction():  # the duty and every resident's schedule row, together
+            duty_id = await store.add_duty(
+                self.db, centre, flat, text, rule.kind, rule.day, f"{rule.at:%H:%M}", now
             )
-        await self.db.commit()
+            for resident in await people.flat_residents(self.db, centre, flat):
+                await store.set_next(
+                    self.db, resident.id, f"{rules.DUTY_PREFIX}{duty_id}", nxt.at, str(nxt.day), nxt.month
+                )
         return duty_id
 
     async def remove_duty(self, duty_id: int) -> bool:
@@ -222,12 +223,12 @@ class Residents:
     async def mark_paid(self, resident: Resident, month: str) -> bool:
         """ "Paid" for `month`: no more payment reminders of that month; False if it was marked already."""
         now = self.clock.now()
-        new = await store.mark_paid(self.db, resident.id, month, now)
-        await store.clear_schedule(self.db, resident.id, "later")
         payment = payment_schedule(self.content.centres.get(resident.centre))
-        if payment is not None and not resident.payment_muted:
-            await self._schedule_payment(resident.id, payment, now, self.zone(resident.centre))
-        await self.db.commit()
+        async with self.db.transaction():
+            new = await store.mark_paid(self.db, resident.id, month, now)
+            await store.clear_schedule(self.db, resident.id, "later")
+            if payment is not None and not resident.payment_muted:
+                await self._schedule_payment(resident.id, payment, now, self.zone(resident.centre))
         return new
 
     async def remind_tomorrow(self, resident: Resident, month: str) -> datetime | None:
@@ -240,32 +241,30 @@ class Residents:
         moment = rules.next_send_time(self.clock.now(), at, zone)
         day = moment.astimezone(zone).date()
         await store.set_next(self.db, resident.id, "later", moment, str(day), month)
-        await self.db.commit()
         return moment
 
     async def set_muted(self, resident: Resident, muted: bool) -> None:
         """Mute (drop the payment schedule) or unmute (schedule the next payment reminder from now)."""
         now = self.clock.now()
-        await people.set_payment_muted(self.db, resident.id, muted, now)
-        if muted:
-            await store.clear_schedule(self.db, resident.id, rules.PAYMENT)
-            await store.clear_schedule(self.db, resident.id, "later")
-        else:
-            payment = payment_schedule(self.content.centres.get(resident.centre))
-            if payment is not None:
-                await self._schedule_payment(resident.id, payment, now, self.zone(resident.centre))
-        await self.db.commit()
+        async with self.db.transaction():
+            await people.set_payment_muted(self.db, resident.id, muted, now)
+            if muted:
+                await store.clear_schedule(self.db, resident.id, rules.PAYMENT)
+                await store.clear_schedule(self.db, resident.id, "later")
+            else:
+                payment = payment_schedule(self.content.centres.get(resident.centre))
+                if payment is not None:
+                    await self._schedule_payment(resident.id, payment, now, self.zone(resident.centre))
 
     # --- the tick -----------------------------------------------------------------------------
 
     async def recover(self) -> int:
         """At start: deliveries left in 'sending' by a crash go back to 'due' (the grace window decides)."""
-        cursor = await self.db.execute("UPDATE deliveries SET status = 'due' WHERE status = 'sending'")
-        await self.db.commit()
-        if cursor.rowcount:
-            log.warning("%d reminder(s) were being sent when the bot stopped; retrying", cursor.rowcount)
+        interrupted = await store.retry_interrupted(self.db)
+        if interrupted:
+            log.warning("%d reminder(s) were being sent when the bot stopped; retrying", interrupted)
         self.blocked = await people.blocked_ids(self.db)
-        return cursor.rowcount
+        return interrupted
 
     async def tick(self, send: Sender) -> TickReport:
         """One pass: record what is due at the clock's `now`, then send it. Never runs twice at once."""
@@ -280,14 +279,28 @@ class Residents:
             return report
 
     async def collect(self, now: datetime, report: TickReport | None = None) -> int:
-        """Phase 1: record every due occurrence (unique key) and move each schedule row on; commits."""
+        """Phase 1: record every due occurrence (unique key) and move each schedule row on.
+
+        One unit of work per batch: a crash keeps a batch whole or not at all, never half-moved."""
         report = report if report is not None else TickReport()
         cache: dict[int, Resident | None] = {}
         duties: dict[int, store.Duty | None] = {}
-        while True:
+        while await self._collect_batch(now, report, cache, duties):
+            pass
+        return report.collected
+
+    async def _collect_batch(
+        self,
+        now: datetime,
+        report: TickReport,
+        cache: dict[int, Resident | None],
+        duties: dict[int, store.Duty | None],
+    ) -> bool:
+        """One batch of due schedule rows in one unit of work; False when nothing was due."""
+        async with self.db.transaction():
             rows = await store.due_now(self.db, now, BATCH)
             if not rows:
-                break
+                return False
             ids = sorted({row.resident_id for row in rows} - cache.keys())
             fetched = await people.residents_by_ids(self.db, ids)
             cache.update({resident_id: fetched.get(resident_id) for resident_id in ids})
@@ -302,8 +315,7 @@ class Residents:
                         row.resident_id,
                     )
                     await store.clear_schedule(self.db, row.resident_id, row.reminder)
-            await self.db.commit()
-        return report.collected
+        return True
 
     async def _collect_one(
         self,
@@ -444,9 +456,9 @@ class Residents:
         if resident is None or resident.status != "blocked":
             return False
         now = self.clock.now()
-        await people.set_status(self.db, resident.id, "active", now)
-        await self._schedule_all(resident, now)
-        await self.db.commit()
+        async with self.db.transaction():
+            await people.set_status(self.db, resident.id, "active", now)
+            await self._schedule_all(resident, now)
         log.info("resident %s writes again after blocking the bot: reminders back on", resident.id)
         return True
 

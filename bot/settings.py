@@ -24,6 +24,8 @@ class Settings:
     telegram_token: str | None = None
     content_dir: Path = PROJECT_ROOT / "content"
     database: Path = PROJECT_ROOT / "data" / "bot.sqlite3"
+    # postgresql://... uses PostgreSQL instead of the SQLite file `database` (storage/open.py).
+    database_url: str | None = None
     default_centre: str | None = None
     default_lang: str | None = None
     webhook_url: str | None = None
@@ -33,6 +35,7 @@ class Settings:
     staff_admin_ids: frozenset[int] = field(default_factory=frozenset)
     staff_chat_id: int | None = None
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line (LOG_FORMAT), for log collectors
     reminder_grace_hours: float = 6.0  # missed reminders younger than this are caught up at start
     invite_ttl_days: int = 7  # how long a resident invite code stays valid
     broadcast_rate: float = 25.0  # broadcast messages per second (Telegram allows about 30)
@@ -55,6 +58,7 @@ class Settings:
             telegram_token=get("TELEGRAM_BOT_TOKEN"),
             content_dir=Path(get("CONTENT_DIR") or PROJECT_ROOT / "content"),
             database=Path(get("DATABASE_PATH") or PROJECT_ROOT / "data" / "bot.sqlite3"),
+            database_url=get("DATABASE_URL"),
             default_centre=get("BOT_DEFAULT_CENTRE"),
             default_lang=lang,
             webhook_url=get("WEBHOOK_URL"),
@@ -66,6 +70,7 @@ class Settings:
             ),
             staff_chat_id=_int(chat, "STAFF_CHAT_ID") if (chat := get("STAFF_CHAT_ID")) else None,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            log_format=_log_format(get("LOG_FORMAT")),
             reminder_grace_hours=_float(get("REMINDER_GRACE_HOURS") or "6", "REMINDER_GRACE_HOURS"),
             invite_ttl_days=_int(get("INVITE_TTL_DAYS") or "7", "INVITE_TTL_DAYS"),
             broadcast_rate=_float(get("BROADCAST_RATE") or "25", "BROADCAST_RATE") or 25.0,
@@ -119,3 +124,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
         key, _, value = line.partition("=")
         values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
     return values
+
+
+def _log_format(value: str | None) -> str:
+    from bot.logformat import FORMATS
+
+    chosen = (value or "text").lower()
+    if chosen not in FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {value!r}")
+    return chosen

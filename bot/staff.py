@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final, Literal
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.settings import Settings
 from storage import audit, users
 from storage import staff as staff_store
+from storage.database import Database
+from storage.staff import RedeemError
 
 Role = Literal["admin", "staff", "none"]
 RANK: Final[dict[str, int]] = {"none": 0, "staff": 1, "admin": 2}
@@ -47,13 +47,13 @@ class Access:
     centre: str | None
 
 
-async def role_of(settings: Settings, db: aiosqlite.Connection, user_id: int) -> Role:
+async def role_of(settings: Settings, db: Database, user_id: int) -> Role:
     if user_id in settings.staff_admin_ids:
         return "admin"
     return "staff" if await staff_store.get_staff(db, user_id) is not None else "none"
 
 
-async def centre_of(settings: Settings, db: aiosqlite.Connection, user_id: int, role: Role) -> str | None:
+async def centre_of(settings: Settings, db: Database, user_id: int, role: Role) -> str | None:
     """A staff member's centre; an administrator works in the centre they chose as a user (or the default)."""
     if role == "staff":
         member = await staff_store.get_staff(db, user_id)
@@ -66,7 +66,7 @@ async def centre_of(settings: Settings, db: aiosqlite.Connection, user_id: int, 
 
 async def authorize(
     settings: Settings,
-    db: aiosqlite.Connection,
+    db: Database,
     clock: Clock,
     user_id: int,
     action: str,
@@ -83,14 +83,14 @@ async def authorize(
 
 
 async def record(
-    db: aiosqlite.Connection, clock: Clock, access: Access, action: str, target: str | None
+    db: Database, clock: Clock, access: Access, action: str, target: str | None
 ) -> None:
     """Audit one more step of an authorized action (e.g. the confirmed broadcast, the removed member)."""
     await audit.record(db, clock.now(), access.user_id, access.role, action, target, "ok")
 
 
 async def in_centre(
-    db: aiosqlite.Connection, clock: Clock, access: Access, action: str, centre: str | None, target: str
+    db: Database, clock: Clock, access: Access, action: str, centre: str | None, target: str
 ) -> bool:
     """May `access` act on an object of `centre`? Staff: only their own; administrators: everywhere.
 
@@ -107,3 +107,19 @@ async def in_centre(
         db, clock.now(), access.user_id, access.role, action, f"{centre}:{target}", REFUSAL_WINDOW
     )
     return False
+
+
+async def join(db: Database, clock: Clock, code: str, user_id: int) -> staff_store.StaffMember | RedeemError:
+    """/start st_<code>: the invite used, the member added, audited and their centre remembered as
+    a user's, in one unit of work; a refused code is audited (at most once per REFUSAL_WINDOW)."""
+    now = clock.now()
+    async with db.transaction():
+        result = await staff_store.redeem_invite(db, code, user_id, now)
+        if isinstance(result, staff_store.StaffMember):
+            await audit.record(db, now, user_id, "staff", "staff_join", result.centre)
+            stored = await users.get_or_create_user(db, "telegram", str(user_id), now)
+            if stored.centre != result.centre:
+                await users.set_centre(db, stored.id, result.centre, now)
+            return result
+    await audit.record_refusal(db, now, user_id, "none", "staff_join", None, REFUSAL_WINDOW)
+    return result

@@ -1,5 +1,7 @@
-"""SQLite storage: users and their conversation state, and unanswered questions."""
+"""Storage: the query interface (`Database`, units of work), users and their conversation state,
+and unanswered questions. SQL lives here and nowhere else."""
 
+from storage.database import Database
 from storage.db import StorageError, connect, load_migrations, migrate, schema_version
 from storage.unanswered import record_unanswered, top_unanswered
 from storage.users import (
@@ -14,6 +16,7 @@ from storage.users import (
 )
 
 __all__ = [
+    "Database",
     "StorageError",
     "User",
     "connect",

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-import aiosqlite
-
 from storage._time import from_text, to_text
+from storage.database import Database
 
 Outcome = Literal["ok", "denied", "failed"]
 
@@ -24,7 +23,7 @@ class AuditEntry:
 
 
 async def record(
-    db: aiosqlite.Connection,
+    db: Database,
     now: datetime,
     actor: int,
     role: str,
@@ -36,11 +35,10 @@ async def record(
         "INSERT INTO audit (at, actor, role, action, target, outcome) VALUES (?, ?, ?, ?, ?, ?)",
         (to_text(now), actor, role, action, target, outcome),
     )
-    await db.commit()
 
 
 async def record_refusal(
-    db: aiosqlite.Connection,
+    db: Database,
     now: datetime,
     actor: int,
     role: str,
@@ -52,23 +50,23 @@ async def record_refusal(
 
     Guessing codes or forging buttons cannot flood the table: one row per actor, action and window.
     """
-    async with db.execute(
-        "SELECT 1 FROM audit WHERE actor = ? AND action = ? AND outcome = 'denied' AND at > ? LIMIT 1",
-        (actor, action, to_text(now - window)),
-    ) as cursor:
-        if await cursor.fetchone() is not None:
+    async with db.transaction():  # looked up and written in one unit: two refusals make one row
+        recent = await db.fetch_one(
+            "SELECT 1 FROM audit WHERE actor = ? AND action = ? AND outcome = 'denied' AND at > ? LIMIT 1",
+            (actor, action, to_text(now - window)),
+        )
+        if recent is not None:
             return False
-    await record(db, now, actor, role, action, target, "denied")
+        await record(db, now, actor, role, action, target, "denied")
     return True
 
 
-async def entries(db: aiosqlite.Connection, actor: int | None = None, limit: int = 1000) -> list[AuditEntry]:
+async def entries(db: Database, actor: int | None = None, limit: int = 1000) -> list[AuditEntry]:
     """Newest last."""
     sql, args = "SELECT at, actor, role, action, target, outcome FROM audit", tuple[int, ...]()
     if actor is not None:
         sql, args = sql + " WHERE actor = ?", (actor,)
-    async with db.execute(sql + " ORDER BY id LIMIT ?", (*args, limit)) as cursor:
-        rows = await cursor.fetchall()
+    rows = await db.fetch_all(sql + " ORDER BY id LIMIT ?", (*args, limit))
     return [
         AuditEntry(
             from_text(str(r[0])),

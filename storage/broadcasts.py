@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
 from storage._time import from_text, to_text
+from storage.database import Database, Row
 
 CHANNEL = "telegram"
 Status = Literal["draft", "scheduled", "sending", "done", "cancelled"]
@@ -25,13 +24,14 @@ _ACTIVE_USER = (
     "COALESCE((SELECT u.active FROM users u"
     " WHERE u.channel = r.channel AND u.external_id = r.external_id), 1) = 1"
 )
+# Both take (channel, centre) as their parameters.
 _USERS = (
     "SELECT CAST(external_id AS INTEGER) AS rid FROM users"
-    " WHERE channel = :ch AND centre = :centre AND active = 1"
+    " WHERE channel = ? AND centre = ? AND active = 1"
 )
 _RESIDENTS = (
     "SELECT CAST(r.external_id AS INTEGER) AS rid FROM residents r"
-    " WHERE r.channel = :ch AND r.centre = :centre"
+    " WHERE r.channel = ? AND r.centre = ?"
     " AND r.status = 'active' AND " + _ACTIVE_USER
 )
 _NOT_RESIDENT = (
@@ -74,35 +74,32 @@ class Claimed:
     attempts: int  # including this one
 
 
-def audience_sql(audience: str) -> tuple[str, dict[str, str]]:
-    """The SELECT of recipient Telegram ids for an audience (named parameters :ch, :centre, :flat)."""
-    args: dict[str, str] = {"ch": CHANNEL}
+def audience_sql(audience: str, centre: str) -> tuple[str, tuple[str, ...]]:
+    """The SELECT of recipient Telegram ids (column `rid`) for an audience, with its parameters."""
+    one = (CHANNEL, centre)
     if audience == "all":
-        return f"{_USERS} UNION {_RESIDENTS}", args
+        return f"{_USERS} UNION {_RESIDENTS}", one + one
     if audience == "flats":
-        return _RESIDENTS, args
+        return _RESIDENTS, one
     if audience.startswith("flat:"):
-        args["flat"] = audience.removeprefix("flat:")
-        return _RESIDENTS + " AND r.flat = :flat", args
+        return _RESIDENTS + " AND r.flat = ?", (*one, audience.removeprefix("flat:"))
     if audience == "applicants":
-        return _USERS + _NOT_RESIDENT, args
+        return _USERS + _NOT_RESIDENT, one
     raise ValueError(f"unknown audience {audience!r}")
 
 
-async def count_audience(db: aiosqlite.Connection, centre: str, audience: str) -> int:
-    sql, args = audience_sql(audience)
-    async with db.execute(f"SELECT COUNT(*) FROM ({sql})", {**args, "centre": centre}) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+async def count_audience(db: Database, centre: str, audience: str) -> int:
+    sql, args = audience_sql(audience, centre)
+    # PostgreSQL wants every subquery in FROM named; SQLite accepts the name.
+    return int(await db.fetch_value(f"SELECT COUNT(*) FROM ({sql}) AS audience", args) or 0)
 
 
-async def flats_with_residents(db: aiosqlite.Connection, centre: str) -> list[tuple[str, int]]:
-    async with db.execute(
+async def flats_with_residents(db: Database, centre: str) -> list[tuple[str, int]]:
+    rows = await db.fetch_all(
         "SELECT flat, COUNT(*) FROM residents WHERE channel = ? AND centre = ? AND status = 'active'"
         " GROUP BY flat ORDER BY flat",
         (CHANNEL, centre),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [(str(r[0]), int(r[1])) for r in rows]
 
 
@@ -112,7 +109,7 @@ _BROADCAST = (
 )
 
 
-def _broadcast(row: aiosqlite.Row | tuple[object, ...]) -> Broadcast:
+def _broadcast(row: Row) -> Broadcast:
     return Broadcast(
         id=int(str(row[0])),
         centre=str(row[1]),
@@ -129,64 +126,61 @@ def _broadcast(row: aiosqlite.Row | tuple[object, ...]) -> Broadcast:
 
 
 async def create_draft(
-    db: aiosqlite.Connection, centre: str, audience: str, created_by: int, lang: str | None, now: datetime
+    db: Database, centre: str, audience: str, created_by: int, lang: str | None, now: datetime
 ) -> int:
     """A new draft waiting for its text; earlier drafts of the same person are cancelled."""
-    await db.execute(
-        "UPDATE broadcasts SET status = 'cancelled' WHERE created_by = ? AND status = 'draft'", (created_by,)
-    )
-    cursor = await db.execute(
-        "INSERT INTO broadcasts (centre, audience, created_by, created_at, status, lang)"
-        " VALUES (?, ?, ?, ?, 'draft', ?)",
-        (centre, audience, created_by, to_text(now), lang),
-    )
-    await db.commit()
-    assert cursor.lastrowid is not None
-    return int(cursor.lastrowid)
+    async with db.transaction():
+        await db.execute(
+            "UPDATE broadcasts SET status = 'cancelled' WHERE created_by = ? AND status = 'draft'",
+            (created_by,),
+        )
+        new_id = await db.fetch_value(
+            "INSERT INTO broadcasts (centre, audience, created_by, created_at, status, lang)"
+            " VALUES (?, ?, ?, ?, 'draft', ?) RETURNING id",
+            (centre, audience, created_by, to_text(now), lang),
+        )
+    return int(new_id)
 
 
-async def get(db: aiosqlite.Connection, broadcast_id: int) -> Broadcast | None:
-    async with db.execute(_BROADCAST + " WHERE id = ?", (broadcast_id,)) as cursor:
-        row = await cursor.fetchone()
+async def get(db: Database, broadcast_id: int) -> Broadcast | None:
+    row = await db.fetch_one(_BROADCAST + " WHERE id = ?", (broadcast_id,))
     return None if row is None else _broadcast(row)
 
 
-async def drafters(db: aiosqlite.Connection) -> set[int]:
+async def drafters(db: Database) -> set[int]:
     """Staff with a draft still waiting for its text (restored into memory at start)."""
-    async with db.execute(
+    rows = await db.fetch_all(
         "SELECT DISTINCT created_by FROM broadcasts WHERE status = 'draft' AND text IS NULL"
-    ) as cursor:
-        return {int(row[0]) for row in await cursor.fetchall()}
+    )
+    return {int(row[0]) for row in rows}
 
 
-async def open_draft(db: aiosqlite.Connection, created_by: int) -> Broadcast | None:
+async def open_draft(db: Database, created_by: int) -> Broadcast | None:
     """The person's draft still waiting for its text, if any."""
-    async with db.execute(
+    row = await db.fetch_one(
         _BROADCAST + " WHERE created_by = ? AND status = 'draft' AND text IS NULL ORDER BY id DESC LIMIT 1",
         (created_by,),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     return None if row is None else _broadcast(row)
 
 
-async def set_text(db: aiosqlite.Connection, broadcast_id: int, text: str) -> None:
+async def set_text(db: Database, broadcast_id: int, text: str) -> None:
     await db.execute("UPDATE broadcasts SET text = ? WHERE id = ? AND status = 'draft'", (text, broadcast_id))
-    await db.commit()
 
 
-async def cancel(db: aiosqlite.Connection, broadcast_id: int) -> bool:
+async def cancel(db: Database, broadcast_id: int) -> bool:
     """Cancel a draft or a scheduled broadcast (its outbox goes with it); False if it already went."""
-    cursor = await db.execute(
-        "UPDATE broadcasts SET status = 'cancelled' WHERE id = ? AND status IN ('draft', 'scheduled')",
-        (broadcast_id,),
-    )
-    await db.execute("DELETE FROM outbox WHERE broadcast_id = ? AND status = 'pending'", (broadcast_id,))
-    await db.commit()
-    return cursor.rowcount == 1
+    async with db.transaction():
+        done = await db.execute(
+            "UPDATE broadcasts SET status = 'cancelled' WHERE id = ? AND status IN ('draft', 'scheduled')",
+            (broadcast_id,),
+        )
+        await db.execute("DELETE FROM outbox WHERE broadcast_id = ? AND status = 'pending'", (broadcast_id,))
+    return done.rowcount == 1
 
 
 async def confirm(
-    db: aiosqlite.Connection, broadcast_id: int, now: datetime, send_at: datetime | None = None
+    db: Database, broadcast_id: int, now: datetime, send_at: datetime | None = None
 ) -> int | None:
     """Write every recipient to the outbox and mark the broadcast sending (or scheduled), in ONE transaction.
 
@@ -194,25 +188,24 @@ async def confirm(
     """
     stamp = to_text(now)
     due = to_text(send_at) if send_at is not None else stamp
-    await db.execute("BEGIN IMMEDIATE")
-    try:
-        async with db.execute(
+    async with db.transaction():
+        row = await db.fetch_one(
             "SELECT centre, audience FROM broadcasts WHERE id = ? AND status = 'draft' AND text IS NOT NULL",
             (broadcast_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            await db.rollback()
-            return None
-        sql, args = audience_sql(str(row[1]))
-        distinct = sql.replace("SELECT ", "SELECT DISTINCT ", 1)
-        cursor = await db.execute(
-            "INSERT INTO outbox (broadcast_id, user_id, status, attempts, next_attempt_at, updated_at)"
-            f" SELECT :bid, rid, 'pending', 0, :due, :now FROM ({distinct})"
-            " WHERE true ON CONFLICT (broadcast_id, user_id) DO NOTHING",
-            {**args, "centre": str(row[0]), "bid": str(broadcast_id), "due": due, "now": stamp},
         )
-        total = await _count_rows(db, broadcast_id)
+        if row is None:
+            return None
+        sql, args = audience_sql(str(row[1]), str(row[0]))
+        distinct = sql.replace("SELECT ", "SELECT DISTINCT ", 1)
+        await db.execute(
+            "INSERT INTO outbox (broadcast_id, user_id, status, attempts, next_attempt_at, updated_at)"
+            f" SELECT ?, rid, 'pending', 0, ?, ? FROM ({distinct}) AS audience"
+            " WHERE true ON CONFLICT (broadcast_id, user_id) DO NOTHING",
+            (broadcast_id, due, stamp, *args),
+        )
+        total = int(
+            await db.fetch_value("SELECT COUNT(*) FROM outbox WHERE broadcast_id = ?", (broadcast_id,)) or 0
+        )
         await db.execute(
             "UPDATE broadcasts SET status = ?, total = ?, send_at = ? WHERE id = ?",
             (
@@ -222,130 +215,111 @@ async def confirm(
                 broadcast_id,
             ),
         )
-        await db.commit()
-    except BaseException:
-        await db.rollback()
-        raise
-    del cursor
     return total
 
 
-async def _count_rows(db: aiosqlite.Connection, broadcast_id: int) -> int:
-    async with db.execute("SELECT COUNT(*) FROM outbox WHERE broadcast_id = ?", (broadcast_id,)) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-async def start_scheduled(db: aiosqlite.Connection, broadcast_id: int, now: datetime) -> bool:
+async def start_scheduled(db: Database, broadcast_id: int, now: datetime) -> bool:
     """Its time has come (the JobQueue says so): mark it sending and make every waiting row due now."""
-    cursor = await db.execute(
-        "UPDATE broadcasts SET status = 'sending' WHERE id = ? AND status = 'scheduled'", (broadcast_id,)
-    )
-    if cursor.rowcount == 1:
-        await db.execute(
-            "UPDATE outbox SET next_attempt_at = ? WHERE broadcast_id = ? AND status = 'pending'",
-            (to_text(now), broadcast_id),
+    async with db.transaction():
+        done = await db.execute(
+            "UPDATE broadcasts SET status = 'sending' WHERE id = ? AND status = 'scheduled'", (broadcast_id,)
         )
-    await db.commit()
-    return cursor.rowcount == 1
+        if done.rowcount == 1:
+            await db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE broadcast_id = ? AND status = 'pending'",
+                (to_text(now), broadcast_id),
+            )
+    return done.rowcount == 1
 
 
-async def set_progress_message(db: aiosqlite.Connection, broadcast_id: int, chat: int, message: int) -> None:
+async def set_progress_message(db: Database, broadcast_id: int, chat: int, message: int) -> None:
     await db.execute(
         "UPDATE broadcasts SET progress_chat = ?, progress_message = ? WHERE id = ?",
         (chat, message, broadcast_id),
     )
-    await db.commit()
 
 
-async def with_status(db: aiosqlite.Connection, status: Status) -> list[Broadcast]:
-    async with db.execute(_BROADCAST + " WHERE status = ? ORDER BY id", (status,)) as cursor:
-        rows = await cursor.fetchall()
+async def with_status(db: Database, status: Status) -> list[Broadcast]:
+    rows = await db.fetch_all(_BROADCAST + " WHERE status = ? ORDER BY id", (status,))
     return [_broadcast(row) for row in rows]
 
 
-async def recent(db: aiosqlite.Connection, centre: str | None, limit: int = 5) -> list[Broadcast]:
+async def recent(db: Database, centre: str | None, limit: int = 5) -> list[Broadcast]:
     where = "status IN ('scheduled', 'sending', 'done')" + (" AND centre = ?" if centre else "")
     args: tuple[object, ...] = (centre, limit) if centre else (limit,)
-    async with db.execute(_BROADCAST + f" WHERE {where} ORDER BY id DESC LIMIT ?", args) as cursor:
-        rows = await cursor.fetchall()
+    rows = await db.fetch_all(_BROADCAST + f" WHERE {where} ORDER BY id DESC LIMIT ?", args)
     return [_broadcast(row) for row in rows]
 
 
-async def finish(db: aiosqlite.Connection, broadcast_id: int, now: datetime) -> None:
+async def finish(db: Database, broadcast_id: int, now: datetime) -> None:
     await db.execute(
         "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status = 'sending'",
         (to_text(now), broadcast_id),
     )
-    await db.commit()
 
 
 # --- the outbox --------------------------------------------------------------------------------
 
 
-async def recover(db: aiosqlite.Connection, broadcast_id: int) -> int:
+async def recover(db: Database, broadcast_id: int) -> int:
     """At start: rows left 'sending' by a crash go back to 'pending' (they may have been sent: at most
     the worker's concurrency of them). Returns how many."""
-    cursor = await db.execute(
+    done = await db.execute(
         "UPDATE outbox SET status = 'pending' WHERE broadcast_id = ? AND status = 'sending'", (broadcast_id,)
     )
-    await db.commit()
-    return cursor.rowcount
+    return done.rowcount
 
 
-async def claim(db: aiosqlite.Connection, broadcast_id: int, now: datetime, limit: int) -> list[Claimed]:
-    """Mark up to `limit` due rows 'sending' (one attempt counted) and commit, BEFORE they are sent."""
+async def claim(db: Database, broadcast_id: int, now: datetime, limit: int) -> list[Claimed]:
+    """Mark up to `limit` due rows 'sending' (one attempt counted), committed BEFORE they are sent."""
     stamp = to_text(now)
-    cursor = await db.execute(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = :now"
-        " WHERE rowid IN (SELECT rowid FROM outbox WHERE broadcast_id = :bid AND status = 'pending'"
-        " AND next_attempt_at <= :now ORDER BY next_attempt_at, rowid LIMIT :limit)"
+    rows = await db.fetch_all(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?"
+        " WHERE broadcast_id = ? AND user_id IN (SELECT user_id FROM outbox WHERE broadcast_id = ?"
+        " AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, user_id LIMIT ?)"
         " RETURNING user_id, attempts",
-        {"now": stamp, "bid": broadcast_id, "limit": limit},
+        (stamp, broadcast_id, broadcast_id, stamp, limit),
     )
-    rows = await cursor.fetchall()
-    await cursor.close()
-    await db.commit()
     return [Claimed(int(r[0]), int(r[1])) for r in rows]
 
 
 async def mark(
-    db: aiosqlite.Connection,
+    db: Database,
     broadcast_id: int,
     marks: list[tuple[int, RowStatus, datetime | None, bool]],
     now: datetime,
 ) -> None:
-    """(user_id, status, next attempt for 'pending', refund the attempt) for each sent row; one commit."""
+    """(user_id, status, next attempt for 'pending', refund the attempt) for each sent row; one unit."""
     stamp = to_text(now)
-    await db.executemany(
-        "UPDATE outbox SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at),"
-        " attempts = attempts - ?, updated_at = ? WHERE broadcast_id = ? AND user_id = ?",
-        [
-            (status, None if due is None else to_text(due), int(refund), stamp, broadcast_id, user_id)
-            for user_id, status, due, refund in marks
-        ],
-    )
     blocked = [(CHANNEL, str(user_id)) for user_id, status, _, _ in marks if status == "blocked"]
-    if blocked:
-        await db.executemany("UPDATE users SET active = 0 WHERE channel = ? AND external_id = ?", blocked)
-    await db.commit()
+    async with db.transaction():
+        await db.execute_many(
+            "UPDATE outbox SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at),"
+            " attempts = attempts - ?, updated_at = ? WHERE broadcast_id = ? AND user_id = ?",
+            [
+                (status, None if due is None else to_text(due), int(refund), stamp, broadcast_id, user_id)
+                for user_id, status, due, refund in marks
+            ],
+        )
+        if blocked:
+            await db.execute_many(
+                "UPDATE users SET active = 0 WHERE channel = ? AND external_id = ?", blocked
+            )
 
 
-async def next_due(db: aiosqlite.Connection, broadcast_id: int) -> datetime | None:
+async def next_due(db: Database, broadcast_id: int) -> datetime | None:
     """The earliest next attempt of a pending row; None when nothing is pending."""
-    async with db.execute(
+    first = await db.fetch_value(
         "SELECT MIN(next_attempt_at) FROM outbox WHERE broadcast_id = ? AND status = 'pending'",
         (broadcast_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None or row[0] is None else from_text(str(row[0]))
+    )
+    return None if first is None else from_text(str(first))
 
 
-async def counts(db: aiosqlite.Connection, broadcast_id: int) -> Counts:
-    async with db.execute(
+async def counts(db: Database, broadcast_id: int) -> Counts:
+    rows = await db.fetch_all(
         "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY status", (broadcast_id,)
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     by = {str(r[0]): int(r[1]) for r in rows}
     return Counts(
         total=sum(by.values()),
@@ -356,12 +330,10 @@ async def counts(db: aiosqlite.Connection, broadcast_id: int) -> Counts:
     )
 
 
-async def reactivate(db: aiosqlite.Connection, user_id: int) -> None:
+async def reactivate(db: Database, user_id: int) -> None:
     """The user wrote to us again, so they unblocked the bot: broadcasts reach them again.
-    Commits only when a row changed, so the common case costs one indexed read."""
-    cursor = await db.execute(
+    Writes only when the user was inactive, so the common case costs one indexed read."""
+    await db.execute(
         "UPDATE users SET active = 1 WHERE channel = ? AND external_id = ? AND active = 0",
         (CHANNEL, str(user_id)),
     )
-    if cursor.rowcount:
-        await db.commit()

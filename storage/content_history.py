@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from storage._time import from_text, to_text
+from storage.database import Database, Row
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class Change:
 _COLUMNS = "id, at, actor, path, entry, action, diff, before, after"
 
 
-def _change(row: aiosqlite.Row | tuple[object, ...]) -> Change:
+def _change(row: Row) -> Change:
     return Change(
         id=int(str(row[0])),
         at=from_text(str(row[1])),
@@ -41,7 +40,7 @@ def _change(row: aiosqlite.Row | tuple[object, ...]) -> Change:
 
 
 async def add(
-    db: aiosqlite.Connection,
+    db: Database,
     now: datetime,
     actor: int,
     path: str,
@@ -51,27 +50,23 @@ async def add(
     before: str,
     after: str,
 ) -> int:
-    cursor = await db.execute(
+    new_id = await db.fetch_value(
         "INSERT INTO content_history (at, actor, path, entry, action, diff, before, after)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (to_text(now), actor, path, entry, action, diff, before, after),
     )
-    await db.commit()
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return int(new_id)
 
 
-async def get(db: aiosqlite.Connection, change_id: int) -> Change | None:
-    async with db.execute(f"SELECT {_COLUMNS} FROM content_history WHERE id = ?", (change_id,)) as cur:
-        row = await cur.fetchone()
+async def get(db: Database, change_id: int) -> Change | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM content_history WHERE id = ?", (change_id,))
     return _change(row) if row else None
 
 
-async def of_folder(db: aiosqlite.Connection, folder: str, limit: int = 200) -> list[Change]:
+async def of_folder(db: Database, folder: str, limit: int = 200) -> list[Change]:
     """The newest changes to files of one centre folder (or of the shared files with folder "")."""
     pattern = f"{folder}/%" if folder else "%"
     query = f"SELECT {_COLUMNS} FROM content_history WHERE path LIKE ? ORDER BY id DESC LIMIT ?"
-    async with db.execute(query, (pattern, limit)) as cur:
-        rows = await cur.fetchall()
+    rows = await db.fetch_all(query, (pattern, limit))
     changes = [_change(row) for row in rows]
     return changes if folder else [c for c in changes if "/" not in c.path]

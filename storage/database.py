@@ -11,8 +11,10 @@ Outside a transaction every statement is its own unit (autocommit). Inside, ever
 the task that opened it joins it, and other tasks wait: one user's half-done work can never be
 committed or rolled back by another user's request (the "bleed" of a shared connection).
 
-SQL is written once, for SQLite, with `?` placeholders (named `:name` ones are accepted too); an
-engine that spells them differently converts them in its own module.
+SQL is written once, with `?` positional placeholders and in the part of SQL that SQLite and
+PostgreSQL share (`ON CONFLICT ... DO`, `RETURNING`, no `strftime`); an engine that spells
+placeholders differently converts them in its own module. New ids come from `INSERT ... RETURNING
+id` read with `fetch_value`. The rare query that must differ branches on `db.dialect`.
 """
 
 from __future__ import annotations
@@ -80,20 +82,35 @@ class SqliteDatabase:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self.connection = connection
         self._lock = asyncio.Lock()
-        self._inside: contextvars.ContextVar[bool] = contextvars.ContextVar(f"tx{id(self)}", default=False)
+        # The open unit of work (a fresh object per transaction) and, per task context, the one it
+        # joined. A task started inside a unit copies the context, so it joins that unit while it is
+        # open; comparing with the open unit (not a plain flag) means such a task that outlives the
+        # unit waits like everyone else instead of writing into the next task's transaction.
+        self._open: object | None = None
+        self._joined: contextvars.ContextVar[object | None] = contextvars.ContextVar(
+            f"tx{id(self)}", default=None
+        )
 
     @property
     def in_transaction(self) -> bool:
-        return self._inside.get()
+        return self._open is not None and self._joined.get() is self._open
 
     @contextlib.asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
         """Run one statement: straight through inside our own unit of work, else after the others."""
-        if self._inside.get():
+        if self.in_transaction:
             yield
             return
         async with self._lock:
             yield
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The raw connection, with no other task's statement in between (migrations, checkpoints)."""
+        if self.in_transaction:
+            raise RuntimeError("the raw connection is not for use inside a unit of work")
+        async with self._lock:
+            yield self.connection
 
     async def execute(self, sql: str, params: Params = ()) -> Done:
         async with self._turn():
@@ -103,7 +120,7 @@ class SqliteDatabase:
         return Done(count)
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        if self._inside.get():
+        if self.in_transaction:
             await self.connection.executemany(sql, rows)
             return
         # Many rows outside a unit of work are still written all or nothing.
@@ -128,25 +145,30 @@ class SqliteDatabase:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """A unit of work: all its statements are committed together, or none if it raises."""
-        if self._inside.get():
+        if self.in_transaction:
             # Nested blocks join the outer unit: it alone decides commit or rollback.
             yield
             return
         async with self._lock:
-            token = self._inside.set(True)
+            unit = object()
+            token = self._joined.set(unit)
+            self._open = unit
             try:
                 # IMMEDIATE takes the write lock now: another process waits (busy_timeout) at BEGIN
                 # instead of failing halfway through when a read would have to become a write.
                 await self.connection.execute("BEGIN IMMEDIATE")
                 try:
                     yield
+                    await self.connection.commit()
                 except BaseException:
+                    # Also when COMMIT itself failed (disk full, busy): the connection must leave
+                    # here outside any transaction, or the next task's statements would join it.
                     with contextlib.suppress(sqlite3.Error, ValueError):
                         await self.connection.rollback()
                     raise
-                await self.connection.commit()
             finally:
-                self._inside.reset(token)
+                self._open = None
+                self._joined.reset(token)
 
     async def close(self) -> None:
         await self.connection.close()

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.database import SqliteDatabase
+
 _log = logging.getLogger("storage")
 MEMORY = ":memory:"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[A-Za-z0-9_]+\.sql$")
@@ -33,8 +35,12 @@ class StorageError(Exception):
     """The database cannot be used; the message is one line meant for the operator."""
 
 
-async def connect(path: str | Path) -> aiosqlite.Connection:
-    """Open (creating if needed) the database at `path`, or ":memory:", and migrate it."""
+async def connect(path: str | Path) -> SqliteDatabase:
+    """Open (creating if needed) the database at `path`, or ":memory:", and migrate it.
+
+    The connection runs in autocommit (`isolation_level=None`): a statement outside a unit of work
+    is its own transaction, and only `SqliteDatabase.transaction()` (or a migration) opens one.
+    """
     if str(path) == "":
         raise StorageError("the database path is empty")
     memory = isinstance(path, str) and path == MEMORY
@@ -44,7 +50,7 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
         _private_file(Path(path))
 
     try:
-        db = await aiosqlite.connect(where)
+        db = await aiosqlite.connect(where, isolation_level=None)
     except sqlite3.Error as exc:
         raise StorageError(f"cannot open the database at {where}: {_sqlite_reason(exc)}") from exc
 
@@ -63,7 +69,7 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
             await _pragma(db, "PRAGMA synchronous = NORMAL")
         if not memory:
             await _check_integrity(db)
-        await migrate(db)
+        await _migrate(db)
     except StorageError as exc:
         await _close_quietly(db)
         raise StorageError(f"cannot open the database at {where}: {exc}") from exc
@@ -73,7 +79,7 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
     except BaseException:
         await _close_quietly(db)
         raise
-    return db
+    return SqliteDatabase(db)
 
 
 def load_migrations(directory: Traversable | None = None) -> list[tuple[int, str]]:
@@ -94,15 +100,25 @@ def load_migrations(directory: Traversable | None = None) -> list[tuple[int, str
     return _checked([(number, sql) for number, (_, sql) in found.items()])
 
 
-async def schema_version(db: aiosqlite.Connection) -> int:
+async def schema_version(db: SqliteDatabase | aiosqlite.Connection) -> int:
     """The schema version recorded in the database (0 for a new one)."""
+    if isinstance(db, SqliteDatabase):
+        return int(await db.fetch_value("PRAGMA user_version") or 0)
     async with db.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row is not None else 0
 
 
-async def migrate(db: aiosqlite.Connection, migrations: Sequence[tuple[int, str]] | None = None) -> int:
+async def migrate(db: SqliteDatabase, migrations: Sequence[tuple[int, str]] | None = None) -> int:
     """Apply every migration newer than the database, each in its own transaction; return the version."""
+    if db.in_transaction:
+        # Our BEGIN would fail, and committing the caller's half-done work for them would be worse.
+        raise StorageError("cannot migrate while a transaction is open on this connection")
+    async with db.exclusive() as connection:  # no other task's statement runs in between
+        return await _migrate(connection, migrations)
+
+
+async def _migrate(db: aiosqlite.Connection, migrations: Sequence[tuple[int, str]] | None = None) -> int:
     ordered = _checked(load_migrations() if migrations is None else migrations)
     latest = ordered[-1][0] if ordered else 0
     current = await schema_version(db)
@@ -113,7 +129,6 @@ async def migrate(db: aiosqlite.Connection, migrations: Sequence[tuple[int, str]
         )
     pending = [(number, sql) for number, sql in ordered if number > current]
     if pending and db.in_transaction:
-        # Our BEGIN would fail, and committing the caller's half-done work for them would be worse.
         raise StorageError("cannot migrate while a transaction is open on this connection")
     for number, sql in pending:
         await _apply(db, number, sql)

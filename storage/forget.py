@@ -10,31 +10,34 @@ through bot.privacy (they are keyed by a hash of the person, not their id).
 
 from __future__ import annotations
 
-import aiosqlite
+from storage.database import Database
 
 FORGOTTEN = "forgotten"  # written where a NOT NULL text column named the person
 
 
-async def forget_person(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
-    """Remove or anonymise everything that names `external_id` on `channel`; commits once."""
+async def forget_person(db: Database, channel: str, external_id: str) -> None:
+    """Remove or anonymise everything that names `external_id` on `channel`, all or nothing.
+
+    Joins the caller's unit of work when there is one (bot.dialogue's /forget); call
+    `scrub_old_pages` after that unit has committed."""
     numeric = int(external_id) if external_id.isascii() and external_id.lstrip("-").isdigit() else None
-    if not db.in_transaction:
-        await db.execute("BEGIN IMMEDIATE")  # all or nothing
-    try:
+    async with db.transaction():
         await _texts(db, channel, external_id)
         if numeric is not None:
             await _numbers(db, numeric, external_id)
-    except BaseException:
-        await db.rollback()
-        raise
-    await db.commit()
-    # The WAL still holds the old pages until a checkpoint; copy them home and empty it now.
-    # (Best effort: a reader on another connection can delay it; the next checkpoint finishes it.)
-    async with db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-        await cursor.fetchall()
+    if not db.in_transaction:
+        await scrub_old_pages(db)
 
 
-async def _texts(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
+async def scrub_old_pages(db: Database) -> None:
+    """After a /forget has committed: the WAL still holds the old pages until a checkpoint; copy
+    them home and empty it now. (Best effort: a reader on another connection can delay it; the next
+    checkpoint finishes it. PostgreSQL has no such file of ours to empty.)"""
+    if db.dialect == "sqlite":
+        await db.fetch_all("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def _texts(db: Database, channel: str, external_id: str) -> None:
     """Tables that hold the person as channel + external id (text)."""
     await db.execute("DELETE FROM users WHERE channel = ? AND external_id = ?", (channel, external_id))
     await db.execute("DELETE FROM residents WHERE channel = ? AND external_id = ?", (channel, external_id))
@@ -42,7 +45,7 @@ async def _texts(db: aiosqlite.Connection, channel: str, external_id: str) -> No
     await db.execute("UPDATE invites SET created_by = ? WHERE created_by = ?", (FORGOTTEN, external_id))
 
 
-async def _numbers(db: aiosqlite.Connection, user_id: int, text_id: str) -> None:
+async def _numbers(db: Database, user_id: int, text_id: str) -> None:
     """Tables that hold the person as a Telegram user or chat id (integer)."""
     # Their tickets go; ticket_messages and ticket_lines follow by cascade.
     await db.execute("DELETE FROM ticket_messages WHERE chat_id = ?", (user_id,))
@@ -60,13 +63,14 @@ async def _numbers(db: aiosqlite.Connection, user_id: int, text_id: str) -> None
     await db.execute("UPDATE staff_invites SET used_by = NULL WHERE used_by = ?", (user_id,))
     await db.execute("UPDATE audit SET actor = 0 WHERE actor = ?", (user_id,))
     # Targets are short texts like "1234", "wodzislaw:1234" or "1234:56": clear any that hold the id.
-    await db.execute("UPDATE audit SET target = NULL WHERE instr(target, ?) > 0", (text_id,))
+    await db.execute("UPDATE audit SET target = NULL WHERE target LIKE '%' || ? || '%'", (text_id,))
     for table in ("panel_links", "panel_sessions"):  # the web door's staff logins (migration 007)
         if await _exists(db, table):
             await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))  # fixed names, not input
 
 
-async def _exists(db: aiosqlite.Connection, table: str) -> bool:
+async def _exists(db: Database, table: str) -> bool:
+    if db.dialect != "sqlite":
+        return True  # every migration has run on an engine that is not the SQLite file of old
     sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    async with db.execute(sql, (table,)) as cursor:
-        return await cursor.fetchone() is not None
+    return await db.fetch_one(sql, (table,)) is not None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
+from storage.database import Database
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Rating:
         return self.unhelpful / (self.helpful + self.unhelpful)
 
 
-async def record_rating(db: aiosqlite.Connection, centre: str, key: str, helpful: bool) -> None:
+async def record_rating(db: Database, centre: str, key: str, helpful: bool) -> None:
     """Count one 👍 (helpful) or 👎 for an answer of a centre."""
     column = "helpful" if helpful else "unhelpful"  # one of two fixed names, never input
     await db.execute(
@@ -30,18 +30,17 @@ async def record_rating(db: aiosqlite.Connection, centre: str, key: str, helpful
         f" ON CONFLICT (centre, key) DO UPDATE SET {column} = {column} + 1",
         (centre, key),
     )
-    await db.commit()
 
 
-async def worst_rated(db: aiosqlite.Connection, centre: str | None, limit: int = 10) -> list[Rating]:
+async def worst_rated(db: Database, centre: str | None, limit: int = 10) -> list[Rating]:
     """The answers with the most 👎 first (then the largest share of 👎); None: every centre."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    async with db.execute(
-        "SELECT key, SUM(helpful), SUM(unhelpful) FROM ratings WHERE ? IS NULL OR centre = ?"
+    where, args = ("", ()) if centre is None else (" WHERE centre = ?", (centre,))
+    rows = await db.fetch_all(
+        f"SELECT key, SUM(helpful), SUM(unhelpful) FROM ratings{where}"
         " GROUP BY key ORDER BY SUM(unhelpful) DESC,"
         " CAST(SUM(unhelpful) AS REAL) / (SUM(helpful) + SUM(unhelpful)) DESC, key LIMIT ?",
-        (centre, centre, limit),
-    ) as cursor:
-        rows = await cursor.fetchall()
+        (*args, limit),
+    )
     return [Rating(str(row[0]), int(row[1]), int(row[2])) for row in rows]

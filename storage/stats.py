@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
+from storage.database import Database
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Stats:
     payments_paid: int
 
 
-async def stats(db: aiosqlite.Connection, centre: str | None) -> Stats:
+async def stats(db: Database, centre: str | None) -> Stats:
     """Counts of `centre` only, or of every centre when `centre` is None (administrators)."""
     where, args = ("WHERE centre = ?", (centre,)) if centre is not None else ("", ())
     users = await _rows(
@@ -46,9 +46,8 @@ async def stats(db: aiosqlite.Connection, centre: str | None) -> Stats:
     )
 
 
-async def _rows(db: aiosqlite.Connection, sql: str, args: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    async with db.execute(sql, args) as cursor:
-        return [tuple(row) for row in await cursor.fetchall()]
+async def _rows(db: Database, sql: str, args: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    return [tuple(row[i] for i in range(len(row))) for row in await db.fetch_all(sql, args)]
 
 
 def _text(value: object) -> str | None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from storage._time import from_text, to_text
+from storage.database import Database
 from storage.db import StorageError
 
 
@@ -25,17 +24,15 @@ class User:
     active: bool = True  # False after the user blocked the bot (migration 005)
 
 
-async def get_user(db: aiosqlite.Connection, channel: str, external_id: str) -> User | None:
+async def get_user(db: Database, channel: str, external_id: str) -> User | None:
     """The user with this channel id, or None."""
-    async with db.execute(
+    row = await db.fetch_one(
         "SELECT id, channel, external_id, centre, lang, step, created_at, active"
         " FROM users WHERE channel = ? AND external_id = ?",
         (channel, external_id),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     if row is None:
         return None
-    # Positional access so this works whatever row_factory the caller's connection uses.
     return User(
         id=int(row[0]),
         channel=str(row[1]),
@@ -48,9 +45,9 @@ async def get_user(db: aiosqlite.Connection, channel: str, external_id: str) -> 
     )
 
 
-async def get_or_create_user(db: aiosqlite.Connection, channel: str, external_id: str, now: datetime) -> User:
+async def get_or_create_user(db: Database, channel: str, external_id: str, now: datetime) -> User:
     """The user with this channel id, created at `now` if new."""
-    # Almost every message comes from a known user: one read, no write, no commit.
+    # Almost every message comes from a known user: one read, no write.
     known = await get_user(db, channel, external_id)
     if known is not None:
         return known
@@ -61,7 +58,6 @@ async def get_or_create_user(db: aiosqlite.Connection, channel: str, external_id
         " ON CONFLICT (channel, external_id) DO NOTHING",
         (channel, external_id, stamp, stamp),
     )
-    await db.commit()
     user = await get_user(db, channel, external_id)
     if user is None:
         # Only possible if someone deleted the row between our insert and select.
@@ -69,45 +65,40 @@ async def get_or_create_user(db: aiosqlite.Connection, channel: str, external_id
     return user
 
 
-async def set_centre(db: aiosqlite.Connection, user_id: int, centre: str | None, now: datetime) -> None:
+async def set_centre(db: Database, user_id: int, centre: str | None, now: datetime) -> None:
     """Remember the user's centre (None forgets it); an unknown id changes nothing."""
     await db.execute(
         "UPDATE users SET centre = ?, updated_at = ? WHERE id = ?",
         (centre, to_text(now), user_id),
     )
-    await db.commit()
 
 
-async def set_lang(db: aiosqlite.Connection, user_id: int, lang: str | None, now: datetime) -> None:
+async def set_lang(db: Database, user_id: int, lang: str | None, now: datetime) -> None:
     """Remember the user's language (None forgets it); an unknown id changes nothing."""
     await db.execute(
         "UPDATE users SET lang = ?, updated_at = ? WHERE id = ?",
         (lang, to_text(now), user_id),
     )
-    await db.commit()
 
 
-async def set_step(db: aiosqlite.Connection, user_id: int, step: str | None, now: datetime) -> None:
+async def set_step(db: Database, user_id: int, step: str | None, now: datetime) -> None:
     """Remember where the user is in a flow (None means no flow); an unknown id changes nothing."""
     await db.execute(
         "UPDATE users SET step = ?, updated_at = ? WHERE id = ?",
         (step, to_text(now), user_id),
     )
-    await db.commit()
 
 
-async def delete_user(db: aiosqlite.Connection, user_id: int) -> None:
+async def delete_user(db: Database, user_id: int) -> None:
     """Forget the user entirely; an unknown id changes nothing."""
     await db.execute("DELETE FROM users WHERE id = ?", (user_id,))
-    await db.commit()
 
 
-async def count_users(db: aiosqlite.Connection) -> list[tuple[str | None, str | None, int]]:
+async def count_users(db: Database) -> list[tuple[str | None, str | None, int]]:
     """(centre, lang, number of users) for every combination in use; None where not chosen yet."""
-    async with db.execute(
+    rows = await db.fetch_all(
         "SELECT centre, lang, COUNT(*) FROM users GROUP BY centre, lang ORDER BY centre, lang"
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [(_optional(row[0]), _optional(row[1]), int(row[2])) for row in rows]
 
 
@@ -115,20 +106,18 @@ def _optional(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-async def set_active(db: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+async def set_active(db: Database, user_id: int, now: datetime) -> None:
     """The user can be reached again (they wrote to us after blocking the bot)."""
     await db.execute("UPDATE users SET active = 1, updated_at = ? WHERE id = ?", (to_text(now), user_id))
-    await db.commit()
 
 
 async def add_users(
-    db: aiosqlite.Connection, channel: str, external_ids: list[str], centre: str, lang: str, now: datetime
+    db: Database, channel: str, external_ids: list[str], centre: str, lang: str, now: datetime
 ) -> None:
     """Many users of one centre and language at once (benches, tests, imports); existing ones stay."""
     stamp = to_text(now)
-    await db.executemany(
+    await db.execute_many(
         "INSERT INTO users (channel, external_id, centre, lang, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
         [(channel, external_id, centre, lang, stamp, stamp) for external_id in external_ids],
     )
-    await db.commit()

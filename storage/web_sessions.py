@@ -5,24 +5,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from storage._time import to_text
+from storage.database import Database
 
 
-async def purge_web_users(db: aiosqlite.Connection, created_before: datetime) -> int:
+async def purge_web_users(db: Database, created_before: datetime) -> int:
     """Delete web users created before the moment, with their web tickets; the number deleted."""
     stamp = to_text(created_before)
-    await db.execute(
-        "DELETE FROM tickets WHERE id IN (SELECT w.ticket_id FROM web_tickets w"
-        " JOIN users u ON u.channel = 'web' AND u.external_id = w.external_id WHERE u.created_at < ?)",
-        (stamp,),
-    )
-    await db.execute(
-        "DELETE FROM web_tickets WHERE external_id IN"
-        " (SELECT external_id FROM users WHERE channel = 'web' AND created_at < ?)",
-        (stamp,),
-    )
-    cursor = await db.execute("DELETE FROM users WHERE channel = 'web' AND created_at < ?", (stamp,))
-    await db.commit()
-    return cursor.rowcount
+    async with db.transaction():
+        await db.execute(
+            "DELETE FROM tickets WHERE id IN (SELECT w.ticket_id FROM web_tickets w"
+            " JOIN users u ON u.channel = 'web' AND u.external_id = w.external_id WHERE u.created_at < ?)",
+            (stamp,),
+        )
+        await db.execute(
+            "DELETE FROM web_tickets WHERE external_id IN"
+            " (SELECT external_id FROM users WHERE channel = 'web' AND created_at < ?)",
+            (stamp,),
+        )
+        done = await db.execute("DELETE FROM users WHERE channel = 'web' AND created_at < ?", (stamp,))
+    return done.rowcount

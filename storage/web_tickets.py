@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from storage import tickets
 from storage._time import from_text, to_text
+from storage.database import Database
 
 
 @dataclass(frozen=True)
@@ -39,87 +38,80 @@ class TicketRow:
 
 
 async def open_web_ticket(
-    db: aiosqlite.Connection, user_row: int, external_id: str, centre: str | None, lang: str, now: datetime
+    db: Database, user_row: int, external_id: str, centre: str | None, lang: str, now: datetime
 ) -> tickets.Ticket:
     """The visitor's open web ticket, or a new one (tickets.user_chat is minus the users row id)."""
-    found = await open_web_ticket_of(db, external_id)
-    if found is not None:
-        return found
-    ticket = await tickets.open_ticket(db, -user_row, centre, now)
-    await db.execute(
-        "INSERT OR REPLACE INTO web_tickets (ticket_id, external_id, lang) VALUES (?, ?, ?)",
-        (ticket.id, external_id, lang),
-    )
-    await db.commit()
+    async with db.transaction():
+        found = await open_web_ticket_of(db, external_id)
+        if found is not None:
+            return found
+        ticket = await tickets.open_ticket(db, -user_row, centre, now)
+        await db.execute(
+            "INSERT INTO web_tickets (ticket_id, external_id, lang) VALUES (?, ?, ?)"
+            " ON CONFLICT (ticket_id) DO UPDATE SET external_id = excluded.external_id, lang = excluded.lang",
+            (ticket.id, external_id, lang),
+        )
     return ticket
 
 
-async def open_web_ticket_of(db: aiosqlite.Connection, external_id: str) -> tickets.Ticket | None:
-    async with db.execute(
+async def open_web_ticket_of(db: Database, external_id: str) -> tickets.Ticket | None:
+    ticket_id = await db.fetch_value(
         "SELECT t.id FROM web_tickets w JOIN tickets t ON t.id = w.ticket_id"
         " WHERE w.external_id = ? AND t.status = 'open' ORDER BY t.id DESC LIMIT 1",
         (external_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else await tickets.get(db, int(row[0]))
+    )
+    return None if ticket_id is None else await tickets.get(db, int(ticket_id))
 
 
-async def web_ticket_owner(db: aiosqlite.Connection, ticket_id: int) -> tuple[str, str] | None:
+async def web_ticket_owner(db: Database, ticket_id: int) -> tuple[str, str] | None:
     """(external_id, lang) of a web ticket; None for a Telegram ticket or an unknown id."""
-    async with db.execute(
-        "SELECT external_id, lang FROM web_tickets WHERE ticket_id = ?", (ticket_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetch_one("SELECT external_id, lang FROM web_tickets WHERE ticket_id = ?", (ticket_id,))
     return None if row is None else (str(row[0]), str(row[1]))
 
 
-async def add_line(db: aiosqlite.Connection, ticket_id: int, author: str, text: str, now: datetime) -> int:
-    cursor = await db.execute(
-        "INSERT INTO ticket_lines (ticket_id, author, text, at) VALUES (?, ?, ?, ?)",
+async def add_line(db: Database, ticket_id: int, author: str, text: str, now: datetime) -> int:
+    new_id = await db.fetch_value(
+        "INSERT INTO ticket_lines (ticket_id, author, text, at) VALUES (?, ?, ?, ?) RETURNING id",
         (ticket_id, author, text, to_text(now)),
     )
-    await db.commit()
-    assert cursor.lastrowid is not None
-    return int(cursor.lastrowid)
+    return int(new_id)
 
 
-async def lines(db: aiosqlite.Connection, ticket_id: int, after: int = 0) -> list[Line]:
-    async with db.execute(
+async def lines(db: Database, ticket_id: int, after: int = 0) -> list[Line]:
+    rows = await db.fetch_all(
         "SELECT id, ticket_id, author, text, at FROM ticket_lines WHERE ticket_id = ? AND id > ? ORDER BY id",
         (ticket_id, after),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [Line(int(r[0]), int(r[1]), str(r[2]), str(r[3]), from_text(str(r[4]))) for r in rows]
 
 
-async def staff_lines_for(db: aiosqlite.Connection, external_id: str, after: int) -> list[Line]:
+async def staff_lines_for(db: Database, external_id: str, after: int) -> list[Line]:
     """Staff answers to this visitor's web tickets newer than line `after` (what the chat shows next)."""
-    async with db.execute(
+    rows = await db.fetch_all(
         "SELECT l.id, l.ticket_id, l.author, l.text, l.at FROM ticket_lines l"
         " JOIN web_tickets w ON w.ticket_id = l.ticket_id"
         " WHERE w.external_id = ? AND l.author = 'staff' AND l.id > ? ORDER BY l.id",
         (external_id, after),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [Line(int(r[0]), int(r[1]), str(r[2]), str(r[3]), from_text(str(r[4]))) for r in rows]
 
 
-async def close_ticket(db: aiosqlite.Connection, ticket_id: int, now: datetime) -> bool:
+async def close_ticket(db: Database, ticket_id: int, now: datetime) -> bool:
     """Close the ticket and drop its lines: the conversation is kept only while it is open."""
-    closed = await tickets.close(db, ticket_id, now)
-    await db.execute("DELETE FROM ticket_lines WHERE ticket_id = ?", (ticket_id,))
-    await db.commit()
+    async with db.transaction():
+        closed = await tickets.close(db, ticket_id, now)
+        await db.execute("DELETE FROM ticket_lines WHERE ticket_id = ?", (ticket_id,))
     return closed
 
 
-async def forget_web_user(db: aiosqlite.Connection, external_id: str) -> None:
+async def forget_web_user(db: Database, external_id: str) -> None:
     """Delete the visitor's web tickets with their lines (called before Dialogue.reset)."""
-    await db.execute(
-        "DELETE FROM tickets WHERE id IN (SELECT ticket_id FROM web_tickets WHERE external_id = ?)",
-        (external_id,),
-    )
-    await db.execute("DELETE FROM web_tickets WHERE external_id = ?", (external_id,))
-    await db.commit()
+    async with db.transaction():
+        await db.execute(
+            "DELETE FROM tickets WHERE id IN (SELECT ticket_id FROM web_tickets WHERE external_id = ?)",
+            (external_id,),
+        )
+        await db.execute("DELETE FROM web_tickets WHERE external_id = ?", (external_id,))
 
 
 _LIST_SQL = (
@@ -133,13 +125,12 @@ _LIST_SQL = (
 )
 
 
-async def list_tickets(db: aiosqlite.Connection, centre: str | None, limit: int = 200) -> list[TicketRow]:
+async def list_tickets(db: Database, centre: str | None, limit: int = 200) -> list[TicketRow]:
     """Tickets of a centre (every centre for None), newest first."""
     sql, args = _LIST_SQL, tuple[object, ...]()
     if centre is not None:
         sql, args = sql + " WHERE t.centre = ?", (centre,)
-    async with db.execute(sql + " ORDER BY t.id DESC LIMIT ?", (*args, limit)) as cursor:
-        rows = await cursor.fetchall()
+    rows = await db.fetch_all(sql + " ORDER BY t.id DESC LIMIT ?", (*args, limit))
     found = []
     for r in rows:
         status = str(r[4])
@@ -155,7 +146,7 @@ def _opt(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-async def assign(db: aiosqlite.Connection, ticket_id: int, user_id: int, by: int, now: datetime) -> None:
+async def assign(db: Database, ticket_id: int, user_id: int, by: int, now: datetime) -> None:
     """Hand the ticket to a staff member (the last hand-over wins)."""
     await db.execute(
         "INSERT INTO ticket_assignees (ticket_id, user_id, assigned_by, at) VALUES (?, ?, ?, ?)"
@@ -163,10 +154,8 @@ async def assign(db: aiosqlite.Connection, ticket_id: int, user_id: int, by: int
         " assigned_by = excluded.assigned_by, at = excluded.at",
         (ticket_id, user_id, by, to_text(now)),
     )
-    await db.commit()
 
 
-async def assignee(db: aiosqlite.Connection, ticket_id: int) -> int | None:
-    async with db.execute("SELECT user_id FROM ticket_assignees WHERE ticket_id = ?", (ticket_id,)) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else int(row[0])
+async def assignee(db: Database, ticket_id: int) -> int | None:
+    user_id = await db.fetch_value("SELECT user_id FROM ticket_assignees WHERE ticket_id = ?", (ticket_id,))
+    return None if user_id is None else int(user_id)

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.broadcast import SendResult, Worker
 from storage import broadcasts, connect, users
+from storage.database import Database
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -36,7 +36,7 @@ class FakeTime:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     connection = await connect(tmp_path / "bot.sqlite3")
     try:
         yield connection
@@ -44,7 +44,7 @@ async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
         await connection.close()
 
 
-async def a_broadcast(db: aiosqlite.Connection, recipients: int, text: str = "Jutro brak wody") -> int:
+async def a_broadcast(db: Database, recipients: int, text: str = "Jutro brak wody") -> int:
     """`recipients` users of Gliwice (Telegram ids 1000...), a confirmed broadcast to all of them."""
     await users.add_users(db, "telegram", [str(1000 + i) for i in range(recipients)], "gliwice", "pl", START)
     bid = await broadcasts.create_draft(db, "gliwice", "all", 1, "pl", START)
@@ -69,7 +69,7 @@ class Recorder:
         return SendResult.sent()
 
 
-async def test_every_recipient_once_at_the_configured_rate(db: aiosqlite.Connection) -> None:
+async def test_every_recipient_once_at_the_configured_rate(db: Database) -> None:
     bid = await a_broadcast(db, 500)
     time = FakeTime()
     recorder = Recorder(time)
@@ -85,7 +85,7 @@ async def test_every_recipient_once_at_the_configured_rate(db: aiosqlite.Connect
     assert done is not None and done.status == "done"
 
 
-async def test_blocked_users_become_inactive_and_are_skipped_next_time(db: aiosqlite.Connection) -> None:
+async def test_blocked_users_become_inactive_and_are_skipped_next_time(db: Database) -> None:
     bid = await a_broadcast(db, 10)
     time = FakeTime()
     recorder = Recorder(time)
@@ -97,7 +97,7 @@ async def test_blocked_users_become_inactive_and_are_skipped_next_time(db: aiosq
     assert await broadcasts.count_audience(db, "gliwice", "all") == 10
 
 
-async def test_retry_after_pauses_everything_and_costs_no_attempt(db: aiosqlite.Connection) -> None:
+async def test_retry_after_pauses_everything_and_costs_no_attempt(db: Database) -> None:
     bid = await a_broadcast(db, 40)
     time = FakeTime()
     recorder = Recorder(time)
@@ -107,13 +107,12 @@ async def test_retry_after_pauses_everything_and_costs_no_attempt(db: aiosqlite.
     stamps = sorted(at for at, _ in recorder.sent)
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert max(gaps) >= 2.9  # nothing was sent while Telegram asked us to wait
-    async with db.execute("SELECT attempts FROM outbox WHERE user_id = 1005") as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetch_one("SELECT attempts FROM outbox WHERE user_id = 1005")
     assert row is not None and row[0] == 1
 
 
 async def test_transient_errors_are_retried_with_backoff_a_bounded_number_of_times(
-    db: aiosqlite.Connection,
+    db: Database,
 ) -> None:
     bid = await a_broadcast(db, 5)
     time = FakeTime()
@@ -129,7 +128,7 @@ async def test_transient_errors_are_retried_with_backoff_a_bounded_number_of_tim
     assert Counter(chat for _, chat in recorder.sent)[1001] == 1
 
 
-async def test_a_second_worker_resumes_after_a_crash_and_loses_nobody(db: aiosqlite.Connection) -> None:
+async def test_a_second_worker_resumes_after_a_crash_and_loses_nobody(db: Database) -> None:
     bid = await a_broadcast(db, 300)
     time = FakeTime()
     recorder = Recorder(time)
@@ -148,8 +147,7 @@ async def test_a_second_worker_resumes_after_a_crash_and_loses_nobody(db: aiosql
         await first
     left = await broadcasts.counts(db, bid)
     assert left.pending > 0
-    async with db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sending'") as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetch_one("SELECT COUNT(*) FROM outbox WHERE status = 'sending'")
     assert row is not None and 0 < row[0] <= 8
     final = await Worker(db, recorder.send, time, sleep=time.sleep, concurrency=8).run(bid, "x")
     assert final.sent == 300
@@ -158,7 +156,7 @@ async def test_a_second_worker_resumes_after_a_crash_and_loses_nobody(db: aiosql
     assert sum(got.values()) - 300 <= 8
 
 
-async def test_progress_is_reported_every_few_seconds(db: aiosqlite.Connection) -> None:
+async def test_progress_is_reported_every_few_seconds(db: Database) -> None:
     bid = await a_broadcast(db, 200)
     time = FakeTime()
     recorder = Recorder(time)

@@ -7,7 +7,6 @@ import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.clock import FixedClock
@@ -19,6 +18,7 @@ from bot.editor.files import is_editable
 from bot.editor.service import Editor, Refused, Stale
 from bot.staff import Access
 from storage import connect, content_history
+from storage.database import Database
 from tests.conftest import CONTENT_DIR, PINNED
 
 STAFF = Access(7, "staff", "gliwice")
@@ -34,14 +34,14 @@ def root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     conn = await connect(tmp_path / "bot.sqlite3")
     yield conn
     await conn.close()
 
 
 @pytest.fixture
-def editor(root: Path, db: aiosqlite.Connection) -> Editor:
+def editor(root: Path, db: Database) -> Editor:
     return Editor(root, db, FixedClock(PINNED))
 
 
@@ -62,7 +62,7 @@ def test_every_shipped_file_round_trips_byte_for_byte() -> None:
 
 
 async def test_publish_writes_only_the_edit_records_history_audit_and_reloads(
-    editor: Editor, root: Path, db: aiosqlite.Connection
+    editor: Editor, root: Path, db: Database
 ) -> None:
     seen: list[Content] = []
     editor.listeners.append(seen.append)
@@ -79,8 +79,8 @@ async def test_publish_writes_only_the_edit_records_history_audit_and_reloads(
     [change] = await content_history.of_folder(db, "gliwice")
     assert (change.actor, change.entry, change.action) == (7, "hours", "publish")
     assert "+      en: \"Open on Mondays only.\"" in change.diff
-    async with db.execute("SELECT action, target FROM audit WHERE actor = 7") as cur:
-        assert [tuple(row) for row in await cur.fetchall()] == [("content_publish", "gliwice/faq.yaml#hours")]
+    rows = await db.fetch_all("SELECT action, target FROM audit WHERE actor = 7")
+    assert [tuple(row) for row in rows] == [("content_publish", "gliwice/faq.yaml#hours")]
     # The listeners got the reloaded content: a new engine answers from it.
     assert len(seen) == 1
     reply = Engine(seen[0], FixedClock(PINNED)).respond(
@@ -122,7 +122,7 @@ async def test_a_stale_version_is_refused_with_the_new_one(editor: Editor, root:
 
 
 async def test_restore_brings_back_the_earlier_entry_and_is_recorded(
-    editor: Editor, root: Path, db: aiosqlite.Connection
+    editor: Editor, root: Path, db: Database
 ) -> None:
     original = (root / "gliwice/faq.yaml").read_bytes()
     version = docs.version_of(original)
@@ -135,7 +135,7 @@ async def test_restore_brings_back_the_earlier_entry_and_is_recorded(
 
 
 async def test_a_new_entry_is_added_and_restoring_its_change_removes_it(
-    editor: Editor, root: Path, db: aiosqlite.Connection
+    editor: Editor, root: Path, db: Database
 ) -> None:
     original = (root / "gliwice/faq.yaml").read_bytes()
     values = {f"{k}.{lang}": f"{k} {lang}" for k in ("title", "text") for lang in docs.LANGS}

@@ -51,7 +51,6 @@ async def test_a_two_minute_outage_during_a_reminder_tick_loses_no_reminder(tmp_
         chats = [5000 + n for n in range(50)]
         for chat in chats:
             await people.bind_resident(service.db, "telegram", str(chat), "gliwice", "zawiszy", "pl", NOW)
-        await service.db.commit()
         local = NOW.astimezone(service.zone("gliwice"))
         rule = DutyRule("weekly", local.weekday(), (local + timedelta(minutes=1)).time().replace(second=0))
         await service.add_duty("gliwice", "zawiszy", "Sprzątanie kuchni", rule)

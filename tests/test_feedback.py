@@ -36,7 +36,6 @@ async def bot(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator
             await users.set_lang(db, stored.id, "pl", NOW)
         await staff_store.add_invite(db, "st_" + "b" * 32, "gliwice", ADMIN.id, NOW, NOW.replace(year=2027))
         await staff_store.redeem_invite(db, "st_" + "b" * 32, STAFF.id, NOW)
-        await db.commit()
         yield harness
 
 
@@ -71,8 +70,7 @@ async def test_no_question_text_or_user_is_stored_with_a_vote(bot: Harness) -> N
     calls = await bot.say(OTHER, "jakie dokumenty są potrzebne do wniosku?")
     buttons = dict(next(c for c in calls if c.method == "sendMessage").buttons())
     await bot.press(OTHER, buttons[UP])
-    async with bot.door.db.execute("SELECT * FROM ratings") as cursor:
-        rows = [tuple(row) for row in await cursor.fetchall()]
+    rows = [tuple(row) for row in await bot.door.db.fetch_all("SELECT * FROM ratings")]
     assert len(rows) == 1
     stored = " ".join(str(v) for v in rows[0])
     assert "dokumenty" not in stored and str(OTHER.id) not in stored

@@ -17,6 +17,7 @@ from bot.dialogue import Dialogue, Incoming
 from storage import audit, broadcasts, tickets, users
 from storage import reminders as store
 from storage import staff as staff_store
+from storage.database import Database
 from storage.forget import forget_person
 from storage.residents import add_invite, bind_resident, get_resident, use_invite
 from tests.fakebotapi import TgUser
@@ -31,7 +32,6 @@ async def test_forget_deletes_the_user_and_the_resident_record(dialogue: Dialogu
     await add_invite(db, "hash-1", "wodzislaw", "chronione", "staff-1", now, now + timedelta(days=7))
     assert await use_invite(db, "hash-1", "501", now) is None
     await bind_resident(db, "telegram", "501", "wodzislaw", "chronione", "pl", now)
-    await db.commit()
     assert await get_resident(db, "telegram", "501") is not None
 
     await dialogue.reset("telegram", "501")
@@ -39,15 +39,11 @@ async def test_forget_deletes_the_user_and_the_resident_record(dialogue: Dialogu
 
     assert await users.get_user(db, "telegram", "501") is None
     assert await get_resident(db, "telegram", "501") is None
-    async with db.execute("SELECT count(*) FROM invites WHERE used_by = '501'") as cursor:
-        assert (await cursor.fetchone())[0] == 0
+    assert await db.fetch_value("SELECT count(*) FROM invites WHERE used_by = '501'") == 0
 
 
-async def fill_every_table(db: object, person: int) -> None:
+async def fill_every_table(db: Database, person: int) -> None:
     """Rows about `person` in every table the bot has."""
-    import aiosqlite
-
-    assert isinstance(db, aiosqlite.Connection)
     pid = str(person)
     await users.get_or_create_user(db, "telegram", pid, NOW)
     await add_invite(db, "hash-used", "gliwice", "zawiszy", pid, NOW, NOW + timedelta(days=7))
@@ -71,22 +67,16 @@ async def fill_every_table(db: object, person: int) -> None:
     await privacy.offer(db, "telegram", pid, "gliwice", "pl", "Jak się nazywa ta ulica?", NOW)
     await privacy.answer(db, "telegram", pid, privacy.CONSENT_YES, "pl", NOW)
     await privacy.offer(db, "telegram", pid, "gliwice", "pl", "A druga?", NOW)
-    await db.commit()
 
 
-async def rows_naming(db: object, needle: str) -> list[str]:
+async def rows_naming(db: Database, needle: str) -> list[str]:
     """`table.column` for every value in the database that contains `needle`."""
-    import aiosqlite
-
-    assert isinstance(db, aiosqlite.Connection)
     found = []
-    async with db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
-        tables = [str(r[0]) for r in await cursor.fetchall()]
+    tables = [str(r[0]) for r in await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
     for table in tables:
-        async with db.execute(f'SELECT * FROM "{table}"') as cursor:
-            names = [d[0] for d in cursor.description]
-            for row in await cursor.fetchall():
-                found += [f"{table}.{n}" for n, v in zip(names, tuple(row), strict=True) if needle in str(v)]
+        names = [str(r[1]) for r in await db.fetch_all(f'PRAGMA table_info("{table}")')]
+        for row in await db.fetch_all(f'SELECT * FROM "{table}"'):
+            found += [f"{table}.{n}" for n, v in zip(names, tuple(row), strict=True) if needle in str(v)]
     return found
 
 
@@ -110,16 +100,14 @@ async def test_forget_leaves_no_row_naming_the_person_in_any_table(tmp_path: Pat
             "tickets",
             "ticket_messages",
         } <= tables
-        async with db.execute("SELECT COUNT(*) FROM unanswered") as cursor:
-            assert (await cursor.fetchone())[0] == 1
+        assert await db.fetch_value("SELECT COUNT(*) FROM unanswered") == 1
         bot.config.awaiting_question.add(PERSON)  # a pending /ask
         bot.config.drafting.add(PERSON)
         await bot.say(person, "/forget")
         await bot.press(person, "x:yes")
         assert await rows_naming(db, str(PERSON)) == []
         for table in ("unanswered", "unanswered_pending", "schedule", "deliveries", "payments_paid"):
-            async with db.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
-                assert (await cursor.fetchone())[0] == 0, table
+            assert await db.fetch_value(f"SELECT COUNT(*) FROM {table}") == 0, table
         assert PERSON not in bot.config.awaiting_question and PERSON not in bot.config.drafting
         files = [tmp_path / "bot.sqlite3", tmp_path / "bot.sqlite3-wal"]
         for file in files:  # not in free pages of the file, not in old frames of the WAL

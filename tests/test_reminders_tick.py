@@ -98,8 +98,7 @@ async def test_invite_codes_are_random_single_use_hashed_and_expire(
 ) -> None:
     code = await service.create_invite("wodzislaw", "chronione", "staff")
     assert len(code) >= 22  # >= 128 bits in URL-safe base64
-    async with service.db.execute("SELECT code_hash FROM invites") as cursor:
-        stored = [row[0] for row in await cursor.fetchall()]
+    stored = [row[0] for row in await service.db.fetch_all("SELECT code_hash FROM invites")]
     assert stored == [hash_code(code)] and code not in stored[0]
     assert await service.join(CHANNEL, "1", "nonsense", None) == "unknown"
     resident = await service.join(CHANNEL, "1", code, "pl")

@@ -114,7 +114,6 @@ async def test_a_new_database_is_private_to_its_owner(tmp_path: Path) -> None:
     path = tmp_path / "fresh" / "bot.sqlite3"
     db = await connect(path)
     await db.execute("CREATE TABLE t (x)")
-    await db.commit()
     try:
         modes = [stat.S_IMODE(p.stat().st_mode) for p in (path, path.parent, Path(f"{path}-wal"))]
         assert modes == [0o600, 0o700, 0o600]
@@ -135,9 +134,8 @@ async def test_a_damaged_database_is_refused_with_a_clear_message(tmp_path: Path
     path = tmp_path / "bot.sqlite3"
     db = await connect(path)
     await db.execute("CREATE TABLE filler (x TEXT)")
-    await db.executemany("INSERT INTO filler VALUES (?)", [("y" * 500,) for _ in range(200)])
-    await db.commit()
-    await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    await db.execute_many("INSERT INTO filler VALUES (?)", [("y" * 500,) for _ in range(200)])
+    await db.fetch_all("PRAGMA wal_checkpoint(TRUNCATE)")
     await db.close()
     data = bytearray(path.read_bytes())
     page = 4096

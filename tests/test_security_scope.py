@@ -57,7 +57,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         duty = await store.add_duty(db, "wodzislaw", "chronione", "Kuchnia", "weekly", 0, "18:00", NOW)
         bid = await broadcasts.create_draft(db, "wodzislaw", "all", WODZISLAW.id, "pl", NOW)
         await broadcasts.set_text(db, bid, "Jutro zebranie.")
-        await db.commit()
         harness.config.drafting.add(WODZISLAW.id)
         yield World(harness, bid, resident.id, duty)
 
@@ -203,8 +202,7 @@ async def test_a_member_removed_while_drafting_cannot_send(world: World) -> None
 )
 async def test_forged_broadcast_buttons_are_refused_not_raised(world: World, data: str) -> None:
     await world.bot.press(WODZISLAW, data)
-    async with world.bot.door.db.execute("SELECT COUNT(*) FROM broadcasts") as cursor:
-        row = await cursor.fetchone()
+    row = await world.bot.door.db.fetch_one("SELECT COUNT(*) FROM broadcasts")
     assert row is not None and row[0] == 1  # no draft for a forged audience
     assert await broadcast_status(world) == "draft"
 

@@ -96,7 +96,6 @@ async def bot(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator
             await staff_store.redeem_invite(db, "st_" + "a" * 32, STAFF.id, NOW), staff_store.StaffMember
         )
         await people.bind_resident(db, "telegram", str(RESIDENT.id), "gliwice", "zawiszy", "pl", NOW)
-        await db.commit()
         yield harness
     assert harness.api.unexpected == []
 
@@ -138,10 +137,7 @@ async def test_admin_invites_and_removes_staff(bot: Harness) -> None:
     assert member is not None and member.centre == "wodzislaw"
     [again] = texts_of(await bot.say(TgUser(78, "Late", "en"), f"/start {code}"))
     assert again == tr("en")._("This staff invitation has already been used.")
-    async with bot.door.db.execute(
-        "SELECT COUNT(*) FROM staff_invites WHERE code_hash = ?", (code,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await bot.door.db.fetch_one("SELECT COUNT(*) FROM staff_invites WHERE code_hash = ?", (code,))
     assert row is not None and row[0] == 0  # the code itself is never stored
     texts_of(await bot.say(ADMIN, "/staff remove 77"))
     assert await staff_store.get_staff(bot.door.db, 77) is None
@@ -247,8 +243,7 @@ async def test_ticket_relay_both_ways_and_closing(bot: Harness) -> None:
     calls = await bot.say(STAFF, "Jeszcze jedno", chat=group, reply_to=staff_message)
     assert [c.visible for c in calls if c.ok] == [tr("pl")._("Ticket #{id} is closed.").format(id=1)]
     assert closed is not None
-    async with bot.door.db.execute("SELECT * FROM tickets") as cursor:
-        [row] = await cursor.fetchall()
+    [row] = await bot.door.db.fetch_all("SELECT * FROM tickets")
     assert "Zofia" not in str(tuple(row)) and "kota" not in str(tuple(row))
     del prompt
 
@@ -261,7 +256,6 @@ async def test_only_staff_of_the_tickets_centre_answer_it_from_the_staff_chat(bo
     assert isinstance(
         await staff_store.redeem_invite(db, "st_" + "b" * 32, elsewhere.id, NOW), staff_store.StaffMember
     )
-    await db.commit()
     asker = TgUser(91, "Asker", "pl")
     await bot.press(asker, "c:gliwice")  # a Gliwice ticket
     await bot.say(asker, "/ask")
@@ -381,8 +375,7 @@ async def test_a_long_question_is_shortened_with_a_note_not_lost(bot: Harness, s
     [to_staff] = [c for c in calls if c.method == "sendMessage" and c.chat_id == STAFF_CHAT]
     assert to_staff.ok and utf16_len(to_staff.visible) <= 4096
     assert to_staff.visible.endswith(tr("pl")._("(shortened: the message was too long)"))
-    async with bot.door.db.execute("SELECT status FROM tickets") as cursor:
-        assert [tuple(r) for r in await cursor.fetchall()] == [("open",)]
+    assert [tuple(r) for r in await bot.door.db.fetch_all("SELECT status FROM tickets")] == [("open",)]
 
 
 async def test_a_ticket_that_cannot_reach_the_staff_chat_tells_the_user_and_closes(bot: Harness) -> None:
@@ -391,5 +384,4 @@ async def test_a_ticket_that_cannot_reach_the_staff_chat_tells_the_user_and_clos
     calls = await bot.say(asker, "/ask Can I keep a cat?")
     [told] = [c.visible for c in calls if c.ok and c.chat_id == asker.id]
     assert "could not pass your question" in told
-    async with bot.door.db.execute("SELECT status FROM tickets") as cursor:
-        assert [tuple(r) for r in await cursor.fetchall()] == [("closed",)]
+    assert [tuple(r) for r in await bot.door.db.fetch_all("SELECT status FROM tickets")] == [("closed",)]

@@ -129,7 +129,6 @@ async def test_ticket_relay_over_the_wire(live: Live) -> None:
     assert isinstance(
         await staff_store.redeem_invite(db, "st_" + "c" * 32, STAFF_ID, NOW), staff_store.StaffMember
     )
-    await db.commit()
     asker = live.person(808, "uk")
     await asker.say("/start gliwice")
     [ack] = await asker.say("/ask Чи можна тримати кота?")

@@ -28,21 +28,21 @@ from storage import (
     top_unanswered,
 )
 from storage import db as storage_db
+from storage.database import Database
 
 NOW = datetime(2024, 5, 6, 10, 30, tzinfo=UTC)
 MIGRATIONS_DIR = Path(storage.__file__).parent / "migrations"
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     connection = await connect(tmp_path / "bot.sqlite3")
     yield connection
     await connection.close()
 
 
-async def table_names(db: aiosqlite.Connection) -> set[str]:
-    async with db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
-        return {str(row[0]) for row in await cursor.fetchall()}
+async def table_names(db: Database) -> set[str]:
+    return {str(row[0]) for row in await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 # --- migrations -------------------------------------------------------------------------------------
@@ -69,11 +69,11 @@ async def test_connect_sets_pragmas(tmp_path: Path) -> None:
     db = await connect(tmp_path / "bot.sqlite3")
     try:
         for pragma, expected in (("journal_mode", "wal"), ("foreign_keys", 1), ("busy_timeout", 5000)):
-            async with db.execute(f"PRAGMA {pragma}") as cursor:
-                row = await cursor.fetchone()
+            row = await db.fetch_one(f"PRAGMA {pragma}")
             assert row is not None
             assert row[0] == expected, pragma
-        assert db.row_factory is aiosqlite.Row
+        assert db.connection.row_factory is aiosqlite.Row
+        assert db.connection.isolation_level is None  # autocommit: only units of work open transactions
     finally:
         await db.close()
 
@@ -186,8 +186,7 @@ async def test_later_migrations_apply_on_top(tmp_path: Path) -> None:
             "-- trailing comment\n"
         )
         assert await migrate(db, [*load_migrations(), (known + 1, script)]) == known + 1
-        async with db.execute("SELECT body, seen FROM notes") as cursor:
-            rows = [tuple(row) for row in await cursor.fetchall()]
+        rows = [tuple(row) for row in await db.fetch_all("SELECT body, seen FROM notes")]
         assert rows == [("one; two", 1)]
     finally:
         await db.close()
@@ -250,7 +249,7 @@ async def test_empty_path_is_refused() -> None:
 # --- users ------------------------------------------------------------------------------------------
 
 
-async def test_get_or_create_returns_the_same_user(db: aiosqlite.Connection) -> None:
+async def test_get_or_create_returns_the_same_user(db: Database) -> None:
     first = await get_or_create_user(db, "telegram", "100", NOW)
     second = await get_or_create_user(db, "telegram", "100", NOW + timedelta(hours=1))
     assert first == second
@@ -261,13 +260,13 @@ async def test_get_or_create_returns_the_same_user(db: aiosqlite.Connection) -> 
     assert other_channel.id != first.id
 
 
-async def test_concurrent_get_or_create_makes_one_user(db: aiosqlite.Connection) -> None:
+async def test_concurrent_get_or_create_makes_one_user(db: Database) -> None:
     users = await asyncio.gather(*(get_or_create_user(db, "telegram", "5", NOW) for _ in range(10)))
     assert len({user.id for user in users}) == 1
     assert await count_users(db) == [(None, None, 1)]
 
 
-async def test_get_user_unknown_is_none(db: aiosqlite.Connection) -> None:
+async def test_get_user_unknown_is_none(db: Database) -> None:
     assert await get_user(db, "telegram", "nobody") is None
 
 
@@ -296,7 +295,7 @@ async def test_settings_persist_across_reopen(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_delete_user(db: aiosqlite.Connection) -> None:
+async def test_delete_user(db: Database) -> None:
     gone = await get_or_create_user(db, "telegram", "1", NOW)
     kept = await get_or_create_user(db, "telegram", "2", NOW)
     await delete_user(db, gone.id)
@@ -309,7 +308,7 @@ async def test_delete_user(db: aiosqlite.Connection) -> None:
     assert back.id != gone.id
 
 
-async def test_count_users_per_centre_and_lang(db: aiosqlite.Connection) -> None:
+async def test_count_users_per_centre_and_lang(db: Database) -> None:
     for external_id, centre, lang in [
         ("1", "krakow", "pl"),
         ("2", "krakow", "pl"),
@@ -327,14 +326,13 @@ async def test_count_users_per_centre_and_lang(db: aiosqlite.Connection) -> None
     )
 
 
-async def test_created_at_is_stored_as_utc(db: aiosqlite.Connection) -> None:
+async def test_created_at_is_stored_as_utc(db: Database) -> None:
     warsaw_summer = timezone(timedelta(hours=2))
     local = datetime(2024, 7, 1, 12, 0, tzinfo=warsaw_summer)
     user = await get_or_create_user(db, "telegram", "tz", local)
     assert user.created_at == local
     assert user.created_at.utcoffset() == timedelta(0)
-    async with db.execute("SELECT created_at FROM users WHERE id = ?", (user.id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetch_one("SELECT created_at FROM users WHERE id = ?", (user.id,))
     assert row is not None
     assert row[0] == "2024-07-01T10:00:00.000000+00:00"
 
@@ -342,7 +340,7 @@ async def test_created_at_is_stored_as_utc(db: aiosqlite.Connection) -> None:
 # --- unanswered questions ---------------------------------------------------------------------------
 
 
-async def test_unanswered_counting_and_ordering(db: aiosqlite.Connection) -> None:
+async def test_unanswered_counting_and_ordering(db: Database) -> None:
     await record_unanswered(db, "krakow", "pl", "czy mogę mieć kota", NOW)
     for minutes in range(3):
         await record_unanswered(db, "krakow", "pl", "gdzie jest pralnia", NOW + timedelta(minutes=minutes))
@@ -360,7 +358,7 @@ async def test_unanswered_counting_and_ordering(db: aiosqlite.Connection) -> Non
     assert await top_unanswered(db, "nowhere") == []
 
 
-async def test_unanswered_ties_go_to_the_most_recent(db: aiosqlite.Connection) -> None:
+async def test_unanswered_ties_go_to_the_most_recent(db: Database) -> None:
     await record_unanswered(db, "krakow", "pl", "first", NOW)
     await record_unanswered(db, "krakow", "pl", "second", NOW + timedelta(seconds=1))
     await record_unanswered(db, "krakow", "pl", "first", NOW + timedelta(seconds=1, microseconds=500))
@@ -369,7 +367,7 @@ async def test_unanswered_ties_go_to_the_most_recent(db: aiosqlite.Connection) -
     assert await top_unanswered(db, "krakow") == [("first", "pl", 2), ("second", "pl", 2)]
 
 
-async def test_top_unanswered_rejects_bad_limit(db: aiosqlite.Connection) -> None:
+async def test_top_unanswered_rejects_bad_limit(db: Database) -> None:
     with pytest.raises(ValueError, match="limit"):
         await top_unanswered(db, "krakow", limit=0)
 
@@ -377,7 +375,7 @@ async def test_top_unanswered_rejects_bad_limit(db: aiosqlite.Connection) -> Non
 # --- aware datetimes only ---------------------------------------------------------------------------
 
 
-async def test_naive_datetimes_are_rejected(db: aiosqlite.Connection) -> None:
+async def test_naive_datetimes_are_rejected(db: Database) -> None:
     naive = datetime(2024, 5, 6, 10, 30)  # noqa: DTZ001 - the point of the test
     with pytest.raises(ValueError, match="aware"):
         await get_or_create_user(db, "telegram", "1", naive)

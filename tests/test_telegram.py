@@ -610,8 +610,6 @@ async def test_a_user_who_writes_again_is_active_for_broadcasts_again(bot: Harne
     await bot.say(ANNA, "/start")
     db = bot.door.db
     await db.execute("UPDATE users SET active = 0 WHERE external_id = ?", (str(ANNA.id),))
-    await db.commit()
     await bot.say(ANNA, "godziny otwarcia")
-    async with db.execute("SELECT active FROM users WHERE external_id = ?", (str(ANNA.id),)) as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetch_one("SELECT active FROM users WHERE external_id = ?", (str(ANNA.id),))
     assert row is not None and row[0] == 1

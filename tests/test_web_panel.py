@@ -93,8 +93,7 @@ def test_staff_link_prints_a_one_time_link(
             now = SystemClock().now()
             first = await panel_links.use_link(db, code, now)
             second = await panel_links.use_link(db, code, now)
-            async with db.execute("SELECT COUNT(*) FROM panel_links WHERE code_hash = ?", (code,)) as cursor:
-                row = await cursor.fetchone()
+            row = await db.fetch_one("SELECT COUNT(*) FROM panel_links WHERE code_hash = ?", (code,))
             return first, second, row is not None and row[0] == 0
         finally:
             await db.close()

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 from telegram import BotCommand, CallbackQuery, Message, MessageEntity, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -64,6 +63,7 @@ from bot.domain.content import LANGS, Content
 from bot.replies import Button, Reply
 from bot.settings import Settings
 from storage import connect, users
+from storage.database import Database
 
 log = logging.getLogger("bot.telegram")
 
@@ -88,7 +88,7 @@ TelegramApp: TypeAlias = Application[
 class Door:
     """What the handlers need, created in post_init and kept in application.bot_data."""
 
-    db: aiosqlite.Connection
+    db: Database
     dialogue: Dialogue
     content: Content
     default_lang: str | None

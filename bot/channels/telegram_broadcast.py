@@ -11,7 +11,6 @@ from contextlib import suppress
 from datetime import datetime, time, timedelta
 from typing import Any, Final
 
-import aiosqlite
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -19,6 +18,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
 from bot.broadcast import Send, SendResult, Worker
+from bot.broadcast import confirm as confirm_broadcast
 from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len
 from bot.channels.telegram_staff_common import (
     STAFF_KEY,
@@ -38,6 +38,7 @@ from bot.replies import Button, Reply
 from bot.staff import Access, in_centre, record
 from storage import broadcasts, connect
 from storage.broadcasts import Broadcast, Counts
+from storage.database import Database
 
 # --- broadcasts --------------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ async def on_broadcast(update: Update, context: Context) -> None:
 STEPS: Final = ("a", "ok", "at", "x")  # audience, send now, send later, cancel
 
 
-async def valid_audience(db: aiosqlite.Connection, centre: str, audience: str) -> bool:
+async def valid_audience(db: Database, centre: str, audience: str) -> bool:
     """One of the audiences /broadcast offers for this centre (a forged id is refused, not raised on)."""
     if audience in ("all", "flats", "applicants"):
         return True
@@ -160,11 +161,10 @@ async def choose_audience(update: Update, context: Context, access: Access, lang
 async def send_now(update: Update, context: Context, access: Access, lang: str, bid: int) -> None:
     """b:ok:<id>: write the outbox and start sending, with a progress message."""
     config, db = staff_config(context), _door(context).db
-    total = await confirm(config, db, bid)
+    total = await confirm(config, db, access, bid)
     if total is None:
         await edit_or_say(update, context, tr(lang)._("This message was already sent or cancelled."))
         return
-    await record(db, config.clock, access, "broadcast_send", f"{bid}:{total}")
     progress = await edit_or_say(update, context, progress_text(lang, 0, total))
     if progress is not None:
         await broadcasts.set_progress_message(db, bid, progress.chat.id, progress.message_id)
@@ -172,17 +172,10 @@ async def send_now(update: Update, context: Context, access: Access, lang: str, 
 
 
 async def confirm(
-    config: StaffConfig, db: aiosqlite.Connection, bid: int, send_at: datetime | None = None
+    config: StaffConfig, db: Database, access: Access, bid: int, send_at: datetime | None = None
 ) -> int | None:
-    """Write the outbox in one transaction, on a connection of its own (nothing else commits half of it)."""
-    now = config.clock.now()
-    if str(config.settings.database) == ":memory:":
-        return await broadcasts.confirm(db, bid, now, send_at)
-    own = await connect(config.settings.database)
-    try:
-        return await broadcasts.confirm(own, bid, now, send_at)
-    finally:
-        await own.close()
+    """The outbox, the status and the audit row in one unit of work (bot.broadcast.confirm)."""
+    return await confirm_broadcast(db, config.clock, access, bid, send_at)
 
 
 def progress_text(lang: str, done: int, total: int) -> str:
@@ -273,11 +266,10 @@ async def broadcast_time(update: Update, context: Context, bid: int, text: str) 
         )
         return
     config.awaiting_time.pop(access.user_id, None)
-    total = await confirm(config, db, bid, when)
+    total = await confirm(config, db, access, bid, when)
     if total is None:
         await say(context, update, t._("This message was already sent or cancelled."))
         return
-    await record(db, config.clock, access, "broadcast_schedule", f"{bid}:{total}:{when.isoformat()}")
     start_job(context, bid, (when - now).total_seconds())  # it reads its progress message when it runs
     shown = when.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M")
     message = await context.bot.send_message(

@@ -15,7 +15,6 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, Final, TypeAlias
 
-import aiosqlite
 from telegram import Bot, Update, User
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -46,6 +45,7 @@ from bot.settings import Settings
 from bot.staff import REFUSAL_WINDOW, Access, authorize, in_centre
 from storage import audit, unanswered, users
 from storage import reminders as store
+from storage.database import Database
 from storage.residents import Resident
 
 log = logging.getLogger("bot.telegram")
@@ -114,7 +114,7 @@ async def start_reminders(
     settings: Settings,
     content: Content,
     clock: Clock,
-    db: aiosqlite.Connection,
+    db: Database,
 ) -> Residents:
     """Open the service, retry what a crash left in flight, and start the tick (post_init)."""
     service = Residents(db, content, clock, settings_grace(settings), settings_invite_ttl(settings))
@@ -173,7 +173,7 @@ async def on_anything(update: Update, context: Context) -> None:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-async def lang_of(db: aiosqlite.Connection, user: User | None) -> str:
+async def lang_of(db: Database, user: User | None) -> str:
     if user is None:
         return "pl"
     stored = await users.get_user(db, CHANNEL, str(user.id))

@@ -35,7 +35,6 @@ from bot.channels.telegram_broadcast import (
 )
 from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor
 from bot.channels.telegram_staff_common import (
-    CHANNEL,
     GROUP_STAFF,
     MAX_PROBLEMS_SHOWN,
     STAFF_INVITE_TTL,
@@ -62,8 +61,9 @@ from bot.domain import knowledge
 from bot.domain.loader import ContentError, load_content
 from bot.i18n import tr
 from bot.settings import Settings
-from bot.staff import REFUSAL_WINDOW, record
-from storage import audit, broadcasts, tickets, top_unanswered, users
+from bot.staff import join as join_staff
+from bot.staff import record
+from storage import audit, broadcasts, tickets, top_unanswered
 from storage import staff as staff_store
 from storage.stats import stats
 
@@ -150,19 +150,12 @@ async def on_staff_invite(update: Update, context: Context) -> None:
     config, db = staff_config(context), _door(context).db
     lang = await lang_of(context, user.id, user.language_code[:2] if user.language_code else None)
     t = tr(lang)
-    result = await staff_store.redeem_invite(db, code, user.id, config.clock.now())
+    result = await join_staff(db, config.clock, code, user.id)  # one unit of work, refusals audited
     if isinstance(result, staff_store.StaffMember):
-        await audit.record(db, config.clock.now(), user.id, "staff", "staff_join", result.centre)
-        stored = await users.get_or_create_user(db, CHANNEL, str(user.id), config.clock.now())
-        if stored.centre != result.centre:
-            await users.set_centre(db, stored.id, result.centre, config.clock.now())
         text = t._(
             "Welcome to the staff of {centre}. Commands: /broadcast, /unanswered, /stats, /reload."
         ).format(centre=result.centre)
     else:
-        # Guessing codes cannot flood the audit table: one refusal row per person a minute.
-        now = config.clock.now()
-        await audit.record_refusal(db, now, user.id, "none", "staff_join", None, REFUSAL_WINDOW)
         text = {
             "unknown": t._("This staff invitation is not valid."),
             "used": t._("This staff invitation has already been used."),

@@ -11,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
-import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot.domain.caching import cache_folder, read_pickle, write_pickle
 from bot.domain.content import CentreContent, Content
 from bot.domain.cues import Cues, build_cues
 from bot.domain.lexical import READ_LANGS, TEXT_LANGS, Index, build_index
@@ -41,7 +41,7 @@ class CentreKnowledge:
 @dataclass(frozen=True)
 class Knowledge:
     cues: Cues
-    centres: Mapping[str, CentreKnowledge]
+    centres: Shelf
     embedder: Embedder | None
     crisis: SemanticIndex | None  # rows keyed DANGER (crisis.examples) or SAFE (crisis.lookalikes)
 
@@ -95,22 +95,11 @@ def _lexical(content: Content, centre: CentreContent, folder: Path | None) -> In
         return build_index(content, centre)
     key = "\0".join([_lexical_code(), centre.model_dump_json(), content.understanding.model_dump_json()])
     path = folder / f"lexical-{hashlib.sha256(key.encode()).hexdigest()[:20]}.pickle"
-    try:
-        with path.open("rb") as handle:
-            found = pickle.load(handle)  # our own cache folder, written only by this function
-        if isinstance(found, Index):
-            return found
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-        pass  # missing, stale or corrupt: build it again
+    found = read_pickle(path)
+    if isinstance(found, Index):
+        return found
     index = build_index(content, centre)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.warning("word index cache not written (%s)", type(exc).__name__)
+    write_pickle(path, index)
     return index
 
 
@@ -119,41 +108,121 @@ def _semantic(embedder: Embedder, cache: VectorCache, texts: list[tuple[str, str
     return SemanticIndex(tuple(key for key, _, _ in texts), matrix)
 
 
+class Shelf(Mapping[str, CentreKnowledge]):
+    """The knowledge of every centre of a content, built on first use and kept while used.
+
+    With a few centres everything is built at start (`fill`); with thousands only the centres
+    people ask about are in memory: the least recently used beyond `keep` are dropped and built
+    again from the disk cache (milliseconds) when asked about again. Safe across threads; two
+    threads asking for the same new centre build it once.
+    """
+
+    def __init__(self, ids: Iterable[str], build: Callable[[str], CentreKnowledge], keep: int) -> None:
+        self._ids = tuple(ids)
+        self._known = frozenset(self._ids)
+        self._build = build
+        self._keep = max(1, keep)
+        self._built: OrderedDict[str, CentreKnowledge] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
+
+    def __getitem__(self, cid: str) -> CentreKnowledge:
+        if cid not in self._known:
+            raise KeyError(cid)
+        with self._lock:
+            found = self._taken(cid)
+            if found is not None:
+                return found
+            turn = self._building.setdefault(cid, threading.Lock())
+        with turn:
+            with self._lock:
+                found = self._taken(cid)
+            if found is None:
+                found = self._build(cid)
+                self.put(cid, found)
+        return found
+
+    def _taken(self, cid: str) -> CentreKnowledge | None:
+        found = self._built.get(cid)
+        if found is not None:
+            self._built.move_to_end(cid)
+        return found
+
+    def put(self, cid: str, knowledge: CentreKnowledge) -> None:
+        with self._lock:
+            self._built[cid] = knowledge
+            self._built.move_to_end(cid)
+            self._building.pop(cid, None)
+            while len(self._built) > self._keep:
+                self._built.popitem(last=False)
+
+    def ready(self) -> dict[str, CentreKnowledge]:
+        """The centres in memory now (nothing is built by asking)."""
+        with self._lock:
+            return dict(self._built)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self._known
+
+
+def eager_centres() -> int:
+    """Up to this many centres (BOT_EAGER_CENTRES, default 50) are all built at start."""
+    return _env_int("BOT_EAGER_CENTRES", 50)
+
+
+def hot_centres() -> int:
+    """With more centres, this many (BOT_HOT_CENTRES, default 200) stay in memory once used."""
+    return _env_int("BOT_HOT_CENTRES", 200)
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
 def build_knowledge(
     content: Content,
     embedder: Embedder | None,
     cache: VectorCache,
     reuse: Mapping[str, CentreKnowledge] | None = None,
 ) -> Knowledge:
-    """Cues, indexes and vectors for every centre of `content` (seconds on a cold cache).
-    `reuse` holds centres already built from the very same objects (a copy of a content)."""
+    """Cues and crisis vectors now; each centre's indexes and vectors now too when there are few
+    centres (seconds on a cold cache), else on first use. `reuse` holds centres already built
+    from the very same objects (a copy of a content)."""
     started = time.perf_counter()
-    centres = {}
-    for cid, centre in content.centres.items():
-        if reuse and cid in reuse:
-            centres[cid] = reuse[cid]
-            continue
+
+    def build(cid: str) -> CentreKnowledge:
+        centre = content.centres[cid]
         semantic = _semantic(embedder, cache, _item_texts(content, centre)) if embedder else None
-        centres[cid] = CentreKnowledge(_lexical(content, centre, cache.folder), semantic)
+        return CentreKnowledge(_lexical(content, centre, cache.folder), semantic)
+
+    eager = len(content.centres) <= eager_centres()
+    shelf = Shelf(content.centres, build, len(content.centres) if eager else hot_centres())
+    for cid, known in (reuse or {}).items():
+        shelf.put(cid, known)
+    if eager:
+        for cid in content.centres:
+            shelf[cid]
     crisis = None
     if embedder is not None:
         examples = [(DANGER, t, True) for lang in READ_LANGS for t in content.crisis.examples.get(lang)]
         safe = [(SAFE, t, True) for lang in READ_LANGS for t in content.crisis.lookalikes.get(lang)]
         crisis = _semantic(embedder, cache, examples + safe) if examples else None
-    log.info("knowledge for %d centres built in %.2f s", len(centres), time.perf_counter() - started)
-    return Knowledge(build_cues(content), centres, embedder, crisis)
-
-
-def cache_folder() -> Path | None:
-    """Where vectors are cached: BOT_CACHE_DIR, else the user's cache folder (the same for every
-    working directory, so tests and commands share it); "off" keeps them in memory only."""
-    value = os.environ.get("BOT_CACHE_DIR")
-    if value == "off":
-        return None
-    if value:
-        return Path(value)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "housing-assistant"
+    log.info(
+        "knowledge for %d centres (%d built) ready in %.2f s",
+        len(shelf),
+        len(shelf.ready()),
+        time.perf_counter() - started,
+    )
+    return Knowledge(build_cues(content), shelf, embedder, crisis)
 
 
 def semantic_enabled() -> bool:
@@ -205,9 +274,10 @@ def _reusable(content: Content, embedder: Embedder | None) -> dict[str, CentreKn
         for old, knowledge in _registry.values():
             if old.understanding is not content.understanding or knowledge.embedder is not embedder:
                 continue
+            built = knowledge.centres.ready()
             for cid, centre in content.centres.items():
-                if old.centres.get(cid) is centre:
-                    found[cid] = knowledge.centres[cid]
+                if cid in built and old.centres.get(cid) is centre:
+                    found[cid] = built[cid]
     return found
 
 

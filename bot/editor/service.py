@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiosqlite
 from ruamel.yaml.comments import CommentedMap
 
 from bot.clock import Clock
@@ -28,6 +27,7 @@ from bot.editor.files import atomic_write, is_editable, may_edit
 from bot.editor.validate import Problem, load_with, place
 from bot.staff import Access, record
 from storage import content_history
+from storage.database import Database
 
 log = logging.getLogger("bot.editor")
 Listener = Callable[[Content], None]
@@ -60,7 +60,7 @@ class Draft:
 @dataclass
 class Editor:
     root: Path
-    db: aiosqlite.Connection
+    db: Database
     clock: Clock
     listeners: list[Listener] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -129,7 +129,6 @@ class Editor:
         before = doc.original.decode("utf-8")
         if text == before:
             return draft  # nothing changed: no write, no history row
-        atomic_write(self.root / doc.path, text.encode("utf-8"))
         diff = "".join(
             difflib.unified_diff(
                 before.splitlines(keepends=True), text.splitlines(keepends=True), doc.path, doc.path
@@ -137,8 +136,14 @@ class Editor:
         )
         shown = None if entry == docs.CENTRE_ENTRY else entry
         now = self.clock.now()
-        await content_history.add(self.db, now, access.user_id, doc.path, shown, action, diff, before, text)
-        await record(self.db, self.clock, access, f"content_{action}", f"{doc.path}#{entry}")
+        # One unit: the history row, the audit row and the file. The file is written last, inside
+        # the unit, so a failed write leaves no history of a publish that did not happen.
+        async with self.db.transaction():
+            await content_history.add(
+                self.db, now, access.user_id, doc.path, shown, action, diff, before, text
+            )
+            await record(self.db, self.clock, access, f"content_{action}", f"{doc.path}#{entry}")
+            atomic_write(self.root / doc.path, text.encode("utf-8"))
         await self.reload()
         return draft
 

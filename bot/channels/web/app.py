@@ -18,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import jinja2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -37,6 +36,7 @@ from bot.domain.content import Content
 from bot.editor.service import Editor, Listener
 from bot.settings import Settings
 from storage import connect
+from storage.database import Database
 from storage.web_sessions import purge_web_users
 
 HERE = Path(__file__).resolve().parent
@@ -56,7 +56,7 @@ class WebDoor:
     web: WebSettings
     content: Content
     clock: Clock
-    db: aiosqlite.Connection
+    db: Database
     dialogue: Dialogue
     templates: jinja2.Environment
     transcripts: Transcripts
@@ -102,7 +102,7 @@ def create_app(
     content: Content,
     *,
     clock: Clock | None = None,
-    db: aiosqlite.Connection | None = None,
+    db: Database | None = None,
     relay: TelegramRelay | None = None,
     scheduler: BroadcastScheduler | None = None,
     ticks: Callable[[], float] = time.monotonic,
@@ -154,6 +154,7 @@ def create_app(
         Route("/", home),
         Route("/widget.js", widget),
         Route("/healthz", healthz),
+        Route("/readyz", readyz),
         *chat_routes(),
         *panel_routes(),
         *editor_routes(),
@@ -171,7 +172,7 @@ def create_app(
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
-async def sweep(db: aiosqlite.Connection, clock: Clock) -> None:
+async def sweep(db: Database, clock: Clock) -> None:
     """Hourly: drop web users whose cookie has expired (they can never come back to that row)."""
     from bot.channels.web.chat import SESSION_DAYS
 
@@ -202,4 +203,20 @@ async def widget(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
+    """Alive: the process answers (a load balancer restarts it when this fails)."""
     return Response("ok", media_type="text/plain")
+
+
+async def readyz(request: Request) -> Response:
+    """Ready: content indexed and the database answering (a load balancer sends users here only
+    then; a process still building indexes, or cut off from PostgreSQL, gets none)."""
+    from bot.domain.knowledge import is_prepared
+    from storage.inspect import ping
+
+    door = door_of(request)
+    waiting = [] if is_prepared(door.content) else ["content is still being prepared"]
+    if not await ping(door.db):
+        waiting.append("the database does not answer")
+    if waiting:
+        return Response("not ready: " + "; ".join(waiting), status_code=503, media_type="text/plain")
+    return Response("ready", media_type="text/plain")

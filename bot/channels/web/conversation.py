@@ -146,9 +146,10 @@ async def _to_staff(door: WebDoor, ext: str, url_centre: str, lang: str, text: s
     now = door.clock.now()
     user = await users.get_or_create_user(door.db, CHANNEL, ext, now)
     centre = user.centre or url_centre
-    existing = await store.open_web_ticket_of(door.db, ext)
-    ticket = await store.open_web_ticket(door.db, user.id, ext, centre, lang, now)
-    await store.add_line(door.db, ticket.id, "user", text, now)
+    async with door.db.transaction():  # the ticket and its first line: both or neither
+        existing = await store.open_web_ticket_of(door.db, ext)
+        ticket = await store.open_web_ticket(door.db, user.id, ext, centre, lang, now)
+        await store.add_line(door.db, ticket.id, "user", text, now)
     await tell_staff_chat(door, ticket.id, centre, lang, text)
     said = texts.ticket_added(lang, ticket.id) if existing else texts.ticket_opened(lang, ticket.id)
     return Reply(said, close_row(lang, ticket.id))

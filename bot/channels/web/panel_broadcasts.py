@@ -17,12 +17,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.broadcast import confirm
 from bot.channels.web import panel_texts
 from bot.channels.web.app import door_of, render
 from bot.channels.web.panel_auth import Staff, form_gate, gate
 from bot.i18n import tr
 from bot.staff import record
-from storage import broadcasts, connect
+from storage import broadcasts
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 MAX_BROADCAST = 4000  # characters; Telegram takes 4096 in one message
@@ -166,16 +167,9 @@ async def send(request: Request) -> Response:
     send_at = parse_local(fields.get("send_at", ""), now) if fields.get("action") == "later" else None
     if fields.get("action") == "later" and send_at is None:
         return RedirectResponse(f"/staff/broadcasts/{item.id}", status_code=303)
-    # On a connection of its own, as the Telegram flow does: nothing else commits half the outbox.
-    own = await connect(door.settings.database)
-    try:
-        total = await broadcasts.confirm(own, item.id, now, send_at)
-    finally:
-        await own.close()
-    if total is not None:
-        await record(door.db, door.clock, staff.access, "broadcast_send", f"{item.id}:{total}")
-        if door.scheduler is not None:
-            door.scheduler(item.id, 0.0 if send_at is None else (send_at - now).total_seconds())
+    total = await confirm(door.db, door.clock, staff.access, item.id, send_at)  # one unit of work
+    if total is not None and door.scheduler is not None:
+        door.scheduler(item.id, 0.0 if send_at is None else (send_at - now).total_seconds())
     return RedirectResponse(f"/staff/broadcasts/{item.id}", status_code=303)
 
 

@@ -1,0 +1,122 @@
+"""`python -m bot doctor`: is this deployment ready to run? Every problem in plain words.
+
+It reads the settings, the content, the database and the bot token and changes nothing: the
+database is opened read-only (never created or migrated), Telegram is asked only with `--online`.
+The exit status is 1 when something must be fixed first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.domain.loader import ContentError, load_content
+from bot.settings import Settings, SettingsError
+from storage.inspect import inspect_sqlite
+
+TOKEN_SHAPE = re.compile(r"^[0-9]{5,12}:[A-Za-z0-9_-]{30,}$")
+API = "https://api.telegram.org"
+SHOWN_PROBLEMS = 8
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "ok", "note" or "problem"
+    topic: str
+    text: str
+
+    def line(self) -> str:
+        return f"{self.level.upper():8} {self.topic}: {self.text}"
+
+
+def examine(env: dict[str, str] | None = None, online: bool = False, api: str = API) -> list[Finding]:
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError as exc:
+        return [Finding("problem", "settings", str(exc))]
+    found = [Finding("ok", "settings", "read")]
+    found += _content(settings.content_dir)
+    found += _database(settings.database)
+    found += _telegram(settings, online, api)
+    found += _staff(settings)
+    found += _web(env)
+    return found
+
+
+def _content(folder: Path) -> list[Finding]:
+    try:
+        content = load_content(folder)
+    except ContentError as exc:
+        shown = [Finding("problem", "content", problem) for problem in exc.problems[:SHOWN_PROBLEMS]]
+        more = len(exc.problems) - SHOWN_PROBLEMS
+        if more > 0:
+            shown.append(Finding("problem", "content", f"and {more} more (python -m bot check-content)"))
+        return shown
+    names = sorted(content.centres)
+    listed = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return [Finding("ok", "content", f"{len(names)} centres ({listed})")]
+
+
+def _database(path: Path) -> list[Finding]:
+    report = inspect_sqlite(path)
+    found = [Finding("problem", "database", f"{report.where}: {problem}") for problem in report.problems]
+    found += [Finding("note", "database", f"{report.where}: {note}") for note in report.notes]
+    if report.exists and not report.problems:
+        state = (
+            f"{report.pending} migrations pending, applied at the next start"
+            if report.pending
+            else "schema up to date"
+        )
+        found.append(Finding("ok", "database", f"{report.where}: SQLite, schema {report.schema}, {state}"))
+    return found
+
+
+def _telegram(settings: Settings, online: bool, api: str) -> list[Finding]:
+    token = settings.telegram_token
+    if not token:
+        return [Finding("note", "telegram", "no TELEGRAM_BOT_TOKEN: `make run` starts the terminal chat")]
+    if not TOKEN_SHAPE.match(token):
+        return [Finding("problem", "telegram", "TELEGRAM_BOT_TOKEN is not shaped like a token")]
+    if not online:
+        return [Finding("ok", "telegram", "a token is set (not checked with Telegram; add --online)")]
+    try:
+        answer = httpx.get(f"{api}/bot{token}/getMe", timeout=10)
+    except httpx.HTTPError as exc:
+        return [Finding("problem", "telegram", f"cannot reach Telegram ({type(exc).__name__})")]
+    if answer.status_code in (401, 404):
+        return [Finding("problem", "telegram", "Telegram refuses the token (ask @BotFather)")]
+    try:
+        name = answer.json()["result"]["username"]
+    except (ValueError, KeyError, TypeError):
+        return [Finding("problem", "telegram", f"Telegram answered with status {answer.status_code}")]
+    return [Finding("ok", "telegram", f"the token belongs to @{name}")]
+
+
+def _staff(settings: Settings) -> list[Finding]:
+    if not settings.staff_admin_ids:
+        return [Finding("note", "staff", "no STAFF_ADMIN_IDS: nobody can invite staff or send notices")]
+    return [Finding("ok", "staff", f"{len(settings.staff_admin_ids)} administrators")]
+
+
+def _web(env: dict[str, str] | None) -> list[Finding]:
+    from bot.channels.web.config import WebSettings
+
+    try:
+        web = WebSettings.from_env(env)
+    except SettingsError as exc:
+        return [Finding("problem", "web", str(exc))]
+    if web.port is None:
+        return [Finding("note", "web", "no WEB_PORT: `python -m bot web` serves on 127.0.0.1:8080")]
+    return [Finding("ok", "web", f"served on {web.host}:{web.port}")]
+
+
+def doctor(online: bool, api: str = API) -> int:
+    findings = examine(online=online, api=api)
+    for finding in findings:
+        print(finding.line())
+    broken = sum(finding.level == "problem" for finding in findings)
+    print("ready to run" if not broken else f"{broken} problems to fix before running")
+    return 1 if broken else 0
