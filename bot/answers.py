@@ -5,6 +5,7 @@ Facts come from content; only the connecting sentences are interface strings (ge
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from bot.domain import hours
@@ -36,9 +37,50 @@ def flat_line(t: Tr, centre: CentreContent, flat: Flat) -> str:
     return f"{line}. {flat.note.get(t.lang)}" if flat.note else line
 
 
+# The flat list's lines after its head: the first two are among the answer's first three
+# sentences (at most 15 words each), the next at most 20 each, and no more than four in all
+# (the easy-to-read rules of issue 11, checked in tests/readability.py).
+_LIST_FIRST_WORDS = 15
+_LIST_FIRST_LINES = 2
+_LIST_LINE_WORDS = 20
+_LIST_LINES = 4
+
+
+_REMARK = re.compile(r"\([^()]*\)")
+
+
+def _word_count(text: str, lang: str) -> int:
+    """Words as a reader meets them; in Ukrainian and English a remark in brackets glosses a Polish
+    name or a group's name ("(care leavers)") and is not counted, as in the readability rules."""
+    plain = text if lang == "pl" else _REMARK.sub("", text)
+    return sum(1 for token in plain.split() if any(ch.isalnum() for ch in token))
+
+
+def _pack(items: list[str], lang: str, joiner: str = "; ") -> list[str] | None:
+    """Items on as few short lines as they fit, in order; None when they do not fit the limits."""
+    lines: list[str] = []
+    for item in items:
+        if lines and _word_count(lines[-1] + joiner + item, lang) <= _cap(len(lines) - 1):
+            lines[-1] += joiner + item
+            continue
+        if len(lines) == _LIST_LINES or _word_count(item, lang) > _cap(len(lines)):
+            return None
+        lines.append(item)
+    return lines
+
+
+def _cap(line: int) -> int:
+    return _LIST_FIRST_WORDS if line < _LIST_FIRST_LINES else _LIST_LINE_WORDS
+
+
+def _street(centre: CentreContent, address: str) -> str:
+    return address.removeprefix("ul. ").removesuffix(f", {centre.centre.city}")
+
+
 def flats(t: Tr, centre: CentreContent) -> str:
-    """How many flats, then the groups as buttons: the streets of each group are one tap away,
-    and every flat with its kind sits behind "More" (the first message stays short)."""
+    """How many flats, then who each is for with its address, packed on a few short lines: the
+    street and its group are what people ask for first. The kinds and the contact are behind
+    "More", each group's flats one button away. A list too long for that gives the streets only."""
     count = len(centre.flats)
     head = t.ngettext("{centre} runs {count} flat.", "{centre} runs {count} flats.", count).format(
         centre=centre.centre.name.get(t.lang), count=count
@@ -47,11 +89,16 @@ def flats(t: Tr, centre: CentreContent) -> str:
         head = t._("Flats run by {centre}:").format(centre=centre.centre.name.get(t.lang))
     if count == 1:
         return _one_flat(t, centre, centre.flats[0], head)
-    city = f", {centre.centre.city}"
+    items = []
+    for group in centre.groups:
+        addresses = [_street(centre, f.address) for f in centre.flats if f.groups[0] == group.id]
+        if addresses:
+            items.append(f"{group.name.get(t.lang)}: {', '.join(addresses)}")
+    packed = _pack(items, t.lang)
+    if packed is not None:
+        return "\n".join([head, *(line[:1].upper() + line[1:] for line in packed)])
     # Street names only (no house numbers), each once, in the content's order.
-    streets = dict.fromkeys(
-        f.address.removeprefix("ul. ").removesuffix(city).rsplit(" ", 1)[0] for f in centre.flats
-    )
+    streets = dict.fromkeys(_street(centre, f.address).rsplit(" ", 1)[0] for f in centre.flats)
     line = t._("Streets: {streets}.").format(streets=", ".join(streets))
     return "\n".join([head, line, t._("Choose below whom the flat is for.")])
 
@@ -67,8 +114,8 @@ def _one_flat(t: Tr, centre: CentreContent, item: Flat, head: str | None = None)
 
 
 def flats_details(t: Tr, centre: CentreContent) -> str:
-    """Behind "More" under the flat list: each flat with its kind."""
-    return "\n".join(flat_line(t, centre, f) for f in centre.flats)
+    """Behind "More" under the flat list: each flat with its kind, then whom to ask."""
+    return "\n".join([*(flat_line(t, centre, f) for f in centre.flats), "", contact_line(t, centre)])
 
 
 def apply(t: Tr, centre: CentreContent) -> str:
@@ -93,8 +140,7 @@ def flats_for_group(t: Tr, centre: CentreContent, group_id: str) -> str:
     )
     kinds = {f.kind for f in chosen}
     if len(kinds) == 1:
-        city = f", {centre.centre.city}"
-        streets = ", ".join(f.address.removeprefix("ul. ").removesuffix(city) for f in chosen)
+        streets = ", ".join(_street(centre, f.address) for f in chosen)
         lines = [
             t._("Addresses: {streets}. Each is a {kind}.").format(
                 streets=streets, kind=kind_name(t, chosen[0].kind)

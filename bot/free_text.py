@@ -201,7 +201,7 @@ class FreeText:
             text_out = "\n\n".join(answers.flat(t, centre, flat_id) for flat_id in reading.flats)
             return self._reply(state, text_out)
         if reading.confident and best is not None:
-            key = self.preferred_key(reading)
+            key = self.preferred_key(centre, reading)
             outcome = self.answer_key(state, centre, key, reading)
             if outcome is not None:
                 self._ask_rating(state, outcome, key)
@@ -212,14 +212,20 @@ class FreeText:
                 return outcome
         return self._fallback(state, centre, reading, text)
 
-    def preferred_key(self, reading: Reading) -> str:
-        """A named target group beats a general entry: people asking "for me?" want the flats."""
+    def preferred_key(self, centre: CentreContent, reading: Reading) -> str:
+        """A named target group beats a general entry: people asking "for me?" want the flats.
+        Not a group without the flat the message names by its street: "на вулиці Lompy" also
+        reads as "on the street" (homeless men), and "na Zimnej Wody ... po leczeniu
+        psychiatrycznym" asks about two groups; the general answer covers the street."""
         best = reading.matches[0]
+        named = [f for f in centre.flats if f.id in reading.flats]
         for match in reading.matches[1:3]:
+            group = match.key.removeprefix("group:")
             if (
                 match.key.startswith("group:")
                 and match.score >= GROUP_SHARE * best.score
                 and not best.key.startswith("group:")
+                and (not named or any(group in f.groups for f in named))
             ):
                 return match.key
         return best.key
