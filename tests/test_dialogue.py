@@ -215,7 +215,8 @@ def test_a_street_named_beats_a_group_that_has_no_flat_there(engine: Engine) -> 
 
 def test_duties_first_message_lists_every_kind_of_duty(engine: Engine) -> None:
     first = ask(engine, "jakie mam obowiązki jako mieszkaniec", centre="wodzislaw").replies[0].text
-    for duty in ("abstynencj", "30-tego", "bezdomności", "porządek", "instrukcj", "awarie", "higien", "rodziny"):
+    duties = ("abstynencj", "30-tego", "bezdomności", "porządek", "instrukcj", "awarie", "higien", "rodziny")
+    for duty in duties:
         assert duty in first.casefold(), duty
 
 
