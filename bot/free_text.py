@@ -117,13 +117,17 @@ class FreeText:
             outcome.unanswered = None
         if reading.crisis and outcome.unanswered is not None:
             # Someone in danger gets the numbers and the centre, not "I don't know"; and what they
-            # wrote is not kept, not even masked.
-            outcome = Outcome(
-                [Reply(answers.contact_line(t, centre), (menus.menu_row(t),))],
-                outcome.state,
-                unanswered=None,
-                asked=outcome.asked,
-            )
+            # wrote is not kept, not even masked. The phone once: a crisis reply that already gives
+            # it ("nowhere to sleep tonight") just carries the menu button.
+            phone = centre.centre.phone
+            if replies and phone and phone in replies[0].text:
+                replies[0] = replace(replies[0], buttons=(menus.menu_row(t),))
+                outcome = Outcome([], outcome.state, unanswered=None, asked=outcome.asked)
+            else:
+                contact = Reply(answers.contact_line(t, centre), (menus.menu_row(t),))
+                outcome = Outcome([contact], outcome.state, unanswered=None, asked=outcome.asked)
+        if replies and centre.centre.phone and centre.centre.phone in replies[0].text:
+            outcome.replies = [_without_phone(r, centre.centre.phone) for r in outcome.replies]
         outcome.replies[:0] = replies
         if spoken != chosen and spoken is not None:
             outcome = self._offer_language(outcome, spoken, chosen)
@@ -200,7 +204,7 @@ class FreeText:
             flats.asked = "topic:flats"
             return flats
         if reading.confident and best is not None:
-            key = self.preferred_key(reading)
+            key = self.preferred_key(centre, reading)
             outcome = self.answer_key(state, centre, key, reading)
             if outcome is not None:
                 self._ask_rating(state, outcome, key)
@@ -211,14 +215,20 @@ class FreeText:
                 return outcome
         return self._fallback(state, centre, reading, text)
 
-    def preferred_key(self, reading: Reading) -> str:
-        """A named target group beats a general entry: people asking "for me?" want the flats."""
+    def preferred_key(self, centre: CentreContent, reading: Reading) -> str:
+        """A named target group beats a general entry: people asking "for me?" want the flats.
+        Not a group without the flat the message names by its street: "на вулиці Lompy" also
+        reads as "on the street" (homeless men), and "na Zimnej Wody ... po leczeniu
+        psychiatrycznym" asks about two groups; the general answer covers the street."""
         best = reading.matches[0]
+        named = [f for f in centre.flats if f.id in reading.flats]
         for match in reading.matches[1:3]:
+            group = match.key.removeprefix("group:")
             if (
                 match.key.startswith("group:")
                 and match.score >= GROUP_SHARE * best.score
                 and not best.key.startswith("group:")
+                and (not named or any(group in f.groups for f in named))
             ):
                 return match.key
         return best.key
@@ -264,3 +274,10 @@ class FreeText:
             unanswered=mask(text),
             asked=FALLBACK,
         )
+
+
+def _without_phone(reply: Reply, phone: str) -> Reply:
+    """A reply after a crisis reply that already gave the centre's phone: its phone lines dropped
+    (the phone once per answer)."""
+    lines = [line for line in reply.text.split("\n") if phone not in line]
+    return replace(reply, text="\n".join(lines).strip()) if len(lines) < reply.text.count("\n") + 1 else reply

@@ -180,14 +180,45 @@ def test_menu_offers_changing_centre_and_language(engine: Engine) -> None:
     assert "Wodzis" in switched.replies[-1].text
 
 
-def test_flats_menu_lists_all_ten_gliwice_streets(engine: Engine) -> None:
+def test_flats_menu_counts_the_flats_and_lists_all_ten_streets_behind_more(engine: Engine) -> None:
     outcome = press(engine, "m:flats")
-    text = text_of(outcome)
-    for street in GLIWICE_STREETS:
-        assert street in text
+    assert "prowadzi 10 mieszkań" in text_of(outcome)
     data = data_of(outcome)
+    assert "w:topic:flats" in data
+    details = text_of(press(engine, "w:topic:flats"))
+    for street in GLIWICE_STREETS:
+        assert street in details
     assert {f"g:{g}" for g in ("disability", "homeless_men", "care_leavers")} <= set(data)
     assert "m:main" in data
+
+
+@pytest.mark.parametrize("lang", ["pl", "uk", "en"])
+def test_flats_menu_names_each_street_with_whom_it_is_for_in_the_first_message(
+    engine: Engine, content: Content, lang: str
+) -> None:
+    """The street and its group are what people ask for: in the first message, not behind More."""
+    first = press(engine, "m:flats", lang=lang).replies[0].text
+    centre = content.centres["gliwice"]
+    for flat in centre.flats:
+        street = flat.address.removeprefix("ul. ").removesuffix(", Gliwice")
+        line = next(line for line in first.splitlines() if street in line)
+        group = centre.group(flat.groups[0]).name.get(lang)
+        assert group.casefold() in line.casefold(), (street, line)
+
+
+def test_a_street_named_beats_a_group_that_has_no_flat_there(engine: Engine) -> None:
+    """ "на вулиці" also reads as "on the street" (the homeless men's group, Kopalniana): the answer
+    says whom the flat on Lompy is for."""
+    text = ask(engine, "що за квартира на вулиці Lompy?", lang="uk").replies[0].text
+    assert "вихованці" in next(line for line in text.splitlines() if "Lompy" in line)
+    assert not text.startswith("ul. Kopalniana")
+
+
+def test_duties_first_message_lists_every_kind_of_duty(engine: Engine) -> None:
+    first = ask(engine, "jakie mam obowiązki jako mieszkaniec", centre="wodzislaw").replies[0].text
+    duties = ("abstynencj", "30-tego", "bezdomności", "porządek", "instrukcj", "awarie", "higien", "rodziny")
+    for duty in duties:
+        assert duty in first.casefold(), duty
 
 
 def test_group_button_lists_only_that_groups_flats(engine: Engine) -> None:

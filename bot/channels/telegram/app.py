@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram.context import BOT_DATA_KEY, BotContext, Door, TelegramApp
 from bot.channels.telegram.routing import register_handlers
 from bot.channels.telegram_order import PerUserOrder
+from bot.channels.telegram_outgoing import outgoing_limiter
 from bot.channels.telegram_render import RetryPolicy, set_reply_retry
 from bot.channels.telegram_residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
 from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, resume_broadcasts
@@ -56,7 +57,8 @@ def build_application(
     """The configured Application; the database is opened in post_init and closed in post_shutdown.
 
     `request` (used for every call, getUpdates included) and `base_url` let tests talk to a fake
-    Bot API; `rate_limiter` defaults to AIORateLimiter(max_retries=3); updates of different users
+    Bot API; `rate_limiter` defaults to the token's one outgoing budget (bot.outgoing: TELEGRAM_RATE
+    in all, broadcasts at most BROADCAST_RATE, replies first, 429s retried there); updates of different users
     are handled concurrently (at most `max_concurrent_updates`), each user's in arrival order;
     `reply_retry` is how long replies keep trying through an outage (tests make its waits short);
     `follow_content` reloads content published by any process (False where the web door beside
@@ -103,7 +105,7 @@ def build_application(
         .token(settings.telegram_token)
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=TIMEZONE))
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or outgoing_limiter(settings))
         .concurrent_updates(PerUserOrder(max_concurrent_updates))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
