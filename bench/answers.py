@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.channels.console import ask_one, render  # noqa: E402
 from bot.clock import FixedClock, SystemClock, parse_moment  # noqa: E402
-from bot.dialogue import Engine, State  # noqa: E402
+from bot.conversation.dialogue import Engine, State  # noqa: E402
 from bot.domain import knowledge  # noqa: E402
 from bot.domain.content import LANGS, CentreContent, Content  # noqa: E402
 from bot.domain.loader import load_content  # noqa: E402

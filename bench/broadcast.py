@@ -1,7 +1,7 @@
 """Broadcast throughput against a fake Bot API that enforces Telegram's limit (30 messages/s).
 
 N recipients (default 10,000) are written to the outbox of one broadcast in a temporary SQLite file;
-the real worker (bot/broadcast.py) sends them through a real `telegram.Bot` over HTTP to the fake
+the real worker (bot/broadcasts/worker.py) sends them through a real `telegram.Bot` over HTTP to the fake
 Bot API on 127.0.0.1, which answers 429 with `retry_after` to any sendMessage beyond `--limit` in
 the last second. Reported: achieved rate as a fraction of the limit (goal >= 0.95), lost recipients
 (goal 0), duplicates (goal 0 without a crash), and how many 429s the worker caused.
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.broadcast import Worker
+from bot.broadcasts.worker import Worker
 from bot.channels.telegram_staff import telegram_send
 from bot.clock import SystemClock
 from bot.domain.content import Content

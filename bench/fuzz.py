@@ -224,7 +224,7 @@ class Result:
 def fuzz_engine(count: int, seed: int) -> Result:
     """`count` hostile messages and presses through Engine.respond."""
     from bot.clock import FixedClock
-    from bot.dialogue import Engine, Incoming, State
+    from bot.conversation.dialogue import Engine, Incoming, State
     from bot.domain.loader import load_content
     from tests.conftest import PINNED
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path.cwd()))
 
 from bot.clock import FixedClock
-from bot.dialogue import Engine, Incoming, State
+from bot.conversation.dialogue import Engine, Incoming, State
 from bot.domain.loader import load_content
 
 MOMENT = datetime(2026, 11, 24, 10, 15, tzinfo=ZoneInfo("Europe/Warsaw"))

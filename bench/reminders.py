@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.clock import FixedClock  # noqa: E402
 from bot.domain.loader import load_content  # noqa: E402
-from bot.residents import Residents  # noqa: E402
+from bot.residents.service import Residents  # noqa: E402
 from storage import connect  # noqa: E402
 from storage._time import to_text  # noqa: E402
 

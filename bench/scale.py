@@ -65,10 +65,10 @@ def child_load(root: Path) -> dict[str, float]:
 
 def child_questions(root: Path, questions: int) -> dict[str, float]:
     from bot.clock import FixedClock, parse_moment
-    from bot.dialogue import Engine
+    from bot.conversation.dialogue import Engine
+    from bot.conversation.outcome import Incoming, State
     from bot.domain import knowledge
     from bot.domain.loader import load_content
-    from bot.outcome import Incoming, State
 
     content = load_content(root)
     built = knowledge.prepare(content)

@@ -28,9 +28,9 @@ RESIDENT = "r"  # r:<action>[:<YYYY-MM>], the residents' menu and reminder butto
 STAFF = "s"  # s:<action>:<value>, staff buttons: remove a resident, duty steps (telegram_residents.py)
 BROADCAST = "b"  # b:<step>:<value>, the /broadcast flow (telegram_staff.py)
 TICKET = "k"  # k:close:<ticket id>, handover to a person (telegram_staff.py)
-MORE = "w"  # w:<answer key>, the rest of an answer behind "More" (bot/answers.py)
+MORE = "w"  # w:<answer key>, the rest of an answer behind "More" (bot/conversation/answers.py)
 RATE = "v"  # v:<up|down>:<answer key>, "Did this help?" under answers to typed questions
-UNANSWERED = "u"  # u:yes / u:no, consent to keep an unanswered question (bot/privacy.py)
+UNANSWERED = "u"  # u:yes / u:no, consent to keep an unanswered question (bot/conversation/privacy.py)
 
 # Resident actions.
 RESIDENT_PAID = "paid"  # r:paid:<month>
@@ -104,8 +104,9 @@ def month(text: str | None) -> str | None:
 
 
 # --- typed ids: one encode and one decode for every door-level button and audience ----------------
-# The engine's own buttons (c, l, m, e, f, g, t, w, v, u) are read by bot.dialogue; the buttons of the
-# flows around it (broadcasts, tickets, residents, staff, /forget, "Ask a person") are values here.
+# The engine's own buttons (c, l, m, e, f, g, t, w, v, u) are read by bot.conversation.dialogue; the
+# buttons of the flows around it (broadcasts, tickets, residents, staff, /forget, "Ask a person") are
+# values here.
 # A forged, stale or unknown id decodes to None, and the door answers it with a clear message.
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot import logformat, logsafe
 from bot.clock import Clock, FixedClock, SystemClock, parse_moment
-from bot.dialogue import Dialogue, Engine
+from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
 from bot.domain.loader import ContentError, load_content
 from bot.settings import Settings, SettingsError
@@ -193,7 +193,8 @@ async def print_reminders(args: argparse.Namespace, settings: Settings, content:
     from datetime import date, datetime, time, timedelta
 
     from bot.domain import reminders as rules
-    from bot.residents import duty_rule, payment_schedule, resolve_flat
+    from bot.residents.flats import resolve_flat
+    from bot.residents.schedule import duty_rule, payment_schedule
     from storage import reminders as store
 
     place = resolve_flat(content, args.flat)

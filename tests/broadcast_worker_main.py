@@ -15,7 +15,7 @@ import sys
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.broadcast import Worker
+from bot.broadcasts.worker import Worker
 from bot.channels.telegram_staff import telegram_send
 from bot.clock import SystemClock
 from storage import broadcasts, connect

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FixedClock
-from bot.dialogue import Dialogue, Engine
+from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain import knowledge
 from bot.domain.content import Content
 from bot.domain.loader import load_content

@@ -16,7 +16,7 @@ from bot.clock import SystemClock
 from bot.editor import documents as docs
 from bot.editor.files import atomic_write
 from bot.editor.service import Editor
-from bot.staff import Access
+from bot.staff.access import Access
 from storage import connect
 
 

@@ -12,7 +12,7 @@ import yaml
 
 from bot.channels.console import ask_one
 from bot.clock import FixedClock, SystemClock, parse_moment
-from bot.dialogue import Engine
+from bot.conversation.dialogue import Engine
 from bot.domain.content import Content
 from bot.domain.understanding import FUSION, Fusion
 

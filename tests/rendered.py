@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot import callbacks
 from bot.clock import FixedClock
-from bot.dialogue import Engine, Incoming, State
+from bot.conversation.dialogue import Engine, Incoming, State
 from bot.domain.content import LANGS, Content
 from bot.replies import Reply
 

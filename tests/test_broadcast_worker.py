@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.broadcast import SendResult, Worker
+from bot.broadcasts.worker import SendResult, Worker
 from storage import broadcasts, connect, users
 from storage.database import Database
 

@@ -22,7 +22,7 @@ import pytest
 
 from bot.channels.console import as_incoming, ask_one, chat, render
 from bot.cli import main
-from bot.dialogue import Dialogue, Engine
+from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import Content
 from bot.i18n import tr
 from bot.replies import Button, Reply

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from bot import callbacks
 from bot.clock import FixedClock
-from bot.dialogue import Dialogue, Engine, Incoming, Outcome, State
+from bot.conversation.dialogue import Dialogue, Engine, Incoming, Outcome, State
 from bot.domain import knowledge
 from bot.domain.content import Content
 from bot.flows import Conversations, FeeIncome

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from bot.dialogue import Engine, Incoming, State
+from bot.conversation.dialogue import Engine, Incoming, State
 from bot.domain.content import Content
 from bot.domain.loader import load_content
 from bot.editor import documents as docs
 from bot.editor.files import is_editable
 from bot.editor.service import Editor, Refused, Stale
-from bot.staff import Access
+from bot.staff.access import Access
 from storage import connect, content_history
 from storage.database import Database
 from tests.conftest import CONTENT_DIR, PINNED

@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from bot.clock import FixedClock
-from bot.dialogue import Engine, Incoming, State
+from bot.conversation.dialogue import Engine, Incoming, State
 from bot.domain.loader import load_content
 from tests.conftest import CONTENT_DIR, PINNED
 

@@ -18,7 +18,7 @@ from bot.domain.content import Content
 from bot.editor import documents as docs
 from bot.editor.service import Editor
 from bot.editor.sync import ContentSync, PollingSignal
-from bot.staff import Access
+from bot.staff.access import Access
 from storage import connect, content_version
 from tests.conftest import CONTENT_DIR, PINNED
 from tests.fakebotapi import FakeBotAPI, FakeBotAPIServer, TgUser

@@ -13,7 +13,7 @@ from bot.domain.loader import load_content
 from bot.editor import documents as docs
 from bot.editor.service import Editor
 from bot.settings import Settings
-from bot.staff import Access
+from bot.staff.access import Access
 from tests.conftest import CONTENT_DIR, PINNED
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer, TgUser
 from tests.test_telegram_e2e import FAST_RETRY, Person

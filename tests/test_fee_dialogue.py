@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.dialogue import Engine, Incoming, State
+from bot.conversation.dialogue import Engine, Incoming, State
 from bot.i18n import tr
 
 ASK_HOUSEHOLD = "Please give the number of people in the household (from 1 to {max})."

@@ -13,7 +13,7 @@ import pytest
 
 from bot.channels.telegram import lifespan
 from bot.clock import FixedClock
-from bot.dialogue import Engine, Incoming, State
+from bot.conversation.dialogue import Engine, Incoming, State
 from storage import staff as staff_store
 from storage import users
 from storage.ratings import record_rating, worst_rated

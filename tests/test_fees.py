@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import fee_answers, more
+from bot.conversation import fee_answers, more
 from bot.domain.content import Content, Criteria, Criterion, FeeBracket, Fees, FeeTable, Text
 from bot.domain.fees import FeeInputError, estimate_fee, find_bracket, table_in_force
 from bot.i18n import tr

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot import privacy
 from bot.channels.telegram import lifespan
 from bot.clock import FixedClock
-from bot.dialogue import Dialogue, Incoming
+from bot.conversation import privacy
+from bot.conversation.dialogue import Dialogue, Incoming
 from bot.flows import AskQuestion, Conversations
 from storage import audit, broadcasts, tickets, users
 from storage import reminders as store

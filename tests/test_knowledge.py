@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.clock import FixedClock
-from bot.dialogue import Dialogue, Engine, Incoming
+from bot.conversation.dialogue import Dialogue, Engine, Incoming
 from bot.domain import knowledge
 from bot.domain.content import Content
 from bot.domain.semantic import VectorCache

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock, parse_moment
-from bot.dialogue import Dialogue, Engine, Incoming
+from bot.conversation.dialogue import Dialogue, Engine, Incoming
 from bot.domain import knowledge
 from bot.domain.loader import ContentError, load_content
 from bot.domain.semantic import VectorCache

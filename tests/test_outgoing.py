@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import pytest
 from telegram.ext import ExtBot
 
-from bot.broadcast import Worker
+from bot.broadcasts.worker import Worker
 from bot.channels.telegram_broadcast import telegram_send
 from bot.channels.telegram_outgoing import BudgetRateLimiter, budget_of
 from bot.outgoing import Limits, LocalBudget, Priority, Rate, Stopped

@@ -16,7 +16,7 @@ from bot import logsafe
 from bot.channels.telegram import build_application, lifespan
 from bot.channels.telegram_render import RetryPolicy
 from bot.clock import FixedClock
-from bot.privacy import scrub
+from bot.conversation.privacy import scrub
 from bot.settings import Settings
 from tests.data import shipped_content
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer, TgUser

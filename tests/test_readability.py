@@ -16,7 +16,7 @@ import yaml
 from babel.messages.pofile import read_po
 
 from bot.clock import FixedClock
-from bot.dialogue import Engine
+from bot.conversation.dialogue import Engine
 from bot.domain.content import LANGS, Content
 from tests.conftest import PINNED
 from tests.data import shipped_content

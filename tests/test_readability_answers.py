@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import callbacks
-from bot.dialogue import Engine, Incoming, Outcome, State
+from bot.conversation.dialogue import Engine, Incoming, Outcome, State
 from bot.domain.content import Content
 from bot.i18n import tr
 

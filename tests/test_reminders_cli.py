@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.clock import FixedClock
 from bot.domain.content import Content
 from bot.domain.reminders import DutyRule
-from bot.residents import Residents
+from bot.residents.service import Residents
 from storage import connect
 from tests.conftest import PINNED
 

@@ -15,7 +15,8 @@ from bot.clock import WARSAW, FixedClock
 from bot.domain.content import Content
 from bot.domain.reminders import DutyRule
 from bot.replies import Reply
-from bot.residents import Residents, resolve_flat
+from bot.residents.flats import resolve_flat
+from bot.residents.service import Residents
 from storage import connect
 from storage import reminders as store
 from storage import residents as people

@@ -14,7 +14,7 @@ from bot import callbacks
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramApp, build_application, lifespan
 from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor, sender
 from bot.clock import WARSAW, FixedClock
-from bot.residents import TickReport
+from bot.residents.tick import TickReport
 from bot.settings import Settings
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer, TgUser
 from tests.test_telegram_e2e import Person, shipped_content

@@ -8,7 +8,7 @@ import sys
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.dialogue import Engine, Incoming, State
+from bot.conversation.dialogue import Engine, Incoming, State
 from tests.data import PROJECT
 
 sys.path.insert(0, str(PROJECT))

@@ -17,7 +17,7 @@ import pytest
 from bot.channels.telegram import lifespan
 from bot.clock import FixedClock
 from bot.flows import BroadcastTime, decode
-from bot.staff import Access, in_centre
+from bot.staff.access import Access, in_centre
 from storage import audit, broadcasts, users
 from storage import reminders as store
 from storage import residents as people

@@ -18,10 +18,10 @@ from bot.channels.telegram import BOT_DATA_KEY, Door, TelegramApp, build_applica
 from bot.channels.telegram_render import utf16_len
 from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, job_name, parse_send_at
 from bot.clock import WARSAW, FixedClock
-from bot.dialogue import Engine, Incoming, State
+from bot.conversation.dialogue import Engine, Incoming, State
 from bot.i18n import tr
 from bot.settings import Settings
-from bot.staff import COMMANDS, RANK
+from bot.staff.access import COMMANDS, RANK
 from storage import audit, broadcasts, record_unanswered, users
 from storage import residents as people
 from storage import staff as staff_store

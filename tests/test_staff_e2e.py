@@ -27,7 +27,7 @@ from bot.channels.telegram_staff import STAFF_KEY, StaffConfig
 from bot.clock import WARSAW, FixedClock
 from bot.i18n import tr
 from bot.settings import Settings
-from bot.staff import COMMANDS, RANK
+from bot.staff.access import COMMANDS, RANK
 from storage import audit, broadcasts, users
 from storage import staff as staff_store
 from tests.data import bot_data_item, shipped_content

@@ -36,7 +36,7 @@ from bot.channels.telegram import (
 from bot.channels.telegram_order import PerUserOrder, order_key
 from bot.channels.telegram_render import MAX_TEXT, split_text, utf16_len
 from bot.clock import WARSAW, FixedClock
-from bot.dialogue import Incoming
+from bot.conversation.dialogue import Incoming
 from bot.domain.content import Content
 from bot.replies import Button, Reply
 from bot.settings import Settings

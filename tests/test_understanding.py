@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from bot.clock import FixedClock, parse_moment
-from bot.dialogue import Engine, Incoming, Outcome, State
+from bot.conversation.dialogue import Engine, Incoming, Outcome, State
 from bot.domain.content import Content
 from bot.domain.cues import split_questions
 from bot.domain.money import find_companions

@@ -19,7 +19,7 @@ import pytest
 
 from bot.clock import WARSAW, FixedClock
 from bot.domain.content import Content
-from bot.residents import Residents
+from bot.residents.service import Residents
 from storage import connect, users
 from storage import reminders as store
 from storage.database import SqliteDatabase

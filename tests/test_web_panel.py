@@ -16,8 +16,8 @@ from bot.channels.web.config import WebSettings
 from bot.channels.web.panel_auth import COOKIE as STAFF_COOKIE
 from bot.cli import main
 from bot.clock import FixedClock, SystemClock
+from bot.conversation.privacy import CONSENT_YES
 from bot.domain.content import Content
-from bot.privacy import CONSENT_YES
 from bot.settings import Settings
 from storage import audit, connect, panel_links
 from storage import staff as staff_store

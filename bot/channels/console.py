@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from bot.clock import FixedClock, parse_moment
-from bot.dialogue import Dialogue, Engine, Incoming, State
+from bot.conversation.dialogue import Dialogue, Engine, Incoming, State
 from bot.domain.content import LANGS
 from bot.replies import Button, Reply
 

@@ -1,7 +1,7 @@
 """Broadcasts in Telegram: the sending job, its progress and report, and the audience names.
 
 The wizard that prepares a broadcast is bot.channels.telegram_broadcast_flow. Rows are sent by
-`bot.broadcast.Worker` in a JobQueue job on a database connection of its own.
+`bot.broadcasts.worker.Worker` in a JobQueue job on a database connection of its own.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import callbacks
-from bot.broadcast import Send, SendResult, Worker
-from bot.broadcast_flow import parse_send_at
+from bot.broadcasts.wizard import parse_send_at
+from bot.broadcasts.worker import Send, SendResult, Worker
 from bot.channels.telegram_outgoing import budget_of, limit_args
 from bot.channels.telegram_render import escape
 from bot.channels.telegram_staff_common import (

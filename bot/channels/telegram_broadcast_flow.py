@@ -1,6 +1,6 @@
 """The /broadcast wizard in Telegram: audience, text, preview, send now or later, cancel.
 
-Each step re-checks the role and the broadcast's centre (bot.staff); the step waiting for typed
+Each step re-checks the role and the broadcast's centre (bot.staff.access); the step waiting for typed
 text (the message, or the "send later" time) is stored with the person (bot.flows), so a restart
 in the middle continues it. The sending job is bot.channels.telegram_broadcast.
 """
@@ -13,8 +13,8 @@ from typing import Any, Final
 from telegram import Update
 
 from bot import callbacks
-from bot.broadcast import confirm as confirm_broadcast
-from bot.broadcast_flow import parse_send_at
+from bot.broadcasts.wizard import parse_send_at
+from bot.broadcasts.worker import confirm as confirm_broadcast
 from bot.channels.telegram_broadcast import _jobs, audience_label, progress_text, start_job
 from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len
 from bot.channels.telegram_staff_common import (
@@ -33,7 +33,7 @@ from bot.clock import WARSAW
 from bot.flows import BroadcastText, BroadcastTime
 from bot.i18n import tr
 from bot.replies import Button, Reply
-from bot.staff import Access, in_centre, record
+from bot.staff.access import Access, in_centre, record
 from storage import broadcasts
 from storage.database import Database
 
@@ -191,7 +191,7 @@ async def send_now(update: Update, context: Context, access: Access, lang: str, 
 async def confirm(
     config: StaffConfig, db: Database, access: Access, bid: int, send_at: datetime | None = None
 ) -> int | None:
-    """The outbox, the status and the audit row in one unit of work (bot.broadcast.confirm)."""
+    """The outbox, the status and the audit row in one unit of work (bot.broadcasts.worker.confirm)."""
     return await confirm_broadcast(db, config.clock, access, bid, send_at)
 
 

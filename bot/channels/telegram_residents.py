@@ -1,10 +1,11 @@
 """The Telegram side of residents and reminders: invites, the residents' menu, duties, the tick job.
 
-Staff (bot.staff.authorize): `/invite FLAT`, `/residents FLAT`, `/remove NUMBER`, `/duty add|list|remove`.
+Staff (bot.staff.access.authorize): `/invite FLAT`, `/residents FLAT`, `/remove NUMBER`,
+`/duty add|list|remove`.
 Residents: `/start <code>` from the invite link, `/resident` (the residents' menu), `/leave`, and the
 buttons under each reminder. The handlers are registered in the door's one routing table
 (bot.channels.telegram.routing). The reminder tick runs every minute on PTB's JobQueue; its logic
-is in bot.residents.
+is in bot.residents (service, tick).
 """
 
 from __future__ import annotations
@@ -28,14 +29,11 @@ from bot.domain.content import Content
 from bot.i18n import tr
 from bot.outgoing import Priority
 from bot.replies import Button, Reply
-from bot.residents import (
-    Residents,
-    Sender,
-    settings_grace,
-    settings_invite_ttl,
-)
+from bot.residents.schedule import settings_grace, settings_invite_ttl
+from bot.residents.service import Residents
+from bot.residents.tick import Sender
 from bot.settings import Settings
-from bot.staff import REFUSAL_WINDOW, Access, authorize, in_centre
+from bot.staff.access import REFUSAL_WINDOW, Access, authorize, in_centre
 from storage import audit, unanswered, users
 from storage import reminders as store
 from storage.database import Database
@@ -108,7 +106,8 @@ async def tick_job(context: Context) -> None:
     """The JobQueue callback: one tick at the injected clock's `now`."""
     found = residents_door(context)
     report = await found.service.tick(sender(context.bot))
-    # Unanswered questions are kept at most 90 days (bot/privacy.py); the tick is the daily sweep too.
+    # Unanswered questions are kept at most 90 days (bot/conversation/privacy.py); the tick is the
+    # daily sweep too.
     await unanswered.purge(found.service.db, found.service.clock.now())
     if report.collected or report.skipped or report.failed or report.blocked:
         log.info(
@@ -143,7 +142,7 @@ async def say(update: Update, context: Context, *replies: Reply) -> None:
 async def staff_only(
     update: Update, context: Context, lang: str, action: str, centre: str | None = None, target: str = ""
 ) -> Access | None:
-    """Staff and administrators only, through the audited checks of bot.staff; with `centre`, staff of
+    """Staff and administrators only, through the audited checks of bot.staff.access; with `centre`, staff of
     that centre only (administrators everywhere). Everyone else is told so and gets None."""
     user, message = update.effective_user, update.effective_message
     found = residents_door(context)

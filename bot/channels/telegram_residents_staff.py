@@ -1,8 +1,8 @@
 """Staff commands about residents and duties: `/invite FLAT`, `/residents FLAT`, `/remove NUMBER`,
-`/duty add|list|remove`, and their buttons. The steps of `/duty add` are bot.duty_wizard; the step
+`/duty add|list|remove`, and their buttons. The steps of `/duty add` are bot.residents.duty_wizard; the step
 a person is at is stored with them (bot.flows), so a restart continues it.
 
-Every step goes through `staff_only` (bot.staff: role, then the object's centre): staff act only on
+Every step goes through `staff_only` (bot.staff.access: role, then the object's centre): staff act only on
 flats, residents and duties of their own centre, administrators everywhere (audited). The guided
 `/duty add` checks both again at every step, so a member removed half-way cannot save the duty.
 """
@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot import callbacks, duty_wizard
+from bot import callbacks
 from bot.channels.telegram_residents import (
     Context,
     duty_line,
@@ -29,8 +29,11 @@ from bot.domain.content import Content
 from bot.flows import DutyWizard
 from bot.i18n import tr
 from bot.replies import Button, Reply
-from bot.residents import Residents, duty_rule, resolve_flat
-from bot.staff import record
+from bot.residents import duty_wizard
+from bot.residents.flats import resolve_flat
+from bot.residents.schedule import duty_rule
+from bot.residents.service import Residents
+from bot.staff.access import record
 from storage import reminders as store
 from storage import residents as people
 
@@ -190,7 +193,8 @@ async def remove_duty(update: Update, context: Context, lang: str, number: str) 
 
 
 async def duty_input(update: Update, context: Context, flow: DutyWizard, text: str) -> None:
-    """One step of /duty add (bot.duty_wizard); the actor's role and centre are checked again first."""
+    """One step of /duty add (bot.residents.duty_wizard); the actor's role and centre are checked again
+    first."""
     lang = await context.lang()
     where = f"{flow.centre}/{flow.flat}"
     if await staff_only(update, context, lang, "duty_add", flow.centre, where) is None:

@@ -1,9 +1,9 @@
 """Staff tools in Telegram: roles and invites, broadcasts, handover to a person, insights, content reload.
 
-Every staff command goes through `bot.staff.authorize` (audited, "no access" for everyone else).
+Every staff command goes through `bot.staff.access.authorize` (audited, "no access" for everyone else).
 The handlers are registered in the door's one routing table (bot.channels.telegram.routing); the
 role gate is the `staff_command` decorator, which injects the actor's Access. Broadcasts are sent
-by `bot.broadcast.Worker` in a JobQueue job with its own database connection; running and
+by `bot.broadcasts.worker.Worker` in a JobQueue job with its own database connection; running and
 scheduled broadcasts are picked up again in post_init.
 """
 
@@ -13,7 +13,7 @@ import asyncio
 
 from telegram import Update
 
-from bot import callbacks, ratings
+from bot import callbacks
 from bot.channels.telegram_broadcast import (
     audience_label,
     job_name,
@@ -36,8 +36,9 @@ from bot.channels.telegram_staff_common import (
 from bot.domain import knowledge
 from bot.domain.loader import ContentError, load_content
 from bot.i18n import tr
-from bot.staff import Access, record
-from bot.staff import join as join_staff
+from bot.staff import insights
+from bot.staff.access import Access, record
+from bot.staff.access import join as join_staff
 from storage import audit, broadcasts, top_unanswered
 from storage import staff as staff_store
 from storage.stats import stats
@@ -166,7 +167,7 @@ async def on_stats(update: Update, context: Context, access: Access, lang: str) 
                     sent=counts.sent, blocked=counts.blocked, failed=counts.failed, pending=counts.pending
                 )
             )
-    lines += await ratings.stats_lines(t, db, _door(context).content, scope)  # issue 11: 👍/👎
+    lines += await insights.stats_lines(t, db, _door(context).content, scope)  # issue 11: 👍/👎
     await say(context, update, "\n".join(lines))
 
 

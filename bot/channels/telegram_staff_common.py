@@ -15,14 +15,14 @@ from typing import Any, Final
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.broadcast import BACKOFF_BASE, PROGRESS_EVERY
+from bot.broadcasts.worker import BACKOFF_BASE, PROGRESS_EVERY
 from bot.channels.telegram.context import BotContext, Door
 from bot.channels.telegram_render import Target, escape, keyboard, send_replies, with_retries
 from bot.clock import Clock
 from bot.i18n import tr
 from bot.replies import Button, Reply
 from bot.settings import Settings
-from bot.staff import Access, Role, authorize
+from bot.staff.access import Access, Role, authorize
 from storage import users
 from storage.broadcasts import Counts
 

@@ -26,7 +26,7 @@ from bot.channels.telegram_staff_common import (
 from bot.flows import AskQuestion
 from bot.i18n import tr
 from bot.replies import Button, Reply
-from bot.staff import authorize, in_centre, role_of
+from bot.staff.access import authorize, in_centre, role_of
 from storage import audit, tickets
 
 # --- handover to a person ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from bot.domain.loader import CENTRE_FILES
-from bot.staff import Access
+from bot.staff.access import Access
 
 SHARED_FILES = ("criteria.yaml", "crisis.yaml")  # administrators only
 CENTRE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")

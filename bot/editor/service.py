@@ -26,7 +26,7 @@ from bot.editor import documents as docs
 from bot.editor.files import atomic_write, is_editable, may_edit
 from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.editor.validate import Problem, load_with, place
-from bot.staff import Access, record
+from bot.staff.access import Access, record
 from storage import content_history
 from storage.database import Database
 

@@ -28,7 +28,7 @@ from bot.channels.telegram_render import RetryPolicy, set_reply_retry
 from bot.channels.telegram_residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
 from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, resume_broadcasts
 from bot.clock import Clock, SystemClock
-from bot.dialogue import Dialogue, Engine
+from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
 from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.settings import Settings

@@ -21,7 +21,7 @@ from bot.channels import telegram_texts as texts
 from bot.channels.telegram.context import CHANNEL, Context
 from bot.channels.telegram_render import Target, deliver_after_button, edit_in_place, escape, send_replies
 from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor
-from bot.dialogue import Incoming
+from bot.conversation.dialogue import Incoming
 from bot.flows import ForgetConfirm
 from bot.replies import Button, Reply
 

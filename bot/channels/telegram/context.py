@@ -14,7 +14,7 @@ from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.clock import Clock
-from bot.dialogue import Dialogue
+from bot.conversation.dialogue import Dialogue
 from bot.domain.content import LANGS, Content
 from bot.flows import Conversations, Expired, Flow
 from storage import users

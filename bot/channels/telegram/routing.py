@@ -135,7 +135,7 @@ def register_handlers(application: TelegramApp) -> None:
             # Residents.
             CommandHandler("leave", on_leave, filters=message & private),
             CommandHandler("resident", on_resident_menu, filters=message & private),
-            # Staff (each gated by bot.staff.authorize inside).
+            # Staff (each gated by bot.staff.access.authorize inside).
             CommandHandler("staff", on_staff, filters=message),
             CommandHandler("broadcast", on_broadcast, filters=message),
             CommandHandler("unanswered", on_unanswered, filters=message),

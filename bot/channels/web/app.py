@@ -31,7 +31,7 @@ from bot.channels.web.limits import RateLimiter
 from bot.channels.web.security import SecureHeaders
 from bot.channels.web.session import Transcripts
 from bot.clock import Clock, SystemClock
-from bot.dialogue import Dialogue, Engine
+from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import Content
 from bot.editor.service import Editor, Listener
 from bot.settings import Settings

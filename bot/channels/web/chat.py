@@ -22,8 +22,8 @@ from bot.channels.web.session import (
     new_session_id,
     valid_session_id,
 )
+from bot.conversation.menus import choose_lang
 from bot.domain.content import LANGS
-from bot.menus import choose_lang
 from bot.replies import Reply
 
 SESSION_DAYS = 7  # the cookie (and so the visitor's centre and language) lasts a week unless renewed

@@ -1,4 +1,4 @@
-"""One message from a browser: the door's own few commands, else the engine (bot.dialogue).
+"""One message from a browser: the door's own few commands, else the engine (bot.conversation.dialogue).
 
 The door adds only what belongs to a door, as the Telegram door does: privacy and "forget me",
 and handing a question to a person (tickets). Every answer about housing comes from the engine.
@@ -13,10 +13,10 @@ from bot import callbacks
 from bot.channels.web import texts
 from bot.channels.web.app import WebDoor
 from bot.channels.web.session import Entry, Transcript, external_id
-from bot.dialogue import Incoming, State
+from bot.conversation.dialogue import Incoming, State
+from bot.conversation.menus import menu_row
 from bot.flows import AskQuestion, Conversations, Expired, expired_text
 from bot.i18n import tr
-from bot.menus import menu_row
 from bot.replies import Button, Reply
 from storage import users
 from storage import web_tickets as store

@@ -1,6 +1,6 @@
 """The content editor in the staff panel: a centre's entries, one form per entry, preview, publish.
 
-Every page passes panel_auth.gate (bot.staff.authorize, audited), then bot.editor decides who may
+Every page passes panel_auth.gate (bot.staff.access.authorize, audited), then bot.editor decides who may
 edit which file. A form is never saved when check-content's validation finds a problem: the
 problems are shown at their fields and the files stay as they were. The preview asks an Engine
 built on the edited, unpublished content, beside today's reply.
@@ -20,7 +20,7 @@ from bot.channels.web import panel_texts
 from bot.channels.web.app import door_of, render
 from bot.channels.web.editor_texts import editor_ui, problem_text
 from bot.channels.web.panel_auth import MAX_FIELD, Staff, gate, no_access
-from bot.dialogue import Engine, Incoming, State
+from bot.conversation.dialogue import Engine, Incoming, State
 from bot.domain.content import CentreContent, Content
 from bot.editor import documents as docs
 from bot.editor import money_forms

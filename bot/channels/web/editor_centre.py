@@ -13,7 +13,7 @@ from bot.channels.web.panel_auth import gate, no_access
 from bot.domain.loader import ContentError
 from bot.editor import documents as docs
 from bot.editor.new_centre import NewCentre, create_centre
-from bot.staff import record
+from bot.staff.access import record
 
 
 def routes() -> list[BaseRoute]:

@@ -1,6 +1,6 @@
 """The staff panel's pages: tickets (answer, close), unanswered questions, numbers with charts.
 
-Every page and form passes panel_auth.gate (bot.staff.authorize: role check and audit row).
+Every page and form passes panel_auth.gate (bot.staff.access.authorize: role check and audit row).
 Staff see their own centre; administrators see every centre.
 """
 
@@ -13,14 +13,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import menus
 from bot.channels.web import panel_texts, texts
 from bot.channels.web.app import door_of, render
 from bot.channels.web.grouping import Group, group_similar
 from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
 from bot.channels.web.panel_broadcasts import routes as broadcast_routes
+from bot.conversation import menus
 from bot.i18n import tr
-from bot.staff import record
+from bot.staff.access import record
 from storage import staff as staff_store
 from storage import tickets, top_unanswered
 from storage import web_tickets as store

@@ -3,7 +3,7 @@
 A one-time link (`python -m bot staff-link ID`, 10 minutes, used once) opens a page with a
 "Log in" button: the code is spent only by that POST, so a link preview cannot use it up. The
 session cookie (HttpOnly, SameSite=Strict, path /staff) lasts at most 8 hours. Every request then
-passes bot.staff.authorize, the same audited role check as the Telegram staff commands, so a
+passes bot.staff.access.authorize, the same audited role check as the Telegram staff commands, so a
 member removed in Telegram loses the panel at once.
 """
 
@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.channels.web import panel_texts
 from bot.channels.web.app import WebDoor, door_of, render
-from bot.staff import Access, Role, authorize
+from bot.staff.access import Access, Role, authorize
 from storage import panel_links
 
 COOKIE = "staff_session"

@@ -17,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.broadcast import confirm
+from bot.broadcasts.worker import confirm
 from bot.channels.web import panel_texts
 from bot.channels.web.app import door_of, render
 from bot.channels.web.panel_auth import Staff, form_gate, gate
 from bot.i18n import tr
-from bot.staff import record
+from bot.staff.access import record
 from storage import broadcasts
 
 WARSAW = ZoneInfo("Europe/Warsaw")

@@ -13,12 +13,12 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import menus
 from bot.channels.web import panel_texts
 from bot.channels.web.app import door_of
 from bot.channels.web.charts import bar_chart
 from bot.channels.web.panel import centre_scope, page
 from bot.channels.web.panel_auth import gate
+from bot.conversation import menus
 from bot.domain.content import Content
 from bot.i18n import tr
 from storage import panel_stats, question_counts

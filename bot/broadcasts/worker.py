@@ -31,7 +31,7 @@ from typing import Literal
 
 from bot.clock import Clock
 from bot.outgoing import Budget, Limits, LocalBudget, Priority, Rate, Stopped
-from bot.staff import Access, record
+from bot.staff.access import Access, record
 from storage import broadcasts as store
 from storage.broadcasts import Counts, RowStatus
 from storage.database import Database

@@ -14,18 +14,19 @@ from zoneinfo import ZoneInfo
 
 __all__ = ["Dialogue", "Engine", "Incoming", "Outcome", "State", "mask"]
 
-from bot import answers, callbacks, fee_answers, menus, privacy
-from bot import more as extra
+from bot import callbacks
 from bot.clock import Clock
+from bot.conversation import answers, fee_answers, menus, privacy
+from bot.conversation import more as extra
+from bot.conversation.fee_flow import STEP_FEE, fee_reply
+from bot.conversation.free_text import FreeText
+from bot.conversation.outcome import Incoming, Outcome, State, mask
 from bot.domain import items, knowledge
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.text import clean
 from bot.domain.understanding import FUSION, Fusion, Reading
-from bot.fee_flow import STEP_FEE, fee_reply
 from bot.flows import Conversations, FeeIncome
-from bot.free_text import FreeText
 from bot.i18n import Tr, tr
-from bot.outcome import Incoming, Outcome, State, mask
 from bot.replies import Button, Reply
 from storage import users
 from storage.database import Database

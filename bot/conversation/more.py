@@ -12,7 +12,8 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from bot import answers, callbacks, fee_answers
+from bot import callbacks
+from bot.conversation import answers, fee_answers
 from bot.domain import items
 from bot.domain.content import CentreContent, Content, Entry
 from bot.domain.fees import FeeEstimate, FeeInputError, estimate_fee

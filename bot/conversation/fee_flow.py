@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from bot import fee_answers, more
+from bot.conversation import fee_answers, more
 from bot.domain import items
 from bot.domain.content import CentreContent, Content
 from bot.domain.fees import MAX_HOUSEHOLD, MAX_INCOME, FeeInputError, estimate_fee

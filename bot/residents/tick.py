@@ -23,27 +23,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import KW_ONLY, dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain import reminders as rules
-from bot.domain.content import CentreContent, Content
-from bot.reminder_texts import duty_reply, payment_reply
+from bot.domain.content import Content
 from bot.replies import Reply
-from bot.settings import Settings
+from bot.residents.schedule import GRACE, duty_rule, payment_schedule
+from bot.residents.texts import duty_reply, payment_reply
 from storage import reminders as store
 from storage import residents as people
-from storage.codes import hash_code, new_code
 from storage.database import Database
 from storage.residents import Resident
 
 log = logging.getLogger("bot.reminders")
 
-GRACE: timedelta = timedelta(hours=6)
-INVITE_TTL: timedelta = timedelta(days=7)
 RETRY_FIRST = timedelta(minutes=1)  # the pause after a tick hit a Telegram outage, doubled each time
 RETRY_MAX = timedelta(minutes=8)
 BATCH = 5_000
@@ -51,39 +48,6 @@ BATCH = 5_000
 # Sends one reply to a resident: True when sent, False when the chat refuses us (blocked);
 # any exception is a temporary failure (retried at later ticks until the grace window ends).
 Sender = Callable[[Resident, Reply], Awaitable[bool]]
-JoinError = Literal["unknown", "used", "expired", "flat_gone"]
-
-
-def resolve_flat(content: Content, text: str) -> tuple[str, str] | None:
-    """(centre, flat) from "centre/flat", "centre:flat" or a flat id unique across centres."""
-    wanted = text.strip().casefold()
-    for separator in ("/", ":"):
-        if separator in wanted:
-            centre, _, flat = wanted.partition(separator)
-            found = content.centres.get(centre)
-            if found is not None and any(f.id == flat for f in found.flats):
-                return centre, flat
-            return None
-    matches = [(cid, f.id) for cid, c in content.centres.items() for f in c.flats if f.id == wanted]
-    return matches[0] if len(matches) == 1 else None
-
-
-def flat_exists(content: Content, centre: str, flat: str) -> bool:
-    found = content.centres.get(centre)
-    return found is not None and any(f.id == flat for f in found.flats)
-
-
-def payment_schedule(centre: CentreContent | None) -> rules.PaymentSchedule | None:
-    if centre is None or centre.payment is None:
-        return None
-    rule = centre.payment
-    return rules.PaymentSchedule(rule.due_day, tuple(rule.remind_days_before), rule.send_at)
-
-
-def duty_rule(duty: store.Duty) -> rules.DutyRule:
-    hour, minute = duty.at.split(":")
-    kind: rules.DutyKind = "weekly" if duty.kind == "weekly" else "monthly"
-    return rules.DutyRule(kind, duty.day, time(int(hour), int(minute)))
 
 
 @dataclass
@@ -97,14 +61,14 @@ class TickReport:
 
 
 @dataclass
-class Residents:
-    """The residents' service over one database; each change of several rows is one unit of work."""
+class ReminderTick:
+    """The sending half of the residents' service (`bot.residents.service.Residents` adds the rest)."""
 
     db: Database
     content: Content
     clock: Clock
     grace: timedelta = GRACE
-    invite_ttl: timedelta = INVITE_TTL
+    _: KW_ONLY  # the state below is the service's own, never passed by a caller
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     blocked: set[str] = field(default_factory=set)  # external ids of blocked residents (welcome_back)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set at SIGTERM: send nothing more
@@ -115,146 +79,12 @@ class Residents:
         found = self.content.centres.get(centre)
         return ZoneInfo(found.centre.timezone) if found is not None else rules.WARSAW
 
-    # --- invites and membership ---------------------------------------------------------------
-
-    async def create_invite(self, centre: str, flat: str, created_by: str) -> str:
-        """A new single-use code for the flat; only its hash is stored."""
-        now = self.clock.now()
-        code = new_code()
-        await people.add_invite(
-            self.db, hash_code(code), centre, flat, created_by, now, now + self.invite_ttl
-        )
-        return code
-
-    async def join(self, channel: str, external_id: str, code: str, lang: str | None) -> Resident | JoinError:
-        """Bind the chat to the invite's flat; an error name when the code cannot be used."""
-        now = self.clock.now()
-        code_hash = hash_code(code)
-        # One unit: the invite is used, the chat bound and its reminders scheduled, or nothing is.
-        # A refused code changes nothing, so it has nothing to roll back (and never could roll
-        # back another task's work: that waits outside the unit).
-        async with self.db.transaction():
-            invite = await people.get_invite(self.db, code_hash)
-            if (
-                invite is not None
-                and invite.used_at is None
-                and not flat_exists(self.content, invite.centre, invite.flat)
-            ):
-                return "flat_gone"
-            problem = await people.use_invite(self.db, code_hash, external_id, now)
-            if problem is not None:
-                return problem
-            assert invite is not None
-            resident = await people.bind_resident(
-                self.db, channel, external_id, invite.centre, invite.flat, lang, now
-            )
-            await store.clear_schedule(self.db, resident.id)
-            await self._schedule_all(resident, now)
-        return resident
-
-    async def leave(self, channel: str, external_id: str) -> bool:
-        resident = await people.get_resident(self.db, channel, external_id)
-        if resident is None or resident.status != "active":
-            return False
-        await self._deactivate(resident, "left")
-        return True
-
-    async def remove(self, resident_id: int) -> Resident | None:
-        """Staff: remove a resident from their flat (record kept, status 'removed')."""
-        resident = await people.get_resident_by_id(self.db, resident_id)
-        if resident is None or resident.status != "active":
-            return None
-        await self._deactivate(resident, "removed")
-        return resident
-
     async def _deactivate(self, resident: Resident, status: people.Status) -> None:
         if status == "blocked":
             self.blocked.add(resident.external_id)
         async with self.db.transaction():
             await people.set_status(self.db, resident.id, status, self.clock.now())
             await store.clear_schedule(self.db, resident.id)
-
-    async def resident(self, channel: str, external_id: str) -> Resident | None:
-        found = await people.get_resident(self.db, channel, external_id)
-        return found if found is not None and found.status == "active" else None
-
-    # --- scheduling ---------------------------------------------------------------------------
-
-    async def _schedule_all(self, resident: Resident, now: datetime) -> None:
-        """Schedule rows for the payment (unless muted) and every duty of the flat (in the caller's unit)."""
-        zone = self.zone(resident.centre)
-        payment = payment_schedule(self.content.centres.get(resident.centre))
-        if payment is not None and not resident.payment_muted:
-            await self._schedule_payment(resident.id, payment, now, zone)
-        for duty in await store.flat_duties(self.db, resident.centre, resident.flat):
-            nxt = rules.next_duty(duty_rule(duty), now, zone)
-            await store.set_next(
-                self.db, resident.id, f"{rules.DUTY_PREFIX}{duty.id}", nxt.at, str(nxt.day), nxt.month
-            )
-
-    async def _schedule_payment(
-        self, resident_id: int, payment: rules.PaymentSchedule, after: datetime, zone: ZoneInfo
-    ) -> None:
-        # Skip months already marked paid (normally at most the current one).
-        skip: str | None = None
-        for _ in range(3):
-            nxt = rules.next_payment(payment, after, zone, skip_month=skip)
-            if not await store.is_paid(self.db, resident_id, nxt.month):
-                break
-            skip = nxt.month
-        await store.set_next(self.db, resident_id, rules.PAYMENT, nxt.at, str(nxt.day), nxt.month)
-
-    async def add_duty(self, centre: str, flat: str, text: str, rule: rules.DutyRule) -> int:
-        now = self.clock.now()
-        nxt = rules.next_duty(rule, now, self.zone(centre))
-        async with self.db.transaction():  # the duty and every resident's schedule row, together
-            duty_id = await store.add_duty(
-                self.db, centre, flat, text, rule.kind, rule.day, f"{rule.at:%H:%M}", now
-            )
-            for resident in await people.flat_residents(self.db, centre, flat):
-                await store.set_next(
-                    self.db, resident.id, f"{rules.DUTY_PREFIX}{duty_id}", nxt.at, str(nxt.day), nxt.month
-                )
-        return duty_id
-
-    async def remove_duty(self, duty_id: int) -> bool:
-        return await store.delete_duty(self.db, duty_id)
-
-    async def mark_paid(self, resident: Resident, month: str) -> bool:
-        """ "Paid" for `month`: no more payment reminders of that month; False if it was marked already."""
-        now = self.clock.now()
-        payment = payment_schedule(self.content.centres.get(resident.centre))
-        async with self.db.transaction():
-            new = await store.mark_paid(self.db, resident.id, month, now)
-            await store.clear_schedule(self.db, resident.id, rules.LATER)
-            if payment is not None and not resident.payment_muted:
-                await self._schedule_payment(resident.id, payment, now, self.zone(resident.centre))
-        return new
-
-    async def remind_tomorrow(self, resident: Resident, month: str) -> datetime | None:
-        """One more payment reminder tomorrow at the send time; None when the month is paid already."""
-        if await store.is_paid(self.db, resident.id, month):
-            return None
-        payment = payment_schedule(self.content.centres.get(resident.centre))
-        at = payment.send_at if payment is not None else time(10, 0)
-        zone = self.zone(resident.centre)
-        moment = rules.next_send_time(self.clock.now(), at, zone)
-        day = moment.astimezone(zone).date()
-        await store.set_next(self.db, resident.id, rules.LATER, moment, str(day), month)
-        return moment
-
-    async def set_muted(self, resident: Resident, muted: bool) -> None:
-        """Mute (drop the payment schedule) or unmute (schedule the next payment reminder from now)."""
-        now = self.clock.now()
-        async with self.db.transaction():
-            await people.set_payment_muted(self.db, resident.id, muted, now)
-            if muted:
-                await store.clear_schedule(self.db, resident.id, rules.PAYMENT)
-                await store.clear_schedule(self.db, resident.id, rules.LATER)
-            else:
-                payment = payment_schedule(self.content.centres.get(resident.centre))
-                if payment is not None:
-                    await self._schedule_payment(resident.id, payment, now, self.zone(resident.centre))
 
     # --- the tick -----------------------------------------------------------------------------
 
@@ -447,21 +277,6 @@ class Residents:
         report.blocked += 1
         return "blocked"
 
-    async def welcome_back(self, channel: str, external_id: str) -> bool:
-        """A resident who blocked the bot writes again: active again, with every reminder rescheduled."""
-        if external_id not in self.blocked:
-            return False
-        self.blocked.discard(external_id)
-        resident = await people.get_resident(self.db, channel, external_id)
-        if resident is None or resident.status != "blocked":
-            return False
-        now = self.clock.now()
-        async with self.db.transaction():
-            await people.set_status(self.db, resident.id, "active", now)
-            await self._schedule_all(resident, now)
-        log.info("resident %s writes again after blocking the bot: reminders back on", resident.id)
-        return True
-
     # --- texts --------------------------------------------------------------------------------
 
     async def _render(self, delivery: store.Delivery) -> Reply | None:
@@ -475,11 +290,3 @@ class Residents:
             return payment_reply(centre, resident, delivery.month, date.fromisoformat(delivery.day))
         duty = await store.get_duty(self.db, int(delivery.reminder.removeprefix(rules.DUTY_PREFIX)))
         return None if duty is None else duty_reply(resident, duty)
-
-
-def settings_grace(settings: Settings) -> timedelta:
-    return timedelta(hours=settings.reminder_grace_hours)
-
-
-def settings_invite_ttl(settings: Settings) -> timedelta:
-    return timedelta(days=settings.invite_ttl_days)

@@ -11,7 +11,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot import answers, callbacks, menus
+from bot import callbacks
+from bot.conversation import answers, menus
+from bot.conversation.outcome import FALLBACK, Outcome, State, mask
 from bot.domain import items
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.cues import split_questions
@@ -19,7 +21,6 @@ from bot.domain.script import ukrainian_in_latin
 from bot.domain.text import contains_phrase, fold, folded_words, is_cyrillic
 from bot.domain.understanding import Fusion, Reading, read, signals_danger
 from bot.i18n import Tr, tr
-from bot.outcome import FALLBACK, Outcome, State, mask
 from bot.replies import Button, Reply
 
 GROUP_SHARE = 0.6  # a target group this close to the best match wins (see preferred_key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import menus
+from bot.conversation import menus
 from bot.domain.content import Content
 from bot.i18n import Tr
 from storage.database import Database

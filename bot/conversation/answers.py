@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from bot.conversation.fee_answers import phone_line
 from bot.domain import hours
 from bot.domain.content import CentreContent, Content, Entry, Flat, TimeRange
 from bot.domain.text import folded_words, phrase_in_words
-from bot.fee_answers import phone_line
 from bot.i18n import Tr
 
 BULLET = "• "

@@ -1,0 +1,2 @@
+"""Staff: roles, the audited access check and joining by code (`access`), numbers for staff (`insights`).
+No door."""
