@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import callbacks
+from bot.broadcasts.audience import label as audience_label
 from bot.broadcasts.wizard import parse_send_at
 from bot.broadcasts.worker import Send, SendResult, Worker
 from bot.channels.telegram_outgoing import budget_of, limit_args
@@ -42,16 +43,6 @@ __all__ = [
     "resume_broadcasts",
     "telegram_send",
 ]
-
-
-def audience_label(t: Any, audience: str) -> str:
-    if audience == "all":
-        return str(t._("Everyone of the centre"))
-    if audience == "flats":
-        return str(t._("Residents of all flats"))
-    if audience == "applicants":
-        return str(t._("Applicants (not residents)"))
-    return str(t._("Residents of the flat {flat}").format(flat=audience.removeprefix("flat:")))
 
 
 def progress_text(lang: str, done: int, total: int) -> str:

@@ -13,9 +13,11 @@ from typing import Any, Final
 from telegram import Update
 
 from bot import callbacks
+from bot.broadcasts import audience as audiences
+from bot.broadcasts.audience import label as audience_label
 from bot.broadcasts.wizard import parse_send_at
 from bot.broadcasts.worker import confirm as confirm_broadcast
-from bot.channels.telegram_broadcast import _jobs, audience_label, progress_text, start_job
+from bot.channels.telegram_broadcast import _jobs, progress_text, start_job
 from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len
 from bot.channels.telegram_staff_common import (
     Context,
@@ -54,16 +56,15 @@ async def on_broadcast(update: Update, context: Context, access: Access, lang: s
         await say(context, update, t._("Choose your centre first with /centre."))
         return
     db = _door(context).db
-    rows: list[tuple[Button, ...]] = []
-    audiences: list[callbacks.Audience] = [callbacks.Everyone(), callbacks.AllFlats()]
-    audiences += [
-        callbacks.OneFlat(flat) for flat, _ in await broadcasts.flats_with_residents(db, access.centre)
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(
+                f"{audience_label(t, choice.key)} ({choice.recipients})",
+                bdata(callbacks.ChooseAudience(choice.audience)),
+            ),
+        )
+        for choice in await audiences.offered(db, access.centre)
     ]
-    audiences.append(callbacks.Applicants())
-    for audience in audiences:
-        count = await broadcasts.count_audience(db, access.centre, callbacks.encode_audience(audience))
-        label = f"{audience_label(t, callbacks.encode_audience(audience))} ({count})"
-        rows.append((Button(label, bdata(callbacks.ChooseAudience(audience))),))
     rows.extend(cancel_row(t, 0))
     await say(context, update, t._("Who should receive the message?"), tuple(rows))
 
@@ -75,13 +76,6 @@ ACTIONS: Final[dict[type[callbacks.BroadcastButton], str]] = {
     callbacks.SendLater: "broadcast_at",
     callbacks.CancelBroadcast: "broadcast_x",
 }
-
-
-async def valid_audience(db: Database, centre: str, audience: callbacks.Audience) -> bool:
-    """One of the audiences /broadcast offers for this centre (a forged flat is refused, not raised on)."""
-    if not isinstance(audience, callbacks.OneFlat):
-        return True
-    return audience.flat in {f for f, _ in await broadcasts.flats_with_residents(db, centre)}
 
 
 def _target(button: callbacks.BroadcastButton) -> str:
@@ -163,7 +157,7 @@ async def choose_audience(
     """The audience: a draft for the actor's centre, then ask for the text."""
     t = tr(lang)
     config, db = staff_config(context), _door(context).db
-    if access.centre is None or not await valid_audience(db, access.centre, audience):
+    if access.centre is None or not await audiences.is_offered(db, access.centre, audience):
         await edit_or_say(update, context, t._("This message was already sent or cancelled."))
         return
     stored = callbacks.encode_audience(audience)

@@ -14,8 +14,8 @@ import asyncio
 from telegram import Update
 
 from bot import callbacks
+from bot.broadcasts.audience import label as audience_label
 from bot.channels.telegram_broadcast import (
-    audience_label,
     job_name,
     parse_send_at,
     resume_broadcasts,

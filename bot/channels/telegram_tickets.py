@@ -6,7 +6,6 @@ Either side closes the ticket. Only the ticket <-> message mapping is stored, ne
 from __future__ import annotations
 
 import logging
-import unicodedata
 from contextlib import suppress
 
 from telegram import Message, Update
@@ -24,10 +23,10 @@ from bot.channels.telegram_staff_common import (
     staff_config,
 )
 from bot.flows import AskQuestion
+from bot.handover import tickets as handover
 from bot.i18n import tr
 from bot.replies import Button, Reply
-from bot.staff.access import authorize, in_centre, role_of
-from storage import audit, tickets
+from storage import tickets
 
 # --- handover to a person ----------------------------------------------------------------------
 
@@ -66,17 +65,6 @@ async def to_staff_chat(
 def close_button(lang: str, ticket_id: int) -> tuple[tuple[Button, ...], ...]:
     data = callbacks.encode(callbacks.CloseTicket(ticket_id))
     return ((Button(tr(lang)._("Close the ticket"), data),),)
-
-
-def blank(text: str) -> bool:
-    """Nothing a person could read: spaces, zero-width and other invisible characters only."""
-    return all(unicodedata.category(ch) in ("Zs", "Zl", "Zp", "Cc", "Cf") for ch in text)
-
-
-def centre_words(context: Context, centre: str | None, lang: str) -> str:
-    """The ticket's centre as staff read it: its name, or "no centre chosen" (never a "?" or an id)."""
-    found = context.door.content.centres.get(centre) if centre else None
-    return found.centre.name.get(lang) if found is not None else tr(lang)._("no centre chosen")
 
 
 async def on_ask(update: Update, context: Context) -> None:
@@ -121,7 +109,7 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
     config, db = staff_config(context), _door(context).db
     staff_chat = config.settings.staff_chat_id
     lang = await context.lang()
-    if blank(question):  # nothing to pass on: no empty ticket, the question is still awaited
+    if handover.blank(question):  # nothing to pass on: no empty ticket, the question is still awaited
         await context.begin(AskQuestion())
         await say(context, update, tr(lang)._("Please write your question in words, in one message."))
         return
@@ -132,10 +120,11 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
     stored = await context.person()
     ticket = await tickets.open_ticket(db, user.id, stored.centre if stored else None, config.clock.now())
     staff_lang = config.settings.default_lang or "pl"
+    centre = handover.centre_words(context.door.content, ticket.centre, staff_lang)
     header = (
         tr(staff_lang)
         ._("Ticket #{id} ({centre}, {lang}). Reply to this message to answer.")
-        .format(id=ticket.id, centre=centre_words(context, ticket.centre, staff_lang), lang=lang)
+        .format(id=ticket.id, centre=centre, lang=lang)
     )
     note = tr(staff_lang)._("(shortened: the message was too long)")
     sent = await to_staff_chat(context, staff_chat, fit(header, question, note), staff_lang, ticket.id)
@@ -178,13 +167,7 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
             message.chat.id, escape(tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id))
         )
         return True
-    # Being in the staff chat is not enough: staff answer their own centre's tickets (issue 16).
-    access = await authorize(
-        config.settings, db, config.clock, user.id, "ticket_reply", target=str(ticket.id)
-    )
-    if access is None or not await in_centre(
-        db, config.clock, access, "ticket_reply", ticket.centre, str(ticket.id)
-    ):
+    if not await handover.may_answer(config.settings, db, config.clock, user.id, ticket):
         await context.bot.send_message(
             message.chat.id, escape(tr(staff_lang)._("Sorry, you have no access to this command."))
         )
@@ -249,18 +232,10 @@ async def user_ticket_reply(update: Update, context: Context, ticket: tickets.Ti
 async def close_ticket(update: Update, context: Context, ticket: tickets.Ticket, by_staff: bool) -> None:
     config, db = staff_config(context), _door(context).db
     user = update.effective_user
-    closed = await tickets.close(db, ticket.id, config.clock.now())
+    staff_user = user.id if by_staff and user is not None else None
+    closed = await handover.close(config.settings, db, config.clock, ticket, staff_user)
     staff_lang = config.settings.default_lang or "pl"
     user_lang = await lang_of(context, ticket.user_chat)
-    if by_staff and user is not None:
-        await audit.record(
-            db,
-            config.clock.now(),
-            user.id,
-            await role_of(config.settings, db, user.id),
-            "ticket_close",
-            str(ticket.id),
-        )
     if not closed:
         return
     staff_text = tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id)
@@ -287,7 +262,7 @@ async def on_ticket_button(update: Update, context: Context) -> None:
     ticket = await tickets.get(_door(context).db, button.ticket)
     staff_chat = staff_config(context).settings.staff_chat_id
     in_staff_chat = isinstance(query.message, Message) and query.message.chat.id == staff_chat
-    if ticket is not None and (in_staff_chat or ticket.user_chat == user.id):
+    if ticket is not None and handover.may_close(ticket, user.id, in_staff_chat):
         with suppress(TelegramError):
             await query.edit_message_reply_markup(None)
         await close_ticket(update, context, ticket, in_staff_chat)

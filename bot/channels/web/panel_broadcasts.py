@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.broadcasts import audience as audiences_of
 from bot.broadcasts.worker import confirm
 from bot.channels.web import panel_texts
 from bot.channels.web.app import door_of, render
@@ -40,24 +41,16 @@ def routes() -> list[BaseRoute]:
 
 
 def audience_label(lang: str, audience: str) -> str:
-    t = tr(lang)
-    if audience == "all":
-        return t._("Everyone of the centre")
-    if audience == "flats":
-        return t._("Residents of all flats")
-    if audience == "applicants":
-        return t._("Applicants (not residents)")
-    return t._("Residents of the flat {flat}").format(flat=audience.removeprefix("flat:"))
+    return audiences_of.label(tr(lang), audience)
 
 
 async def audiences(request: Request, centre: str) -> list[tuple[str, str, int]]:
     """(audience, label, recipients) for the centre, as the Telegram flow offers them."""
-    db = door_of(request).db
     lang = panel_texts_lang(request)
-    flats = await broadcasts.flats_with_residents(db, centre)
-    names = ["all", "flats", *(f"flat:{flat}" for flat, _ in flats)]
-    names.append("applicants")
-    return [(a, audience_label(lang, a), await broadcasts.count_audience(db, centre, a)) for a in names]
+    return [
+        (choice.key, audience_label(lang, choice.key), choice.recipients)
+        for choice in await audiences_of.offered(door_of(request).db, centre)
+    ]
 
 
 def panel_texts_lang(request: Request) -> str:
