@@ -18,16 +18,14 @@ from bot.broadcasts.audience import label as audience_label
 from bot.broadcasts.wizard import parse_send_at
 from bot.broadcasts.worker import confirm as confirm_broadcast
 from bot.channels.telegram_broadcast import _jobs, progress_text, start_job
-from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len
+from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, say, target_of, utf16_len
 from bot.channels.telegram_staff_common import (
     Context,
     StaffConfig,
     _door,
     acknowledge,
-    chat_of,
     edit_or_say,
     gate,
-    say,
     staff_command,
     staff_config,
 )
@@ -53,7 +51,7 @@ async def on_broadcast(update: Update, context: Context, access: Access, lang: s
     """/broadcast: choose the audience."""
     t = tr(lang)
     if access.centre is None:
-        await say(context, update, t._("Choose your centre first with /centre."))
+        await say(update, context, Reply(t._("Choose your centre first with /centre.")))
         return
     db = _door(context).db
     rows: list[tuple[Button, ...]] = [
@@ -66,7 +64,7 @@ async def on_broadcast(update: Update, context: Context, access: Access, lang: s
         for choice in await audiences.offered(db, access.centre)
     ]
     rows.extend(cancel_row(t, 0))
-    await say(context, update, t._("Who should receive the message?"), tuple(rows))
+    await say(update, context, Reply(t._("Who should receive the message?"), tuple(rows)))
 
 
 # The audited action of each button (the step's typed value, never a word of any message).
@@ -202,22 +200,24 @@ async def broadcast_text(update: Update, context: Context, bid: int, text: str) 
     draft = await broadcasts.get(db, bid)
     if draft is None or draft.status != "draft" or draft.text is not None:
         await context.end(BroadcastText)
-        await say(context, update, t._("This message was already sent or cancelled."))
+        await say(update, context, Reply(t._("This message was already sent or cancelled.")))
         return
     if not await in_centre(db, config.clock, access, "broadcast_text", draft.centre, str(draft.id)):
         await context.end(BroadcastText)
-        await say(context, update, t._("Sorry, you have no access to this command."))
+        await say(update, context, Reply(t._("Sorry, you have no access to this command.")))
         return
     text = text.strip()
     if not text or utf16_len(text) > MAX_TEXT:
         await say(
-            context, update, t._("The message must have between 1 and 4096 characters. Write it again.")
+            update,
+            context,
+            Reply(t._("The message must have between 1 and 4096 characters. Write it again.")),
         )
         return
     await broadcasts.set_text(db, draft.id, text)
     await context.end(BroadcastText)  # the next step is a button (send now / later / cancel)
     count = await broadcasts.count_audience(db, draft.centre, draft.audience)
-    target = chat_of(update)
+    target = target_of(update)
     assert target is not None
     await context.bot.send_message(target.chat_id, escape(text))  # the preview: exactly what recipients get
     question = (
@@ -236,7 +236,7 @@ async def broadcast_text(update: Update, context: Context, bid: int, text: str) 
         ),
         *cancel_row(t, draft.id),
     )
-    await say(context, update, question, buttons)
+    await say(update, context, Reply(question, buttons))
 
 
 async def broadcast_time(update: Update, context: Context, bid: int, text: str) -> None:
@@ -251,19 +251,21 @@ async def broadcast_time(update: Update, context: Context, bid: int, text: str) 
     item = await broadcasts.get(db, bid)
     if item is None or not await in_centre(db, config.clock, access, "broadcast_at", item.centre, str(bid)):
         await context.end(BroadcastTime)
-        await say(context, update, t._("This message was already sent or cancelled."))
+        await say(update, context, Reply(t._("This message was already sent or cancelled.")))
         return
     now = config.clock.now()
     when = parse_send_at(text, now)
     if when is None or when <= now:
         await say(
-            context, update, t._("I could not read a future time. Write it like 08:00 or 2026-12-01 08:00.")
+            update,
+            context,
+            Reply(t._("I could not read a future time. Write it like 08:00 or 2026-12-01 08:00.")),
         )
         return
     await context.end(BroadcastTime)
     total = await confirm(config, db, access, bid, when)
     if total is None:
-        await say(context, update, t._("This message was already sent or cancelled."))
+        await say(update, context, Reply(t._("This message was already sent or cancelled.")))
         return
     start_job(context, bid, (when - now).total_seconds())  # it reads its progress message when it runs
     shown = when.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M")

@@ -10,11 +10,12 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import CallbackContext
 
 from bot.channels.telegram_outgoing import limit_args
 from bot.outgoing import Priority
@@ -145,6 +146,22 @@ def messages(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     pieces = split_text(reply.text) if reply.text.strip() else [EMPTY_TEXT]
     markup = keyboard(reply)
     return [(escape(piece), markup if i == len(pieces) - 1 else None) for i, piece in enumerate(pieces)]
+
+
+def target_of(update: Update) -> Target | None:
+    """The chat (and forum topic) replies to an update go to."""
+    message = update.effective_message
+    if isinstance(message, Message):
+        return Target(message.chat.id, message.message_thread_id if message.is_topic_message else None)
+    if update.effective_chat is not None:
+        return Target(update.effective_chat.id)
+    return Target(update.effective_user.id) if update.effective_user else None
+
+
+async def say(update: Update, context: CallbackContext[Any, Any, Any, Any], *replies: Reply) -> bool:
+    """The one way a handler answers the update's chat: `replies` as new messages (False: not sent)."""
+    target = target_of(update)
+    return target is not None and await send_replies(context.bot, target, list(replies))
 
 
 async def send_replies(

@@ -22,7 +22,8 @@ from telegram.ext import Application
 
 from bot import callbacks
 from bot.channels.telegram.context import BotContext
-from bot.channels.telegram_render import Target, send_replies
+from bot.channels.telegram_render import Target, say, send_replies
+from bot.channels.telegram_staff_common import actor_access
 from bot.clock import Clock
 from bot.domain import reminders as rules
 from bot.domain.content import Content
@@ -33,7 +34,7 @@ from bot.residents.schedule import settings_grace, settings_invite_ttl
 from bot.residents.service import Residents
 from bot.residents.tick import Sender
 from bot.settings import Settings
-from bot.staff.access import REFUSAL_WINDOW, Access, authorize, in_centre
+from bot.staff.access import REFUSAL_WINDOW, Access, in_centre
 from storage import audit, unanswered, users
 from storage import reminders as store
 from storage.database import Database
@@ -131,29 +132,15 @@ async def on_anything(update: Update, context: Context) -> None:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-async def say(update: Update, context: Context, *replies: Reply) -> None:
-    chat = update.effective_chat
-    if chat is not None:
-        message = update.effective_message
-        thread = message.message_thread_id if message is not None and message.is_topic_message else None
-        await send_replies(context.bot, Target(chat.id, thread), list(replies))
-
-
 async def staff_only(
     update: Update, context: Context, lang: str, action: str, centre: str | None = None, target: str = ""
 ) -> Access | None:
     """Staff and administrators only, through the audited checks of bot.staff.access; with `centre`, staff of
     that centre only (administrators everywhere). Everyone else is told so and gets None."""
-    user, message = update.effective_user, update.effective_message
     found = residents_door(context)
     service = found.service
-    anonymous = user is None or (message is not None and message.sender_chat is not None)
-    access = (
-        None
-        if anonymous or user is None
-        else await authorize(
-            found.settings, service.db, service.clock, user.id, action, target=target or None
-        )
+    access = await actor_access(
+        update, found.settings, service.db, service.clock, action, target=target or None
     )
     if access is not None and (
         centre is None or await in_centre(service.db, service.clock, access, action, centre, target)

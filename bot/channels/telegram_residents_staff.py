@@ -16,12 +16,12 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot import callbacks
+from bot.channels.telegram_render import say
 from bot.channels.telegram_residents import (
     Context,
     duty_line,
     flat_label,
     residents_door,
-    say,
     staff_only,
 )
 from bot.domain import reminders as rules

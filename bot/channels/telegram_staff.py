@@ -21,6 +21,7 @@ from bot.channels.telegram_broadcast import (
     resume_broadcasts,
     telegram_send,
 )
+from bot.channels.telegram_render import say
 from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor
 from bot.channels.telegram_staff_common import (
     MAX_PROBLEMS_SHOWN,
@@ -29,13 +30,13 @@ from bot.channels.telegram_staff_common import (
     Context,
     StaffConfig,
     _door,
-    say,
     staff_command,
     staff_config,
 )
 from bot.domain import knowledge
 from bot.domain.loader import ContentError, load_content
 from bot.i18n import tr
+from bot.replies import Reply
 from bot.staff import insights
 from bot.staff.access import Access, record
 from bot.staff.access import join as join_staff
@@ -66,19 +67,15 @@ async def on_staff(update: Update, context: Context, access: Access, lang: str) 
         await staff_store.add_invite(db, code, args[1], access.user_id, now, now + STAFF_INVITE_TTL)
         await record(db, config.clock, access, "staff_invite", args[1])
         link = f"https://t.me/{context.bot.username}?start={code}"
-        await say(
-            context,
-            update,
-            t._(
-                "A one-time staff invitation for {centre}, valid for 7 days. Send this link to the person:"
-            ).format(centre=args[1])
-            + f"\n{link}",
-        )
+        text = t._(
+            "A one-time staff invitation for {centre}, valid for 7 days. Send this link to the person:"
+        ).format(centre=args[1])
+        await say(update, context, Reply(f"{text}\n{link}"))
     elif args[:1] == ["remove"] and len(args) >= 2 and (member := callbacks.number(args[1], 1)) is not None:
         removed = await staff_store.remove_staff(db, member)
         await record(db, config.clock, access, "staff_remove", str(member))
         text = t._("Removed from the staff.") if removed else t._("There is no staff member with this id.")
-        await say(context, update, text)
+        await say(update, context, Reply(text))
     else:
         members = await staff_store.list_staff(db)
         lines = [t._("Staff members:")] + [f"{m.user_id} – {m.centre}" for m in members]
@@ -90,7 +87,7 @@ async def on_staff(update: Update, context: Context, access: Access, lang: str) 
                 centres=", ".join(sorted(centres))
             ),
         ]
-        await say(context, update, "\n".join(lines))
+        await say(update, context, Reply("\n".join(lines)))
 
 
 async def on_staff_invite(update: Update, context: Context) -> None:
@@ -113,7 +110,7 @@ async def on_staff_invite(update: Update, context: Context) -> None:
             "used": t._("This staff invitation has already been used."),
             "expired": t._("This staff invitation has expired."),
         }[result]
-    await say(context, update, text)
+    await say(update, context, Reply(text))
 
 
 # --- insights and reload -----------------------------------------------------------------------
@@ -124,17 +121,17 @@ async def on_unanswered(update: Update, context: Context, access: Access, lang: 
     """/unanswered: the most frequent questions of the staff member's centre that fell to the fallback."""
     t = tr(lang)
     if access.centre is None:
-        await say(context, update, t._("Choose your centre first with /centre."))
+        await say(update, context, Reply(t._("Choose your centre first with /centre.")))
         return
     top = await top_unanswered(_door(context).db, access.centre, 20, staff_config(context).clock.now())
     if not top:
-        await say(context, update, t._("No unanswered questions yet."))
+        await say(update, context, Reply(t._("No unanswered questions yet.")))
     else:
         lines = [
             t._("Questions I could not answer ({centre}), most frequent first:").format(centre=access.centre)
         ]
         lines += [f"{count}× [{qlang}] {text}" for text, qlang, count in top]
-        await say(context, update, "\n".join(lines))
+        await say(update, context, Reply("\n".join(lines)))
 
 
 @staff_command("stats")
@@ -144,7 +141,7 @@ async def on_stats(update: Update, context: Context, access: Access, lang: str) 
     db = _door(context).db
     scope = None if access.role == "admin" else access.centre
     if scope is None and access.role != "admin":
-        await say(context, update, t._("Choose your centre first with /centre."))
+        await say(update, context, Reply(t._("Choose your centre first with /centre.")))
         return
     found = await stats(db, scope)
     lines = [t._("Users by centre and language:")]
@@ -168,7 +165,7 @@ async def on_stats(update: Update, context: Context, access: Access, lang: str) 
                 )
             )
     lines += await insights.stats_lines(t, db, _door(context).content, scope)  # issue 11: 👍/👎
-    await say(context, update, "\n".join(lines))
+    await say(update, context, Reply("\n".join(lines)))
 
 
 @staff_command("reload")
@@ -187,11 +184,11 @@ async def on_reload(update: Update, context: Context, access: Access, lang: str)
         )
         shown = exc.problems[:MAX_PROBLEMS_SHOWN]
         text = "\n".join([t._("The content has errors; I keep the running content."), *shown])
-        await say(context, update, text)
+        await say(update, context, Reply(text))
         return
     _door(context).swap_content(content)
     residents = context.bot_data.get(RESIDENTS_KEY)
     if isinstance(residents, ResidentsDoor):  # reminders and invites read the same content
         residents.service.content = content
     await record(_door(context).db, config.clock, access, "reload", "ok")
-    await say(context, update, t._("Content reloaded."))
+    await say(update, context, Reply(t._("Content reloaded.")))

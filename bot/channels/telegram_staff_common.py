@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.broadcasts.worker import BACKOFF_BASE, PROGRESS_EVERY
 from bot.channels.telegram.context import BotContext, Door
-from bot.channels.telegram_render import Target, escape, keyboard, send_replies, with_retries
+from bot.channels.telegram_render import escape, keyboard, say, target_of, with_retries
 from bot.clock import Clock
 from bot.i18n import tr
 from bot.replies import Button, Reply
@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.staff.access import Access, Role, authorize
 from storage import users
 from storage.broadcasts import Counts
+from storage.database import Database
 
 log = logging.getLogger("bot.staff")
 
@@ -72,19 +73,21 @@ async def lang_of(context: Context, user_id: int) -> str:
     return str(found.default_lang or "pl")
 
 
-def chat_of(update: Update) -> Target | None:
-    message = update.effective_message
-    if isinstance(message, Message):
-        return Target(message.chat.id, message.message_thread_id if message.is_topic_message else None)
-    return Target(update.effective_chat.id) if update.effective_chat else None
-
-
-async def say(
-    context: Context, update: Update, text: str, buttons: tuple[tuple[Button, ...], ...] = ()
-) -> None:
-    target = chat_of(update)
-    if target is not None:
-        await send_replies(context.bot, target, [Reply(text, buttons)])
+async def actor_access(
+    update: Update,
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    action: str,
+    need: Role = "staff",
+    target: str | None = None,
+) -> Access | None:
+    """The one role check of every staff handler (audited); None for everyone else. A message sent on
+    behalf of a chat (an anonymous group admin, a channel) has no person to check, so it gets None."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or (message is not None and message.sender_chat is not None):
+        return None
+    return await authorize(settings, db, clock, user.id, action, need, target)
 
 
 async def gate(
@@ -95,22 +98,18 @@ async def gate(
     A message sent on behalf of a chat (an anonymous group admin, a channel) has no person to check,
     so it gets "no access" too.
     """
-    user, message = update.effective_user, update.effective_message
-    anonymous = user is None or (message is not None and message.sender_chat is not None)
     config = staff_config(context)
-    access = (
-        None
-        if anonymous or user is None
-        else await authorize(config.settings, _door(context).db, config.clock, user.id, action, need, target)
+    access = await actor_access(
+        update, config.settings, _door(context).db, config.clock, action, need, target
     )
-    lang = await context.lang() if user is not None else "pl"
+    lang = await context.lang() if update.effective_user is not None else "pl"
     if access is None:
         text = tr(lang)._("Sorry, you have no access to this command.")
         if update.callback_query is not None:
             with suppress(BadRequest):
                 await update.callback_query.answer(text, show_alert=True)
         else:
-            await say(context, update, text)
+            await say(update, context, Reply(text))
         return None
     return access, lang
 
@@ -161,7 +160,7 @@ async def edit_or_say(
             return None
         except TelegramError as exc:  # a timeout or an outage: the new message is retried instead
             log.info("could not edit the staff message (%s); sending a new one", type(exc).__name__)
-    target = chat_of(update)
+    target = target_of(update)
     if target is None:
         return None
     sent = await with_retries(

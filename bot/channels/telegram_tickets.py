@@ -13,13 +13,12 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 
 from bot import callbacks
-from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len, with_retries
+from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, say, utf16_len, with_retries
 from bot.channels.telegram_staff_common import (
     Context,
     _door,
     acknowledge,
     lang_of,
-    say,
     staff_config,
 )
 from bot.flows import AskQuestion
@@ -77,9 +76,9 @@ async def on_ask(update: Update, context: Context) -> None:
     t = tr(await context.lang())
     if staff_config(context).settings.staff_chat_id is None:
         await say(
-            context,
             update,
-            t._("Sorry, I cannot pass questions to the staff here. Please contact the centre."),
+            context,
+            Reply(t._("Sorry, I cannot pass questions to the staff here. Please contact the centre.")),
         )
         return
     question = " ".join(context.args or []).strip()
@@ -88,7 +87,9 @@ async def on_ask(update: Update, context: Context) -> None:
     else:
         await context.begin(AskQuestion())  # stored: the next message is the question, restart or not
         await say(
-            context, update, t._("Write your question in one message; a staff member will answer here.")
+            update,
+            context,
+            Reply(t._("Write your question in one message; a staff member will answer here.")),
         )
 
 
@@ -111,7 +112,7 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
     lang = await context.lang()
     if handover.blank(question):  # nothing to pass on: no empty ticket, the question is still awaited
         await context.begin(AskQuestion())
-        await say(context, update, tr(lang)._("Please write your question in words, in one message."))
+        await say(update, context, Reply(tr(lang)._("Please write your question in words, in one message.")))
         return
     if isinstance(await context.flow(), AskQuestion):
         await context.end(AskQuestion)
@@ -131,23 +132,27 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
     if sent is None:  # nobody will see it: say so, and do not leave the ticket open
         await tickets.close(db, ticket.id, config.clock.now())
         await say(
-            context,
             update,
-            tr(lang)._(
-                "Sorry, I could not pass your question to the staff."
-                " Please try again later or contact the centre."
+            context,
+            Reply(
+                tr(lang)._(
+                    "Sorry, I could not pass your question to the staff."
+                    " Please try again later or contact the centre."
+                )
             ),
         )
         return
     await tickets.link(db, staff_chat, sent.message_id, ticket.id)
     t = tr(lang)
     await say(
-        context,
         update,
-        t._("Your question went to the staff as ticket #{id}. The answer will come here.").format(
-            id=ticket.id
+        context,
+        Reply(
+            t._("Your question went to the staff as ticket #{id}. The answer will come here.").format(
+                id=ticket.id
+            ),
+            close_button(lang, ticket.id),
         ),
-        close_button(lang, ticket.id),
     )
 
 
@@ -213,7 +218,7 @@ async def user_ticket_reply(update: Update, context: Context, ticket: tickets.Ti
     lang = await lang_of(context, ticket.user_chat)
     staff_chat = config.settings.staff_chat_id
     if ticket.status != "open" or staff_chat is None:
-        await say(context, update, tr(lang)._("This ticket is closed. Send /ask to ask again."))
+        await say(update, context, Reply(tr(lang)._("This ticket is closed. Send /ask to ask again.")))
         return
     staff_lang = config.settings.default_lang or "pl"
     header = tr(staff_lang)._("Ticket #{id}: the user writes:").format(id=ticket.id)
@@ -221,9 +226,9 @@ async def user_ticket_reply(update: Update, context: Context, ticket: tickets.Ti
     sent = await to_staff_chat(context, staff_chat, fit(header, text, note), staff_lang, ticket.id)
     if sent is None:
         await say(
-            context,
             update,
-            tr(lang)._("Sorry, I could not pass your message to the staff. Please try again later."),
+            context,
+            Reply(tr(lang)._("Sorry, I could not pass your message to the staff. Please try again later.")),
         )
         return
     await tickets.link(db, staff_chat, sent.message_id, ticket.id)

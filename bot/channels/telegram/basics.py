@@ -19,7 +19,14 @@ from telegram.ext import filters
 from bot import callbacks
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram.context import CHANNEL, Context
-from bot.channels.telegram_render import Target, deliver_after_button, edit_in_place, escape, send_replies
+from bot.channels.telegram_render import (
+    deliver_after_button,
+    edit_in_place,
+    escape,
+    say,
+    send_replies,
+    target_of,
+)
 from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor
 from bot.conversation.dialogue import Incoming
 from bot.flows import ForgetConfirm
@@ -29,16 +36,6 @@ log = logging.getLogger("bot.telegram")
 
 FORGET_YES: Final = callbacks.encode(callbacks.ForgetAnswer(True))  # the /forget confirmation
 FORGET_NO: Final = callbacks.encode(callbacks.ForgetAnswer(False))
-
-
-def target_of(update: Update) -> Target | None:
-    """The chat (and forum topic) replies go to."""
-    message = update.effective_message
-    if isinstance(message, Message):
-        return Target(message.chat.id, message.message_thread_id if message.is_topic_message else None)
-    if update.effective_chat is not None:
-        return Target(update.effective_chat.id)
-    return Target(update.effective_user.id) if update.effective_user else None
 
 
 def addressed_to_bot(message: Message) -> bool:
@@ -71,12 +68,6 @@ ADDRESSED: Final = _Addressed(name="ADDRESSED")
 def without_mention(text: str, username: str) -> str:
     """The question without the @botname that addressed it."""
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
-
-
-async def say(update: Update, context: Context, *replies: Reply) -> bool:
-    """Send replies to the chat the update came from."""
-    target = target_of(update)
-    return target is not None and await send_replies(context.bot, target, list(replies))
 
 
 # --- the dialogue ----------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from bot.channels.telegram_broadcast_flow import (
     on_broadcast,
     on_broadcast_button,
 )
-from bot.channels.telegram_render import send_replies
+from bot.channels.telegram_render import say, send_replies, target_of
 from bot.channels.telegram_residents import (
     on_anything,
     on_leave,
@@ -214,7 +214,7 @@ async def on_any_text(update: Update, context: Context) -> None:
         flow = await context.flow()
         if isinstance(flow, Expired):
             if flow.name in TEXT_FLOWS:  # e.g. "08:00" for a send-later that expired: not a question
-                await basics.say(update, context, Reply(expired_text(await context.lang(), flow.name)))
+                await say(update, context, Reply(expired_text(await context.lang(), flow.name)))
                 return
         elif flow is not None and (step := TEXT_STEPS.get(type(flow))) is not None:
             await step(update, context, flow, message.text)
@@ -244,7 +244,7 @@ async def on_error(update: object, context: Context) -> None:
     log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
     if not isinstance(update, Update) or update.effective_user is None:
         return
-    target = basics.target_of(update)
+    target = target_of(update)
     if target is None:
         return
     text = texts.something_went_wrong(_hint(update))
