@@ -33,7 +33,7 @@ from bot.residents import duty_wizard
 from bot.residents.flats import resolve_flat
 from bot.residents.schedule import duty_rule
 from bot.residents.service import Residents
-from bot.staff.access import record
+from bot.staff.access import Access, record
 from storage import reminders as store
 from storage import residents as people
 
@@ -47,16 +47,27 @@ def unknown_flat(lang: str, content: Content) -> str:
     )
 
 
+async def staff_for_flat(
+    update: Update, context: Context, lang: str, action: str, named: str | None
+) -> tuple[Access, tuple[str, str] | None] | None:
+    """The flat `named` in the command (None when it names none we know) and the actor's access to its
+    centre; None, already answered, when the actor may not act there."""
+    service = residents_door(context).service
+    place = resolve_flat(service.content, named) if named is not None else None
+    where = "/".join(place) if place else ""
+    access = await staff_only(update, context, lang, action, place[0] if place else None, where)
+    return None if access is None else (access, place)
+
+
 async def on_invite(update: Update, context: Context) -> None:
     """/invite FLAT: a single-use deep link that binds whoever opens it to the flat."""
     service = residents_door(context).service
     lang = await context.lang()
     t = tr(lang)
-    place = resolve_flat(service.content, context.args[0]) if context.args else None
-    where = "/".join(place) if place else ""
-    access = await staff_only(update, context, lang, "invite", place[0] if place else None, where)
-    if access is None:
+    found = await staff_for_flat(update, context, lang, "invite", next(iter(context.args or []), None))
+    if found is None:
         return
+    access, place = found
     if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
         await say(update, context, Reply(t._("Please create invitations in a private chat with me.")))
         return
@@ -64,7 +75,7 @@ async def on_invite(update: Update, context: Context) -> None:
         await say(update, context, Reply(unknown_flat(lang, service.content)))
         return
     code = await service.create_invite(*place, created_by=str(access.user_id))
-    await record(service.db, service.clock, access, "invite_create", where)
+    await record(service.db, service.clock, access, "invite_create", "/".join(place))
     expires = (service.clock.now() + service.invite_ttl).astimezone(service.zone(place[0]))
     link = f"https://t.me/{context.bot.username}?start={code}"
     text = t._(
@@ -78,10 +89,10 @@ async def on_residents(update: Update, context: Context) -> None:
     service = residents_door(context).service
     lang = await context.lang()
     t = tr(lang)
-    place = resolve_flat(service.content, context.args[0]) if context.args else None
-    where = "/".join(place) if place else ""
-    if await staff_only(update, context, lang, "residents", place[0] if place else None, where) is None:
+    allowed = await staff_for_flat(update, context, lang, "residents", next(iter(context.args or []), None))
+    if allowed is None:
         return
+    place = allowed[1]
     if place is None:
         await say(update, context, Reply(unknown_flat(lang, service.content)))
         return
@@ -156,11 +167,11 @@ async def on_duty(update: Update, context: Context) -> None:
     if action == "remove":
         await remove_duty(update, context, lang, args[1] if len(args) > 1 else "")
         return
-    place = resolve_flat(service.content, args[1]) if len(args) > 1 else None
-    where = "/".join(place) if place else ""
     name = f"duty_{action}" if action in ("add", "list") else "duty"
-    if await staff_only(update, context, lang, name, place[0] if place else None, where) is None:
+    found = await staff_for_flat(update, context, lang, name, args[1] if len(args) > 1 else None)
+    if found is None:
         return
+    place = found[1]
     if action not in ("add", "list"):
         await say(update, context, Reply(t._("Use: /duty add FLAT, /duty list FLAT or /duty remove NUMBER.")))
     elif place is None:
