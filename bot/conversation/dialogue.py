@@ -77,7 +77,7 @@ class Engine(FreeText):
         return menus.main_menu(self._t(state), centre, intro, handover=self.handover)
 
     def _fee(self, state: State, centre: CentreContent, reading: Reading) -> Outcome | None:
-        """A stated income goes straight to the estimate (bot.fee_flow)."""
+        """A stated income goes straight to the estimate (bot.conversation.fee_flow)."""
         today = self.local_now(centre).date()
         found = fee_reply(self._t(state), self.content, centre, reading, state.step == STEP_FEE, today)
         if found is None:
@@ -180,7 +180,8 @@ class Engine(FreeText):
         outcome.replies[0] = replace(first, buttons=(*first.buttons[:-1], row, *first.buttons[-1:]))
 
     def _more_or_rate(self, state: State, prefix: str, parts: list[str]) -> Outcome:
-        """The "More" text of an answer (bot.more), or thanks for a 👍/👎 (counted by Dialogue)."""
+        """The "More" text of an answer (bot.conversation.more), or thanks for a 👍/👎 (counted by
+        Dialogue)."""
         t = self._t(state)
         if prefix == callbacks.RATE and len(parts) >= 2 and parts[0] in ("up", "down"):
             outcome = self._reply(state, t._("Thank you. This helps us improve the answers."))

@@ -24,7 +24,7 @@ STEP_FEE = "fee"  # waiting for the monthly net income
 class FeeReply:
     text: str
     step: str | None  # STEP_FEE when the user is asked again
-    more: str | None = None  # the key of the estimate's details behind "More" (bot.more)
+    more: str | None = None  # the key of the estimate's details behind "More" (bot.conversation.more)
 
 
 def fee_reply(

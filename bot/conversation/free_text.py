@@ -1,6 +1,6 @@
 """Answering a typed message: crisis first, then the reading of it (bot.domain.understanding).
 
-A part of the engine (bot.dialogue.Engine inherits it), split out by meaning: buttons and menus
+A part of the engine (bot.conversation.dialogue.Engine inherits it), split out by meaning: buttons and menus
 stay there, free text lives here — the language to answer in, two questions in one message,
 office hours for the day asked about, the best item or "did you mean", the honest fallback.
 """
