@@ -62,8 +62,9 @@ from bot.dialogue import Dialogue, Engine, Incoming
 from bot.domain.content import LANGS, Content
 from bot.replies import Button, Reply
 from bot.settings import Settings
-from storage import connect, users
+from storage import users
 from storage.database import Database
+from storage.open import open_database
 
 log = logging.getLogger("bot.telegram")
 
@@ -137,7 +138,7 @@ def build_application(
     engine_clock = clock or SystemClock()
 
     async def post_init(application: TelegramApp) -> None:
-        db = await connect(settings.database)
+        db = await open_database(settings.database_url, settings.database)
         engine = Engine(
             content,
             engine_clock,
