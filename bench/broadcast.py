@@ -29,7 +29,8 @@ from telegram.request import HTTPXRequest
 from bot.broadcast import Worker
 from bot.channels.telegram_staff import telegram_send
 from bot.clock import SystemClock
-from storage import broadcasts, connect, users
+from storage import broadcasts, users
+from storage.open import open_database
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer
 
 FIRST_ID = 1_000_000
@@ -62,9 +63,12 @@ class LimitedBotAPI(FakeBotAPI):
         return super().call(method, params)
 
 
-async def run(recipients: int, limit: int, rate: float, concurrency: int) -> dict[str, float]:
+async def run(
+    recipients: int, limit: int, rate: float, concurrency: int, database_url: str | None = None
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        db = await connect(Path(folder) / "bench.sqlite3")
+        # A PostgreSQL URL must name an empty database of its own: the bench fills it with users.
+        db = await open_database(database_url, Path(folder) / "bench.sqlite3")
         now = datetime.now(UTC)
         ids = [str(FIRST_ID + i) for i in range(recipients)]
         await users.add_users(db, "telegram", ids, "gliwice", "pl", now)
@@ -105,8 +109,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--limit", type=int, default=30, help="messages per second the fake allows")
     parser.add_argument("--rate", type=float, default=29.5, help="the worker's rate (BROADCAST_RATE)")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--database-url", help="an empty PostgreSQL database to run on (default: a temporary SQLite file)"
+    )
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.recipients, args.limit, args.rate, args.concurrency))
+    result = asyncio.run(run(args.recipients, args.limit, args.rate, args.concurrency, args.database_url))
     print(
         f"broadcast: {args.recipients} recipients, fake Bot API limit {args.limit}/s,"
         f" worker rate {args.rate}/s"
