@@ -163,7 +163,8 @@ async def test_sigterm_during_a_broadcast_exits_quickly_and_the_restart_complete
     await broadcasts.set_text(db, bid, "Jutro brak wody.")
     assert await broadcasts.confirm(db, bid, NOW) == len(recipients)
     await db.close()
-    env = bot_env(tmp_path, BROADCAST_RATE="120", BROADCAST_CONCURRENCY="8", DATABASE_URL=database_target)
+    rates = {"TELEGRAM_RATE": "120", "BROADCAST_RATE": "120", "BROADCAST_CONCURRENCY": "8"}
+    env = bot_env(tmp_path, DATABASE_URL=database_target, **rates)
     async with FakeBotAPIServer() as server:
         api = server.api
 
