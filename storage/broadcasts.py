@@ -24,13 +24,14 @@ _ACTIVE_USER = (
     "COALESCE((SELECT u.active FROM users u"
     " WHERE u.channel = r.channel AND u.external_id = r.external_id), 1) = 1"
 )
-# Both take (channel, centre) as their parameters.
+# Both take (channel, centre) as their parameters. BIGINT: Telegram ids pass PostgreSQL's 32-bit
+# INTEGER (SQLite reads either name as its one integer type).
 _USERS = (
-    "SELECT CAST(external_id AS INTEGER) AS rid FROM users"
+    "SELECT CAST(external_id AS BIGINT) AS rid FROM users"
     " WHERE channel = ? AND centre = ? AND active = 1"
 )
 _RESIDENTS = (
-    "SELECT CAST(r.external_id AS INTEGER) AS rid FROM residents r"
+    "SELECT CAST(r.external_id AS BIGINT) AS rid FROM residents r"
     " WHERE r.channel = ? AND r.centre = ?"
     " AND r.status = 'active' AND " + _ACTIVE_USER
 )
@@ -189,8 +190,11 @@ async def confirm(
     stamp = to_text(now)
     due = to_text(send_at) if send_at is not None else stamp
     async with db.transaction():
+        # A write that changes nothing, to lock the row: on PostgreSQL a second confirm (pressed twice,
+        # or in another process) waits here and then finds no draft, instead of both reading "draft".
         row = await db.fetch_one(
-            "SELECT centre, audience FROM broadcasts WHERE id = ? AND status = 'draft' AND text IS NOT NULL",
+            "UPDATE broadcasts SET status = status"
+            " WHERE id = ? AND status = 'draft' AND text IS NOT NULL RETURNING centre, audience",
             (broadcast_id,),
         )
         if row is None:
@@ -275,7 +279,10 @@ async def claim(db: Database, broadcast_id: int, now: datetime, limit: int) -> l
     stamp = to_text(now)
     rows = await db.fetch_all(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?"
-        " WHERE broadcast_id = ? AND user_id IN (SELECT user_id FROM outbox WHERE broadcast_id = ?"
+        " WHERE broadcast_id = ? AND status = 'pending'"
+        # The outer 'pending' is what PostgreSQL re-checks after waiting for a row another claim took
+        # (READ COMMITTED); the subquery alone would hand that row out twice.
+        " AND user_id IN (SELECT user_id FROM outbox WHERE broadcast_id = ?"
         " AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, user_id LIMIT ?)"
         " RETURNING user_id, attempts",
         (stamp, broadcast_id, broadcast_id, stamp, limit),

@@ -4,7 +4,6 @@ field, stale versions, atomic publish with history and audit, restore, access, r
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from bot.editor import documents as docs
 from bot.editor.files import is_editable
 from bot.editor.service import Editor, Refused, Stale
 from bot.staff import Access
-from storage import connect, content_history
+from storage import content_history
 from storage.database import Database
 from tests.conftest import CONTENT_DIR, PINNED
 
@@ -34,10 +33,9 @@ def root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    conn = await connect(tmp_path / "bot.sqlite3")
-    yield conn
-    await conn.close()
+def db(database: Database) -> Database:
+    """The content history's database, once per engine."""
+    return database
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from tests.conftest import CONTENT_DIR, PINNED
 
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def root(tmp_path: Path, database_target: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     copy = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, copy)
     monkeypatch.setenv("CONTENT_DIR", str(copy))
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+    monkeypatch.setenv("DATABASE_URL", database_target)
     return copy
 
 

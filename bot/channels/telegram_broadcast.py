@@ -30,8 +30,11 @@ from bot.channels.telegram_staff_common import (
 from bot.clock import SystemClock
 from bot.i18n import tr
 from bot.outgoing import Priority
-from storage import broadcasts, connect
+from storage import broadcasts
 from storage.broadcasts import Broadcast, Counts
+from storage.open import open_database, shared_by_tasks
+
+# --- broadcasts --------------------------------------------------------------------------------
 
 log = logging.getLogger("bot.staff")
 __all__ = [
@@ -143,8 +146,9 @@ async def broadcast_job(context: Context) -> None:
     if bid in config.running:
         return
     config.running.add(bid)
-    shared = str(config.settings.database) == ":memory:"
-    db = _door(context).db if shared else await connect(config.settings.database)
+    settings = config.settings
+    shared = shared_by_tasks(settings.database_url, settings.database)
+    db = _door(context).db if shared else await open_database(settings.database_url, settings.database)
     try:
         clock = SystemClock()  # the rate limit and backoff run on real time
         await broadcasts.start_scheduled(db, bid, clock.now())

@@ -27,7 +27,7 @@ from bot import logsafe
 from bot.domain.content import Content
 from bot.settings import Settings
 from storage import StorageError
-from storage.db import lock_database
+from storage.open import lock_target
 
 log = logging.getLogger("bot.telegram")
 
@@ -73,7 +73,7 @@ def run_telegram(
 
     logsafe.install([settings.telegram_token, settings.webhook_secret], settings.log_level)
     try:
-        lock = lock_database(settings.database)
+        lock = lock_target(settings.database_url, settings.database)
     except StorageError as exc:
         log.error("cannot start: %s", exc)
         return 1

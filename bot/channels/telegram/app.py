@@ -32,7 +32,7 @@ from bot.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
 from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.settings import Settings
-from storage import connect
+from storage.open import open_database
 
 log = logging.getLogger("bot.telegram")
 
@@ -73,7 +73,7 @@ def build_application(
     engine_clock = clock or SystemClock()
 
     async def post_init(application: TelegramApp) -> None:
-        db = await connect(settings.database)
+        db = await open_database(settings.database_url, settings.database)
         engine = Engine(
             content,
             engine_clock,

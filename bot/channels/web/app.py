@@ -35,8 +35,8 @@ from bot.dialogue import Dialogue, Engine
 from bot.domain.content import Content
 from bot.editor.service import Editor, Listener
 from bot.settings import Settings
-from storage import connect
 from storage.database import Database
+from storage.open import open_database
 from storage.web_sessions import purge_web_users
 
 HERE = Path(__file__).resolve().parent
@@ -121,7 +121,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        conn = db or await connect(settings.database)
+        conn = db or await open_database(settings.database_url, settings.database)
         engine = Engine(content, the_clock, settings.default_centre, settings.default_lang, handover=True)
         app.state.door = WebDoor(
             settings=settings,

@@ -103,9 +103,10 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
     from bot.channels.telegram_broadcast import broadcast_job, job_name
     from bot.channels.telegram_render import escape
     from bot.channels.telegram_run import bootstrap
-    from storage.db import lock_database
+    from storage.open import lock_target
 
-    lock = lock_database(settings.database)  # one Telegram process per database, as `run` alone
+    # One Telegram process per SQLite file, as `run` alone; PostgreSQL takes several.
+    lock = lock_target(settings.database_url, settings.database)
     try:
         # The web door's follower reloads both doors of this process: Telegram needs none of its own.
         application = build_application(settings, content, follow_content=False)
