@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "new-centre":
         from bot.editor.cli import new_centre_command
 
-        return new_centre_command(args, settings.content_dir)
+        return new_centre_command(args, settings)
     try:
         content = load(settings)
     except ContentError as exc:

@@ -47,3 +47,22 @@ def test_a_taken_or_bad_id_is_refused(root: Path, centre: str) -> None:
     before = sorted(p.name for p in root.iterdir())
     assert main(["new-centre", centre]) == 1
     assert sorted(p.name for p in root.iterdir()) == before
+
+
+async def test_a_new_centre_from_the_command_line_is_announced_to_running_processes(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The content version moves, as after a panel publish: every running bot reloads on its own
+    (tests/test_editor_sync.py shows a process following the version)."""
+    import asyncio
+
+    from storage import connect, content_version
+
+    db = await connect(tmp_path / "bot.sqlite3")
+    try:
+        before = await content_version.current(db)
+        assert await asyncio.to_thread(main, ["new-centre", "zabrze"]) == 0
+        assert await content_version.current(db) == before + 1
+    finally:
+        await db.close()
+    assert "running bots serve it within seconds" in capsys.readouterr().out
