@@ -50,15 +50,16 @@ def test_a_taken_or_bad_id_is_refused(root: Path, centre: str) -> None:
 
 
 async def test_a_new_centre_from_the_command_line_is_announced_to_running_processes(
-    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    root: Path, database_target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The content version moves, as after a panel publish: every running bot reloads on its own
     (tests/test_editor_sync.py shows a process following the version)."""
     import asyncio
 
-    from storage import connect, content_version
+    from storage import content_version
+    from storage.open import open_database
 
-    db = await connect(tmp_path / "bot.sqlite3")
+    db = await open_database(database_target)
     try:
         before = await content_version.current(db)
         assert await asyncio.to_thread(main, ["new-centre", "zabrze"]) == 0
