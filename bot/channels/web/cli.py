@@ -9,8 +9,9 @@ import sys
 from bot.channels.web.config import WebSettings
 from bot.clock import SystemClock
 from bot.domain.content import Content
+from bot.panel import login_link
 from bot.settings import Settings, SettingsError
-from storage import StorageError, connect, panel_links
+from storage import StorageError, connect
 
 
 def run_web_command(command: str, args: argparse.Namespace, settings: Settings, content: Content) -> int:
@@ -35,7 +36,6 @@ async def staff_link(settings: Settings, web: WebSettings, user_id: int) -> str:
     """A login link for the panel, valid 10 minutes, usable once (for deployments without Telegram)."""
     db = await connect(settings.database)
     try:
-        code = await panel_links.add_link(db, user_id, SystemClock().now())
+        return await login_link(db, SystemClock(), user_id, web.public_url)
     finally:
         await db.close()
-    return f"{web.public_url}/staff/login/{code}"
