@@ -198,6 +198,8 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
         )
         return True
     if isinstance(answered, rules.ToWeb):  # stored: the visitor's chat shows it when it next looks
+        said = tr(staff_lang)._("Ticket #{id}: the answer is saved; the person will see it in the web chat.")
+        await context.bot.send_message(message.chat.id, escape(said.format(id=ticket.id)))
         return True
     lang = await lang_of(context, ticket.user_chat)
     t = tr(lang)
