@@ -202,23 +202,28 @@ def test_unanswered_groups_similar_questions_and_numbers_have_charts(client: Tes
 def test_a_web_ticket_is_announced_in_the_staff_chat_when_the_bot_runs_here(
     content: Content, clock: FixedClock, database_target: str
 ) -> None:
-    relayed: list[tuple[int, str]] = []
+    posted: list[tuple[int, str, str]] = []
 
-    async def relay(chat: int, text: str) -> bool:
-        relayed.append((chat, text))
+    async def post_ticket(ticket: int, header: str, text: str) -> bool:
+        posted.append((ticket, header, text))
         return True
 
     settings = Settings(database_url=database_target, staff_chat_id=-100777)
     web = WebSettings(public_url="https://pomoc.example.pl")
     with web_client(content, clock, database_target, web=web, settings=settings) as client:
-        door(client).relay = relay
+        door(client).post_ticket = post_ticket
         ticket = open_web_ticket(client, "Czy jest winda?")
-    assert relayed == [
+        send(client, csrf_of(client.get("/chat/gliwice").text), button="m:ask")
+        send(client, csrf_of(client.get("/chat/gliwice").text), text="I czy jest parking?")
+    name = content.centres["gliwice"].centre.name.get("pl")  # the centre in words, never its id
+    assert posted == [
         (
-            -100777,
-            f"Zgłoszenie #{ticket} z czatu na stronie (gliwice, pl). Odpowiedz w panelu pracownika: "
-            f"https://pomoc.example.pl/staff/tickets/{ticket}\n\nCzy jest winda?",
-        )
+            ticket,
+            f"Zgłoszenie #{ticket} z czatu na stronie ({name}, pl). Odpowiedz na tę wiadomość albo w panelu"
+            f" pracownika: https://pomoc.example.pl/staff/tickets/{ticket}",
+            "Czy jest winda?",
+        ),
+        (ticket, f"Zgłoszenie #{ticket}: użytkownik pisze:", "I czy jest parking?"),
     ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot import callbacks, ratings
 from bot.channels.telegram_broadcast import (
@@ -36,6 +37,7 @@ from bot.channels.telegram_staff_common import (
 from bot.domain import knowledge
 from bot.domain.loader import ContentError, load_content
 from bot.i18n import tr
+from bot.panel import login_link
 from bot.staff import Access, record
 from bot.staff import join as join_staff
 from storage import audit, broadcasts, top_unanswered
@@ -104,7 +106,7 @@ async def on_staff_invite(update: Update, context: Context) -> None:
     if isinstance(result, staff_store.StaffMember):
         context.forget_person()  # its centre changed
         text = t._(
-            "Welcome to the staff of {centre}. Commands: /broadcast, /unanswered, /stats, /reload."
+            "Welcome to the staff of {centre}. Commands: /broadcast, /unanswered, /stats, /reload, /panel."
         ).format(centre=result.centre)
     else:
         text = {
@@ -194,3 +196,37 @@ async def on_reload(update: Update, context: Context, access: Access, lang: str)
         residents.service.content = content
     await record(_door(context).db, config.clock, access, "reload", "ok")
     await say(context, update, t._("Content reloaded."))
+
+
+# --- the staff panel ---------------------------------------------------------------------------
+
+
+@staff_command("panel")
+async def on_panel(update: Update, context: Context, access: Access, lang: str) -> None:
+    """/panel: a one-time login link to the staff panel, in a private chat only (anyone in a group
+    could open a link posted there before the staff member does)."""
+    t = tr(lang)
+    config = staff_config(context)
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        text = t._("Write /panel to me in a private chat: I never post a login link in a group.")
+        await say(context, update, text)
+        return
+    if config.panel_url is None:
+        await say(
+            context,
+            update,
+            t._(
+                "The staff panel has no web address yet, so I cannot give you a link."
+                " An administrator sets it (WEB_PUBLIC_URL)."
+            ),
+        )
+        return
+    link = await login_link(_door(context).db, config.clock, access.user_id, config.panel_url)
+    await record(_door(context).db, config.clock, access, "panel_link", None)
+    await say(
+        context,
+        update,
+        t._("Your login link to the staff panel. It works once, for 10 minutes. Do not forward it:")
+        + f"\n{link}",
+    )

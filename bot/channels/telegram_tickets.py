@@ -9,11 +9,12 @@ import logging
 import unicodedata
 from contextlib import suppress
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 
 from bot import callbacks
+from bot import tickets as rules
 from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len, with_retries
 from bot.channels.telegram_staff_common import (
     Context,
@@ -26,8 +27,10 @@ from bot.channels.telegram_staff_common import (
 from bot.flows import AskQuestion
 from bot.i18n import tr
 from bot.replies import Button, Reply
-from bot.staff import authorize, in_centre, role_of
+from bot.settings import Settings
+from bot.staff import role_of
 from storage import audit, tickets
+from storage.database import Database
 
 # --- handover to a person ----------------------------------------------------------------------
 
@@ -47,12 +50,12 @@ def fit(header: str, body: str, note: str) -> str:
 
 
 async def to_staff_chat(
-    context: Context, staff_chat: int, text: str, staff_lang: str, ticket_id: int
+    bot: Bot, staff_chat: int, text: str, staff_lang: str, ticket_id: int
 ) -> Message | None:
     """Send to the staff chat (retried through outages); None when it cannot get there."""
     try:
         return await with_retries(
-            lambda: context.bot.send_message(
+            lambda: bot.send_message(
                 staff_chat,
                 escape(text),
                 reply_markup=keyboard(Reply("", close_button(staff_lang, ticket_id))),
@@ -73,10 +76,21 @@ def blank(text: str) -> bool:
     return all(unicodedata.category(ch) in ("Zs", "Zl", "Zp", "Cc", "Cf") for ch in text)
 
 
-def centre_words(context: Context, centre: str | None, lang: str) -> str:
-    """The ticket's centre as staff read it: its name, or "no centre chosen" (never a "?" or an id)."""
-    found = context.door.content.centres.get(centre) if centre else None
-    return found.centre.name.get(lang) if found is not None else tr(lang)._("no centre chosen")
+async def post_ticket(
+    bot: Bot, db: Database, settings: Settings, ticket_id: int, header: str, body: str
+) -> bool:
+    """A ticket's message in the staff chat (a web ticket's too), linked to the ticket so a reply
+    to it is the answer; False when there is no staff chat or it cannot be reached."""
+    staff_chat = settings.staff_chat_id
+    if staff_chat is None:
+        return False
+    staff_lang = settings.default_lang or "pl"
+    note = tr(staff_lang)._("(shortened: the message was too long)")
+    sent = await to_staff_chat(bot, staff_chat, fit(header, body, note), staff_lang, ticket_id)
+    if sent is None:
+        return False
+    await tickets.link(db, staff_chat, sent.message_id, ticket_id)
+    return True
 
 
 async def on_ask(update: Update, context: Context) -> None:
@@ -132,14 +146,14 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
     stored = await context.person()
     ticket = await tickets.open_ticket(db, user.id, stored.centre if stored else None, config.clock.now())
     staff_lang = config.settings.default_lang or "pl"
+    centre = rules.centre_words(context.door.content, ticket.centre, staff_lang)
     header = (
         tr(staff_lang)
         ._("Ticket #{id} ({centre}, {lang}). Reply to this message to answer.")
-        .format(id=ticket.id, centre=centre_words(context, ticket.centre, staff_lang), lang=lang)
+        .format(id=ticket.id, centre=centre, lang=lang)
     )
-    note = tr(staff_lang)._("(shortened: the message was too long)")
-    sent = await to_staff_chat(context, staff_chat, fit(header, question, note), staff_lang, ticket.id)
-    if sent is None:  # nobody will see it: say so, and do not leave the ticket open
+    if not await post_ticket(context.bot, db, config.settings, ticket.id, header, question):
+        # nobody will see it: say so, and do not leave the ticket open
         await tickets.close(db, ticket.id, config.clock.now())
         await say(
             context,
@@ -150,7 +164,6 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
             ),
         )
         return
-    await tickets.link(db, staff_chat, sent.message_id, ticket.id)
     t = tr(lang)
     await say(
         context,
@@ -173,21 +186,20 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
     if ticket is None:
         return False
     staff_lang = config.settings.default_lang or "pl"
-    if ticket.status != "open":
+    answered = await rules.answer_from_staff(config.settings, db, config.clock, user.id, ticket, message.text)
+    if answered == "closed":
         await context.bot.send_message(
             message.chat.id, escape(tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id))
         )
         return True
-    # Being in the staff chat is not enough: staff answer their own centre's tickets (issue 16).
-    access = await authorize(
-        config.settings, db, config.clock, user.id, "ticket_reply", target=str(ticket.id)
-    )
-    if access is None or not await in_centre(
-        db, config.clock, access, "ticket_reply", ticket.centre, str(ticket.id)
-    ):
+    if answered == "no_access":
         await context.bot.send_message(
             message.chat.id, escape(tr(staff_lang)._("Sorry, you have no access to this command."))
         )
+        return True
+    if isinstance(answered, rules.ToWeb):  # stored: the visitor's chat shows it when it next looks
+        said = tr(staff_lang)._("Ticket #{id}: the answer is saved; the person will see it in the web chat.")
+        await context.bot.send_message(message.chat.id, escape(said.format(id=ticket.id)))
         return True
     lang = await lang_of(context, ticket.user_chat)
     t = tr(lang)
@@ -234,22 +246,18 @@ async def user_ticket_reply(update: Update, context: Context, ticket: tickets.Ti
         return
     staff_lang = config.settings.default_lang or "pl"
     header = tr(staff_lang)._("Ticket #{id}: the user writes:").format(id=ticket.id)
-    note = tr(staff_lang)._("(shortened: the message was too long)")
-    sent = await to_staff_chat(context, staff_chat, fit(header, text, note), staff_lang, ticket.id)
-    if sent is None:
+    if not await post_ticket(context.bot, db, config.settings, ticket.id, header, text):
         await say(
             context,
             update,
             tr(lang)._("Sorry, I could not pass your message to the staff. Please try again later."),
         )
-        return
-    await tickets.link(db, staff_chat, sent.message_id, ticket.id)
 
 
 async def close_ticket(update: Update, context: Context, ticket: tickets.Ticket, by_staff: bool) -> None:
     config, db = staff_config(context), _door(context).db
     user = update.effective_user
-    closed = await tickets.close(db, ticket.id, config.clock.now())
+    closed = await rules.close(db, config.clock, ticket.id)
     staff_lang = config.settings.default_lang or "pl"
     user_lang = await lang_of(context, ticket.user_chat)
     if by_staff and user is not None:
@@ -261,14 +269,15 @@ async def close_ticket(update: Update, context: Context, ticket: tickets.Ticket,
             "ticket_close",
             str(ticket.id),
         )
-    if not closed:
+    if not closed.was_open:
         return
     staff_text = tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id)
     user_text = tr(user_lang)._("Ticket #{id} is closed. Send /ask to ask again.").format(id=ticket.id)
     with suppress(TelegramError):
         if config.settings.staff_chat_id is not None:
             await context.bot.send_message(config.settings.staff_chat_id, escape(staff_text))
-        await context.bot.send_message(ticket.user_chat, escape(user_text))
+        if not closed.web:  # a web visitor has no chat to tell; their page says so when they look
+            await context.bot.send_message(ticket.user_chat, escape(user_text))
 
 
 async def on_ticket_button(update: Update, context: Context) -> None:

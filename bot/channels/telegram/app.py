@@ -53,6 +53,7 @@ def build_application(
     max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
     reply_retry: RetryPolicy | None = None,
     follow_content: bool = True,
+    panel_url: str | None = None,
 ) -> TelegramApp:
     """The configured Application; the database is opened in post_init and closed in post_shutdown.
 
@@ -62,7 +63,8 @@ def build_application(
     are handled concurrently (at most `max_concurrent_updates`), each user's in arrival order;
     `reply_retry` is how long replies keep trying through an outage (tests make its waits short);
     `follow_content` reloads content published by any process (False where the web door beside
-    this one in the same process already follows it for both).
+    this one in the same process already follows it for both); `panel_url` is the staff panel's
+    public address for /panel's login links (WEB_PUBLIC_URL; None: /panel says it is not set).
     """
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -116,7 +118,9 @@ def build_application(
         builder = builder.base_url(base_url)
     application: TelegramApp = builder.build()  # type: ignore[assignment]
     application.bot_data[STOPPING_KEY] = stopping
-    application.bot_data[STAFF_KEY] = StaffConfig(settings, engine_clock, stopping=stopping)
+    application.bot_data[STAFF_KEY] = StaffConfig(
+        settings, engine_clock, stopping=stopping, panel_url=panel_url
+    )
     register_handlers(application)
     return application
 

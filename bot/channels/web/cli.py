@@ -9,8 +9,9 @@ import sys
 from bot.channels.web.config import WebSettings
 from bot.clock import SystemClock
 from bot.domain.content import Content
+from bot.panel import login_link
 from bot.settings import Settings, SettingsError
-from storage import StorageError, panel_links
+from storage import StorageError
 from storage.open import open_database
 
 
@@ -36,7 +37,6 @@ async def staff_link(settings: Settings, web: WebSettings, user_id: int) -> str:
     """A login link for the panel, valid 10 minutes, usable once (for deployments without Telegram)."""
     db = await open_database(settings.database_url, settings.database)
     try:
-        code = await panel_links.add_link(db, user_id, SystemClock().now())
+        return await login_link(db, SystemClock(), user_id, web.public_url)
     finally:
         await db.close()
-    return f"{web.public_url}/staff/login/{code}"
