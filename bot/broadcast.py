@@ -7,8 +7,10 @@ row after its send: 'sent'; 'blocked' (the user blocked the bot: the user become
 'failed'; 'failed' at once for a permanent error (400). A RetryAfter pauses the whole bucket for the
 time Telegram asked and puts the row back without counting the attempt.
 
-A crash between the claim and the mark leaves at most `concurrency` rows in 'sending'; `run`
-starts by putting them back to 'pending', so they may be sent twice, and nothing else is.
+Each claim names this worker (`claimer`) and holds for `lease` seconds. A crash between the claim
+and the mark leaves at most `concurrency` rows in 'sending'; when their lease runs out any worker,
+in this process or another, claims them again, so they may be sent twice, and nothing else is. A
+worker marks only rows it still holds, and the broadcast is done when no row waits or is in flight.
 
 When `stopping` is set (SIGTERM) the worker claims nothing more, lets the sends in flight finish,
 marks them and returns; the broadcast stays 'sending' and the next start resumes it.
@@ -32,6 +34,7 @@ from bot.staff import Access, record
 from storage import broadcasts as store
 from storage.broadcasts import Counts, RowStatus
 from storage.database import Database
+from storage.leader import holder_name
 
 log = logging.getLogger("bot.broadcast")
 
@@ -80,6 +83,9 @@ MAX_ATTEMPTS = 4
 BACKOFF_BASE = 2.0  # seconds: 2, 4, 8, ... capped at BACKOFF_MAX
 BACKOFF_MAX = 60.0
 PROGRESS_EVERY = 5.0  # seconds between progress edits
+# How long a claim holds: far longer than one round (a few messages at the rate, a RetryAfter pause),
+# short enough that rows a dead process held go out again soon after.
+DEFAULT_LEASE = 120.0
 
 
 class TokenBucket:
@@ -137,6 +143,8 @@ class Worker:
         progress: Progress | None = None,
         progress_every: float = PROGRESS_EVERY,
         stopping: asyncio.Event | None = None,
+        claimer: str | None = None,
+        lease: float = DEFAULT_LEASE,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -148,6 +156,8 @@ class Worker:
         self.progress, self.progress_every = progress, progress_every
         self.stopping = stopping or asyncio.Event()
         self.stopped = False  # True when run() returned early because of `stopping`
+        self.claimer = claimer or holder_name()
+        self.lease = timedelta(seconds=lease)
 
     async def _sleep(self, seconds: float) -> None:
         """The injected sleep, cut short by `stopping` (then Stopped is raised)."""
@@ -168,18 +178,16 @@ class Worker:
 
     async def run(self, broadcast_id: int, text: str) -> Counts:
         """Send every pending row of the broadcast, then mark it done; returns the final counts."""
-        recovered = await store.recover(self.db, broadcast_id)
-        if recovered:
-            log.info(
-                "broadcast %s: %s messages in flight at the last stop are sent again", broadcast_id, recovered
-            )
         last_progress = self.clock.now()
         while True:
             if self.stopping.is_set():
                 self.stopped = True
                 log.info("broadcast %s: stopping; the rest is sent after the next start", broadcast_id)
                 return await store.counts(self.db, broadcast_id)
-            batch = await store.claim(self.db, broadcast_id, self.clock.now(), self.concurrency)
+            now = self.clock.now()
+            batch = await store.claim(
+                self.db, broadcast_id, now, self.concurrency, self.claimer, now + self.lease
+            )
             if not batch:
                 due = await store.next_due(self.db, broadcast_id)
                 if due is None:
@@ -192,7 +200,13 @@ class Worker:
             marks: list[tuple[int, RowStatus, datetime | None, bool]] = []
             for row, result in zip(batch, results, strict=True):
                 marks.append(self._mark(row, result, now))
-            await store.mark(self.db, broadcast_id, marks, now)
+            held = await store.mark(self.db, broadcast_id, marks, now, self.claimer)
+            if held < len(marks):  # our lease ran out and another worker took those rows over
+                log.warning(
+                    "broadcast %s: %d rows were claimed again by another worker",
+                    broadcast_id,
+                    len(marks) - held,
+                )
             if self.progress is not None and (now - last_progress).total_seconds() >= self.progress_every:
                 last_progress = now
                 await self._report(broadcast_id)
