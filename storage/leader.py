@@ -18,6 +18,7 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from storage.database import Database
@@ -61,8 +62,15 @@ class SoleLeader:
 class AdvisoryLeader:
     """PostgreSQL: leads while it holds `pg_try_advisory_lock(LOCK_SPACE, key)` on a held connection."""
 
-    def __init__(self, db: PostgresDatabase, key: int = SCHEDULER, retry: float = RETRY_SECONDS) -> None:
+    def __init__(
+        self,
+        db: PostgresDatabase,
+        key: int = SCHEDULER,
+        retry: float = RETRY_SECONDS,
+        on_lead: Callable[[], None] | None = None,
+    ) -> None:
         self.db, self.key, self.retry = db, key, retry
+        self.on_lead = on_lead  # called when this process takes the lead (e.g. run the jobs now)
         self._connection: Any = None  # the pooled connection holding the lock, while leading
         self._task: asyncio.Task[None] | None = None
 
@@ -104,6 +112,8 @@ class AdvisoryLeader:
         self._connection = connection
         connection.add_termination_listener(self._lost)
         log.info("scheduler: this process leads (reminder tick, scheduled broadcasts)")
+        if self.on_lead is not None:
+            self.on_lead()
 
     def _lost(self, _connection: object) -> None:
         log.warning("scheduler: the connection holding the lead was closed; no longer leading")
@@ -127,8 +137,10 @@ class AdvisoryLeader:
         await self._drop()
 
 
-def open_leader(db: Database, retry: float = RETRY_SECONDS) -> Leader:
+def open_leader(
+    db: Database, retry: float = RETRY_SECONDS, on_lead: Callable[[], None] | None = None
+) -> Leader:
     """The scheduler election for this database's engine (not started yet: call `start`)."""
     if isinstance(db, PostgresDatabase):
-        return AdvisoryLeader(db, retry=retry)
+        return AdvisoryLeader(db, retry=retry, on_lead=on_lead)
     return SoleLeader()

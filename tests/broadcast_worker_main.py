@@ -1,6 +1,7 @@
 """Send one broadcast's outbox to its end against a Bot API: the process the SIGKILL test kills and restarts.
 
-python -m tests.broadcast_worker_main --db PATH --base-url URL --broadcast ID [--rate R] [--concurrency N] [--lease S]
+python -m tests.broadcast_worker_main --db PATH --base-url URL --broadcast ID
+    [--rate R] [--concurrency N] [--lease S]
 Prints the final counts as JSON on stdout.
 """
 

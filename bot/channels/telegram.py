@@ -40,6 +40,7 @@ from telegram.request import BaseRequest
 from bot import callbacks
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram_order import PerUserOrder
+from bot.channels.telegram_processes import join_processes, leave_processes
 from bot.channels.telegram_render import (
     RetryPolicy,
     Target,
@@ -148,11 +149,13 @@ def build_application(
         dialogue = Dialogue(engine, db)
         await dialogue.prepare()  # indexes and vectors, in the reader thread, before any update
         application.bot_data[BOT_DATA_KEY] = Door(db, dialogue, content, settings.default_lang)
+        await join_processes(application, db, settings)  # the scheduler election, cross-process order
         await start_reminders(application, settings, content, engine_clock, db)
         await resume_broadcasts(application)
         await set_command_menus(application)
 
     async def post_shutdown(application: TelegramApp) -> None:
+        await leave_processes(application)
         opened = application.bot_data.pop(BOT_DATA_KEY, None)
         if isinstance(opened, Door):
             await opened.db.close()

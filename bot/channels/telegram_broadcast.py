@@ -1,6 +1,8 @@
 """The /broadcast flow in Telegram (audience, text, preview, send now or later, cancel) and its job.
 
-Rows are sent by `bot.broadcast.Worker` in a JobQueue job on a database connection of its own.
+Rows are sent by `bot.broadcast.Worker` in a JobQueue job on a database connection of its own, in
+the scheduler process only (telegram_processes: always, with SQLite); its sweep resumes broadcasts
+another process started or left unfinished.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import callbacks
 from bot.broadcast import Send, SendResult, Worker
 from bot.broadcast import confirm as confirm_broadcast
+from bot.channels.telegram_processes import leading
 from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len
 from bot.channels.telegram_staff_common import (
     STAFF_KEY,
@@ -304,20 +307,36 @@ def start_job(context: Context, bid: int, delay: float = 0.0) -> None:
 
 
 async def resume_broadcasts(application: Any) -> None:
-    """post_init: broadcasts that were sending go on; scheduled ones are scheduled again."""
+    """post_init: drafts in memory again, and the sweep that resumes and schedules broadcasts."""
     config: StaffConfig = application.bot_data[STAFF_KEY]
     db = application.bot_data["door"].db
     config.drafting.update(await broadcasts.drafters(db))
     queue = application.job_queue
     if queue is None:
         return
+    # The first sweep runs at once: broadcasts that were sending go on, scheduled ones get their job.
+    interval = config.settings.leader_retry_seconds
+    queue.run_repeating(broadcast_sweep, interval=interval, first=0, name=callbacks.JOB_BROADCAST_SWEEP)
+
+
+async def broadcast_sweep(context: Context) -> None:
+    """The scheduler's job (only while this process leads): every broadcast that is sending and not
+    sent from here gets its worker; every scheduled one gets its job at its moment. A leader that
+    takes over after a crash resumes the dead one's broadcasts this way."""
+    if not leading(context.bot_data):
+        return
+    config, db, queue = staff_config(context), _door(context).db, context.job_queue
+    if queue is None:
+        return
     now = config.clock.now()
     for item in await broadcasts.with_status(db, "sending"):
-        log.info("broadcast %s was sending at the last stop: resuming", item.id)
-        queue.run_once(broadcast_job, 0, data=item.id, name=job_name(item.id))
+        if item.id not in config.running and not _jobs(context, item.id):
+            log.info("broadcast %s is sending and no worker here sends it: resuming", item.id)
+            queue.run_once(broadcast_job, 0, data=item.id, name=job_name(item.id))
     for item in await broadcasts.with_status(db, "scheduled"):
-        delay = max(0.0, ((item.send_at or now) - now).total_seconds())
-        queue.run_once(broadcast_job, delay, data=item.id, name=job_name(item.id))
+        if not _jobs(context, item.id):
+            delay = max(0.0, ((item.send_at or now) - now).total_seconds())
+            queue.run_once(broadcast_job, delay, data=item.id, name=job_name(item.id))
 
 
 def telegram_send(bot: Bot) -> Send:
@@ -350,7 +369,7 @@ async def broadcast_job(context: Context) -> None:
     if job is None or not isinstance(job.data, int):
         return
     bid, config = job.data, staff_config(context)
-    if bid in config.running:
+    if bid in config.running or not leading(context.bot_data):  # the leader's sweep takes it up
         return
     config.running.add(bid)
     shared = str(config.settings.database) == ":memory:"
@@ -376,6 +395,7 @@ async def broadcast_job(context: Context) -> None:
             progress_every=config.progress_every,
             backoff_base=config.backoff_base,
             stopping=config.stopping,
+            lease=config.settings.claim_lease_seconds,
         )
         final = await worker.run(bid, item.text)
         if worker.stopped:  # SIGTERM: the broadcast stays 'sending'; the next start resumes it
