@@ -86,6 +86,7 @@ PROGRESS_EVERY = 5.0  # seconds between progress edits
 # How long a claim holds: far longer than one round (a few messages at the rate, a RetryAfter pause),
 # short enough that rows a dead process held go out again soon after.
 DEFAULT_LEASE = 120.0
+DEFAULT_POLL = 5.0  # seconds between looks while every row left is another worker's
 
 
 class TokenBucket:
@@ -145,6 +146,7 @@ class Worker:
         stopping: asyncio.Event | None = None,
         claimer: str | None = None,
         lease: float = DEFAULT_LEASE,
+        poll: float = DEFAULT_POLL,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -158,6 +160,7 @@ class Worker:
         self.stopped = False  # True when run() returned early because of `stopping`
         self.claimer = claimer or holder_name()
         self.lease = timedelta(seconds=lease)
+        self.poll = poll
 
     async def _sleep(self, seconds: float) -> None:
         """The injected sleep, cut short by `stopping` (then Stopped is raised)."""
@@ -192,8 +195,10 @@ class Worker:
                 due = await store.next_due(self.db, broadcast_id)
                 if due is None:
                     break
+                # At most `poll` at a time: another worker may mark its rows long before their lease ends.
+                wait = max(0.0, (due - self.clock.now()).total_seconds())
                 with contextlib.suppress(Stopped):
-                    await self._sleep(max(0.0, (due - self.clock.now()).total_seconds()))
+                    await self._sleep(min(wait, self.poll))
                 continue
             results = await asyncio.gather(*(self._one(row.user_id, text) for row in batch))
             now = self.clock.now()
