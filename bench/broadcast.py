@@ -6,7 +6,15 @@ Bot API on 127.0.0.1, which answers 429 with `retry_after` to any sendMessage be
 the last second. Reported: achieved rate as a fraction of the limit (goal >= 0.95), lost recipients
 (goal 0), duplicates (goal 0 without a crash), and how many 429s the worker caused.
 
+With `--questions Q` (issue 12): the whole Telegram door (`build_application`, long polling over
+HTTP) answers questions from new users arriving at Q per second while the same process sends a
+2,000-recipient broadcast through the token's one outgoing budget (bot/outgoing.py), the fake adding
+`--latency-ms` of round trip to every call. Reported: reply latency p50/p95 from the question being
+queued at the fake to the first answer arriving there (goal p95 <= 1 s), and the broadcast's rate
+against what the replies leave of the limit (goal >= 0.9 x (limit - replies' messages/s)).
+
 Run: .venv/bin/python bench/broadcast.py [--recipients N] [--limit 30] [--rate R] [--concurrency N]
+     .venv/bin/python bench/broadcast.py --questions 10 [--recipients 2000] [--latency-ms 30]
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ from telegram.request import HTTPXRequest
 from bot.broadcast import Worker
 from bot.channels.telegram_staff import telegram_send
 from bot.clock import SystemClock
+from bot.domain.content import Content
+from bot.outgoing import Budget, Priority
 from storage import broadcasts, connect, users
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer
 
@@ -36,13 +46,23 @@ FIRST_ID = 1_000_000
 
 
 class LimitedBotAPI(FakeBotAPI):
-    """The fake Bot API with Telegram's flood limit: at most `limit` sendMessage per rolling second."""
+    """The fake Bot API with Telegram's flood limit: at most `limit` sendMessage per rolling second;
+    each request takes `latency` seconds of round trip (half before it is handled, half after)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, latency: float = 0.0) -> None:
         super().__init__()
-        self.limit = limit
+        self.limit, self.latency = limit, latency
         self.accepted: deque[float] = deque()
         self.refused = 0
+        self.delivered: list[tuple[float, int]] = []  # (perf_counter, chat) of every accepted sendMessage
+
+    async def dispatch(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
+        answer = await super().dispatch(path, params)
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
+        return answer
 
     def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method.lower() == "sendmessage":
@@ -59,6 +79,10 @@ class LimitedBotAPI(FakeBotAPI):
                 }
                 return self._record(method, params, 429, body)
             self.accepted.append(now)
+            status, body = super().call(method, params)
+            if status == 200:
+                self.delivered.append((time.perf_counter(), int(params["chat_id"])))
+            return status, body
         return super().call(method, params)
 
 
@@ -99,13 +123,176 @@ async def run(recipients: int, limit: int, rate: float, concurrency: int) -> dic
     }
 
 
+QUESTIONS = [
+    "godziny otwarcia",
+    "Jak złożyć wniosek o mieszkanie treningowe?",
+    "Czy można mieć psa w mieszkaniu?",
+    "Gdzie jest ośrodek?",
+]
+QUESTIONER = 5_000_000  # Telegram ids of the people asking
+ASKERS = 200
+TEXT = "Jutro brak wody w budynku przy Lompy 10 od 8:00 do 14:00."
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+async def run_with_questions(
+    content: Content, recipients: int, limit: int, per_second: float, latency: float, concurrency: int
+) -> dict[str, float]:
+    """The door answering `per_second` questions during one broadcast, both on one outgoing budget."""
+    from bot.channels.telegram import ALLOWED_UPDATES, build_application, lifespan, staff_config_of
+    from bot.channels.telegram_outgoing import outgoing_limiter
+    from bot.settings import Settings
+    from tests.fakebotapi import TgUser
+
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bench.sqlite3"
+        db = await connect(database)
+        now = datetime.now(UTC)
+        await users.add_users(
+            db, "telegram", [str(FIRST_ID + i) for i in range(recipients)], "gliwice", "pl", now
+        )
+        bid = await broadcasts.create_draft(db, "gliwice", "all", 1, "pl", now)
+        await broadcasts.set_text(db, bid, TEXT)
+        assert await broadcasts.confirm(db, bid, now) == recipients
+        # People who chose their centre before (so not recipients: the outbox is already written);
+        # each asks every `ASKERS / per_second` seconds. Known users keep the question path read-mostly:
+        # many new users at once trip the door's shared connection (issue 12, point 3), not the budget.
+        askers = [QUESTIONER + i for i in range(ASKERS)]
+        await users.add_users(db, "telegram", [str(who) for who in askers], "gliwice", "pl", now)
+        await db.close()
+        api = LimitedBotAPI(limit, latency)
+        settings = Settings(
+            telegram_token=TOKEN,
+            database=database,
+            default_centre="gliwice",
+            broadcast_concurrency=concurrency,
+        )
+        limiter = outgoing_limiter(settings)  # the door's own, timed
+        timed = TimedBudget(limiter.budget)
+        limiter.budget = timed
+        asked: list[tuple[int, float]] = []  # (chat, when the question was queued)
+        async with FakeBotAPIServer(api) as server:
+            app = build_application(settings, content, base_url=server.base_url, rate_limiter=limiter)
+            # post_init resumes the 'sending' broadcast in the JobQueue: the production path
+            async with lifespan(app):
+                assert app.updater is not None
+                await app.start()
+                await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+                config = staff_config_of(app)
+                started, n = time.perf_counter(), 0
+                while bid not in config.finished:  # a question every 1/per_second s, the askers in turn
+                    person = TgUser(askers[n % ASKERS], f"Q{n}", "pl")
+                    asked.append((person.id, time.perf_counter()))
+                    api.says(person, QUESTIONS[n % len(QUESTIONS)])
+                    n += 1
+                    await asyncio.sleep(max(0.0, started + n / per_second - time.perf_counter()))
+                final = config.finished[bid]
+                await api.wait_for(lambda: len(answers(api, asked)) >= len(asked), within=30)
+                await app.updater.stop()
+                await app.stop()
+    recipient_ids = range(FIRST_ID, FIRST_ID + recipients)
+    bulk = [at for at, chat in api.delivered if chat in recipient_ids]
+    first, last = min(bulk), max(bulk)
+    window = last - first
+    replies = [(at, chat) for at, chat in api.delivered if chat >= QUESTIONER]
+    share = sum(1 for at, _ in replies if first <= at <= last) / window
+    latency_s = answers(api, asked)
+    delivered = Counter(chat for _, chat in api.delivered if chat in recipient_ids)
+    waits = timed.waits[Priority.REPLY]
+    return {
+        "recipients": recipients,
+        "questions": len(asked),
+        "p50": percentile(latency_s, 0.5),
+        "p95": percentile(latency_s, 0.95),
+        "max": max(latency_s),
+        "budget_p50": percentile(waits, 0.5),
+        "budget_p95": percentile(waits, 0.95),
+        "bulk_wait_p50": percentile(timed.waits[Priority.BULK], 0.5),
+        "share": share,
+        "bulk_rate": len(bulk) / window,
+        "target": 0.9 * (limit - share),
+        "lost": recipients - len(delivered),
+        "duplicates": sum(delivered.values()) - len(delivered),
+        "refused": api.refused,
+        "failed": final.failed,
+    }
+
+
+class TimedBudget:
+    """A Budget that notes how long each acquisition waited, by class (the outgoing share of latency)."""
+
+    def __init__(self, inner: Budget) -> None:
+        self.inner = inner
+        self.waits: dict[Priority, list[float]] = {p: [] for p in Priority}
+
+    async def acquire(self, chat: int | None, priority: Priority, stop: asyncio.Event | None = None) -> None:
+        started = time.perf_counter()
+        await self.inner.acquire(chat, priority, stop)
+        self.waits[priority].append(time.perf_counter() - started)
+
+    def pause(self, seconds: float) -> None:
+        self.inner.pause(seconds)
+
+
+def answers(api: LimitedBotAPI, asked: list[tuple[int, float]]) -> list[float]:
+    """Seconds from each question to the first message to its chat after it (one asker asks again
+    only long after the answer came)."""
+    after: dict[int, list[float]] = {}
+    for at, chat in api.delivered:
+        after.setdefault(chat, []).append(at)
+    found = []
+    for chat, when in asked:
+        later = [at for at in after.get(chat, []) if at >= when]
+        if later:
+            found.append(min(later) - when)
+    return found
+
+
+def main_questions(args: argparse.Namespace) -> int:
+    recipients = 2_000 if args.recipients is None else args.recipients
+    latency = 0.030 if args.latency_ms is None else args.latency_ms / 1000
+    from bot.domain.loader import load_content
+
+    content = load_content(Path(__file__).resolve().parent.parent / "content")
+    r = asyncio.run(
+        run_with_questions(content, recipients, args.limit, args.questions, latency, args.concurrency)
+    )
+    print(
+        f"broadcast to {recipients} with {args.questions:g} questions/s, fake Bot API limit {args.limit}/s,"
+        f" round trip {latency * 1000:.0f} ms"
+    )
+    print(
+        f"{'questions':>9} {'reply p50':>9} {'p95':>6} {'max':>6} {'in budget p50':>13} {'p95':>6}"
+        f" {'replies/s':>9} {'bulk/s':>7} {'bulk wait':>9}"
+        f" {'goal':>6} {'lost':>5} {'dupl.':>6} {'429s':>5}"
+    )
+    print(
+        f"{r['questions']:>9.0f} {r['p50']:>8.3f}s {r['p95']:>5.3f}s {r['max']:>5.2f}s"
+        f" {r['budget_p50']:>12.3f}s {r['budget_p95']:>5.3f}s {r['share']:>9.2f}"
+        f" {r['bulk_rate']:>7.2f} {r['bulk_wait_p50']:>8.3f}s"
+        f" {r['target']:>6.2f} {r['lost']:>5.0f} {r['duplicates']:>6.0f}"
+        f" {r['refused']:>5.0f}"
+    )
+    ok = r["p95"] <= 1.0 and r["bulk_rate"] >= r["target"] and r["lost"] == 0 and r["duplicates"] == 0
+    return 0 if ok else 1
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--recipients", type=int, default=None, help="default 10,000; 2,000 with --questions")
     parser.add_argument("--limit", type=int, default=30, help="messages per second the fake allows")
     parser.add_argument("--rate", type=float, default=29.5, help="the worker's rate (BROADCAST_RATE)")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--questions", type=float, default=0.0, help="questions/s during the broadcast")
+    parser.add_argument("--latency-ms", type=float, default=None, help="with --questions; default 30")
     args = parser.parse_args(argv)
+    if args.questions > 0:
+        return main_questions(args)
+    args.recipients = 10_000 if args.recipients is None else args.recipients
     result = asyncio.run(run(args.recipients, args.limit, args.rate, args.concurrency))
     print(
         f"broadcast: {args.recipients} recipients, fake Bot API limit {args.limit}/s,"

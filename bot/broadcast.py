@@ -1,11 +1,13 @@
 """The broadcast outbox worker: pure asyncio, no Telegram (the door injects `send`); the clock is injected.
 
 Per round the worker claims up to `concurrency` due rows (status 'sending', committed BEFORE any
-send), sends them concurrently through a token bucket (`rate` messages per second), and marks each
-row after its send: 'sent'; 'blocked' (the user blocked the bot: the user becomes inactive);
-'pending' again with a backoff for a transient error (5xx, network), until `max_attempts`, then
-'failed'; 'failed' at once for a permanent error (400). A RetryAfter pauses the whole bucket for the
-time Telegram asked and puts the row back without counting the attempt.
+send), sends them concurrently, each after taking a BULK token from the bot token's outgoing budget
+(bot.outgoing: shared with replies and reminders, which go first; alone, `rate` messages per
+second), and marks each row after its send: 'sent'; 'blocked' (the user blocked the bot: the user
+becomes inactive); 'pending' again with a backoff for a transient error (5xx, network), until
+`max_attempts`, then 'failed'; 'failed' at once for a permanent error (400). 429s are retried by the
+budget (`bot.outgoing.deliver`, which pauses the whole token); a RetryAfter that still reaches the
+worker puts the row back, due after the wait, without counting the attempt.
 
 Each claim names this worker (`claimer`) and holds for `lease` seconds. A crash between the claim
 and the mark leaves at most `concurrency` rows in 'sending'; when their lease runs out any worker,
@@ -30,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.clock import Clock
+from bot.outgoing import Budget, Limits, LocalBudget, Priority, Rate, Stopped
 from bot.staff import Access, record
 from storage import broadcasts as store
 from storage.broadcasts import Counts, RowStatus
@@ -59,10 +62,6 @@ async def confirm(
     return total
 
 
-class Stopped(Exception):
-    """The process is stopping: a wait ends early and nothing more is sent."""
-
-
 @dataclass(frozen=True)
 class SendResult:
     kind: Kind
@@ -89,43 +88,6 @@ DEFAULT_LEASE = 120.0
 DEFAULT_POLL = 5.0  # seconds between looks while every row left is another worker's
 
 
-class TokenBucket:
-    """At most `rate` acquisitions per second (burst `capacity`), paused until a moment after a RetryAfter.
-
-    Waiters queue on one lock, so only one of them sleeps at a time: the injected sleep can advance a
-    fake clock without concurrent sleepers adding up.
-    """
-
-    def __init__(self, rate: float, clock: Clock, sleep: Sleep, capacity: float = 1.0) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.rate, self.capacity, self.clock, self.sleep = rate, capacity, clock, sleep
-        self._tokens = capacity
-        self._stamp = clock.now()
-        self._paused_until: datetime | None = None
-        self._lock = asyncio.Lock()
-
-    def pause(self, seconds: float) -> None:
-        until = self.clock.now() + timedelta(seconds=seconds)
-        if self._paused_until is None or until > self._paused_until:
-            self._paused_until = until
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = self.clock.now()
-                if self._paused_until is not None and now < self._paused_until:
-                    await self.sleep((self._paused_until - now).total_seconds())
-                    continue
-                elapsed = max(0.0, (now - self._stamp).total_seconds())
-                self._tokens = min(self.capacity, self._tokens + elapsed * self.rate)
-                self._stamp = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    return
-                await self.sleep((1.0 - self._tokens) / self.rate)
-
-
 class Worker:
     """Sends one broadcast's outbox to the end; `run` is safe to call again after a crash or restart."""
 
@@ -144,6 +106,7 @@ class Worker:
         progress: Progress | None = None,
         progress_every: float = PROGRESS_EVERY,
         stopping: asyncio.Event | None = None,
+        budget: Budget | None = None,
         claimer: str | None = None,
         lease: float = DEFAULT_LEASE,
         poll: float = DEFAULT_POLL,
@@ -151,7 +114,13 @@ class Worker:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.db, self.send, self.clock, self.sleep = db, send, clock, sleep
-        self.bucket = TokenBucket(rate, clock, self._sleep)
+        origin = clock.now()
+        # The bot token's shared budget (its bulk cap is BROADCAST_RATE); alone, a budget of `rate`.
+        self.budget = budget or LocalBudget(
+            Limits(total=Rate(rate), private_chat=None, group_chat=None),
+            now=lambda: (clock.now() - origin).total_seconds(),  # small numbers: exact in floats
+            sleep=sleep,
+        )
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
@@ -235,17 +204,14 @@ class Worker:
 
     async def _one(self, user_id: int, text: str) -> SendResult:
         try:
-            await self.bucket.acquire()
+            await self.budget.acquire(user_id, Priority.BULK, self.stopping)
         except Stopped:  # not sent: back to pending, no attempt counted
             return SendResult("stopped")
         try:
-            result = await self.send(user_id, text)
+            return await self.send(user_id, text)
         except Exception as exc:  # the adapter should classify; anything else counts as transient
             log.warning("broadcast send to %s failed: %s", user_id, type(exc).__name__)
             return SendResult("transient")
-        if result.kind == "retry_after":
-            self.bucket.pause(result.retry_after)
-        return result
 
     def _mark(
         self, row: store.Claimed, result: SendResult, now: datetime

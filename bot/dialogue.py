@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 __all__ = ["Dialogue", "Engine", "Incoming", "Outcome", "State", "mask"]
@@ -29,6 +29,7 @@ from bot.replies import Button, Reply
 from storage import users
 from storage.database import Database
 from storage.forget import forget_person, scrub_old_pages
+from storage.question_counts import count_question
 from storage.ratings import record_rating
 from storage.residents import forget_resident
 
@@ -80,6 +81,7 @@ class Engine(FreeText):
         if found is None:
             return None
         outcome = self._reply(state, found.text, step=found.step, more=found.more)
+        outcome.asked = "topic:fees"
         if found.more is not None:  # an estimate (not a request to write the income again)
             self._ask_rating(state, outcome, "topic:fees")
         return outcome
@@ -169,6 +171,7 @@ class Engine(FreeText):
 
     def _ask_rating(self, state: State, outcome: Outcome, key: str) -> None:
         """ "Did this help?" 👍/👎 above the Menu row of an answer to a typed question."""
+        outcome.asked = key  # the topic a typed question is counted under on the numbers page
         first = outcome.replies[0]
         data = [callbacks.make(callbacks.RATE, vote, *key.split(":")) for vote in ("up", "down")]
         row = (Button("👍", data[0]), Button("👎", data[1]))
@@ -322,11 +325,19 @@ class Dialogue:
                 await users.set_step(self.db, user.id, new.step, now)
             if outcome.rated and new.centre:  # issue 11: a 👍/👎 is one count for the answer, nothing more
                 await record_rating(self.db, new.centre, *outcome.rated)
+            if outcome.asked and new.centre:  # issue 13: questions per topic, answered vs fallback
+                await count_question(self.db, new.centre, self._week(new.centre, now), outcome.asked)
             if outcome.unanswered and new.centre:  # issue 16: kept only with consent, scrubbed (privacy)
                 question, where = outcome.unanswered, new.centre
                 ask = privacy.offer(self.db, channel, external_id, where, new.lang or "pl", question, now)
                 return [*outcome.replies, await ask]
         return outcome.replies
+
+    def _week(self, centre_id: str, now: datetime) -> date:
+        """The Monday of the centre's local week: the numbers page counts questions per week."""
+        centre = self.engine.content.centres.get(centre_id)
+        local = now.astimezone(ZoneInfo(centre.centre.timezone)) if centre else now
+        return local.date() - timedelta(days=local.weekday())
 
     async def reset(self, channel: str, external_id: str) -> None:
         """Forget the user entirely (/forget, in every door): their state, any resident record,

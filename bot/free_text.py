@@ -18,7 +18,7 @@ from bot.domain.script import ukrainian_in_latin
 from bot.domain.text import contains_phrase, fold, folded_words, is_cyrillic
 from bot.domain.understanding import Fusion, Reading, read, signals_danger
 from bot.i18n import Tr, tr
-from bot.outcome import Outcome, State, mask
+from bot.outcome import FALLBACK, Outcome, State, mask
 from bot.replies import Button, Reply
 
 GROUP_SHARE = 0.6  # a target group this close to the best match wins (see preferred_key)
@@ -118,7 +118,10 @@ class FreeText:
             # Someone in danger gets the numbers and the centre, not "I don't know"; and what they
             # wrote is not kept, not even masked.
             outcome = Outcome(
-                [Reply(answers.contact_line(t, centre), (menus.menu_row(t),))], outcome.state, unanswered=None
+                [Reply(answers.contact_line(t, centre), (menus.menu_row(t),))],
+                outcome.state,
+                unanswered=None,
+                asked=outcome.asked,
             )
         outcome.replies[:0] = replies
         if spoken != chosen and spoken is not None:
@@ -160,7 +163,7 @@ class FreeText:
         body = "\n\n".join(o.replies[0].text for o in answered)
         step = next((o.state.step for o in answered if o.state.step), None)
         first.replies[0] = replace(first.replies[0], text=body)
-        return Outcome(first.replies[:1], replace(first.state, step=step))
+        return Outcome(first.replies[:1], replace(first.state, step=step), asked=first.asked)
 
     def _understood(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
         t = self._t(state)
@@ -170,6 +173,9 @@ class FreeText:
             reading.weekday is not None or reading.when is not None or reading.at is not None
         ) or reading.day is not None
         if not hours_like and named_day and any(m.key == "topic:hours" for m in reading.matches[:3]):
+            hours_like = True
+        # "can I call now?", "is anyone there tomorrow?": contact at a time is whether it is open.
+        if not hours_like and reading.when is not None and best is not None and best.key == "topic:contact":
             hours_like = True
         # "od której jesteście w środę?", "3 maja czynne?": a named day and nothing better
         # understood is about hours.
@@ -189,7 +195,9 @@ class FreeText:
             best is None or not reading.confident or best.key.startswith(("group:", "topic:"))
         ):
             text_out = "\n\n".join(answers.flat(t, centre, flat_id) for flat_id in reading.flats)
-            return self._reply(state, text_out)
+            flats = self._reply(state, text_out)
+            flats.asked = "topic:flats"
+            return flats
         if reading.confident and best is not None:
             key = self.preferred_key(reading)
             outcome = self.answer_key(state, centre, key, reading)
@@ -244,6 +252,7 @@ class FreeText:
                 [Reply("\n".join(lines), (*suggestions, menus.menu_row(t)))],
                 replace(state, step=None),
                 unanswered=mask(text),
+                asked=FALLBACK,
             )
         lines = [t._("I don't know the answer to that, sorry."), answers.contact_line(t, centre)]
         if suggestions:
@@ -252,4 +261,5 @@ class FreeText:
             [Reply("\n".join(lines), (*suggestions, menus.menu_row(t)))],
             replace(state, step=None),
             unanswered=mask(text),
+            asked=FALLBACK,
         )

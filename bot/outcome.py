@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from bot.domain.text import clean
 from bot.replies import Reply
+from storage.question_counts import FALLBACK
+
+__all__ = ["FALLBACK", "Incoming", "Outcome", "State", "mask"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class Outcome:
     state: State
     unanswered: str | None = None  # the question, masked, when the engine could not answer it
     rated: tuple[str, bool] | None = None  # a 👍/👎 on an answer key, counted (never any text)
+    # A typed question's answer key ("entry:faq:hours", "topic:fees") or FALLBACK when the engine
+    # could not answer it: one more count for its topic and week (never the text, never who asked).
+    asked: str | None = None
 
 
 def mask(text: str) -> str:

@@ -38,7 +38,8 @@ class Settings:
     log_format: str = "text"  # "json": one JSON object per line (LOG_FORMAT), for log collectors
     reminder_grace_hours: float = 6.0  # missed reminders younger than this are caught up at start
     invite_ttl_days: int = 7  # how long a resident invite code stays valid
-    broadcast_rate: float = 25.0  # broadcast messages per second (Telegram allows about 30)
+    telegram_rate: float = 29.0  # messages per second of the bot token in all (Telegram allows ~30)
+    broadcast_rate: float = 25.0  # at most this many of them broadcast messages (replies go first)
     broadcast_concurrency: int = 8  # sends in flight at once (at most this many repeat after a crash)
     # Several processes on one PostgreSQL (issue 15): how long a claimed outbox or reminder row stays
     # another process's, and how often a process that is not the scheduler tries to become it.
@@ -77,6 +78,7 @@ class Settings:
             log_format=_log_format(get("LOG_FORMAT")),
             reminder_grace_hours=_float(get("REMINDER_GRACE_HOURS") or "6", "REMINDER_GRACE_HOURS"),
             invite_ttl_days=_int(get("INVITE_TTL_DAYS") or "7", "INVITE_TTL_DAYS"),
+            telegram_rate=_float(get("TELEGRAM_RATE") or "29", "TELEGRAM_RATE") or 29.0,
             broadcast_rate=_float(get("BROADCAST_RATE") or "25", "BROADCAST_RATE") or 25.0,
             broadcast_concurrency=max(1, _int(get("BROADCAST_CONCURRENCY") or "8", "BROADCAST_CONCURRENCY")),
             claim_lease_seconds=_float(get("CLAIM_LEASE_SECONDS") or "120", "CLAIM_LEASE_SECONDS") or 120.0,

@@ -55,7 +55,7 @@ async def open_database(url_or_path: str | Path | None, default_path: str | Path
 
 
 async def open_sqlite(path: str | Path) -> SqliteDatabase:
-    """`storage.db.connect` behind the `Database` interface (autocommit: units of work say BEGIN)."""
+    """`storage.db.connect` behind the `Database` interface (autocommit: units of work open one)."""
     opened: object = await connect(path)
     if isinstance(opened, SqliteDatabase):
         return opened

@@ -150,3 +150,56 @@ def test_edit_preview_publish_refusals_and_restore(server: dict[str, Any], page:
     no_violations(page, "editor: a shared file")
     page.goto(f"{server['url']}/staff/content/new-centre")
     no_violations(page, "editor: a new centre")
+
+
+FEES = "/staff/content/wodzislaw/fees/fees"
+FEE_QUESTION = "Mieszkam sama, mam 1200 zł dochodu. Ile zapłacę?"
+
+
+def test_fee_table_payment_notes_and_a_shared_restore_in_the_browser(
+    server: dict[str, Any], page: Any, browser: Any
+) -> None:
+    root: Path = server["root"]
+    logged_in(server, page)
+    page.goto(f"{server['url']}/staff/content/wodzislaw")
+    no_violations(page, "editor: a centre's entries with the money forms")
+    page.click(f"a[href='{FEES}']")
+    no_violations(page, "editor: the fee table")
+    page.fill("[name='tables.0.brackets.1.fee_percent']", "45")
+    page.fill("[name='question']", FEE_QUESTION)
+    page.select_option("[name='preview_lang']", "pl")
+    page.click("button[value='preview']")
+    page.locator("#reply-after").wait_for()
+    assert "45%" in page.inner_text("#reply-after") and "40%" in page.inner_text("#reply-today")
+    no_violations(page, "editor: the fee table's preview")
+    files = snapshot(root)
+    page.fill("[name='tables.0.brackets.1.fee_percent']", "90")  # more than the next bracket's 60%
+    page.click("button[value='publish']")
+    page.locator("fieldset.fee-table .field-error").first.wait_for()
+    no_violations(page, "editor: an invalid fee table")
+    assert snapshot(root) == files
+    page.fill("[name='tables.0.brackets.1.fee_percent']", "45")
+    page.click("button[value='publish']")
+    page.wait_for_url("**done=published")
+    assert b'fee_percent: "45"' in (root / "wodzislaw/fees.yaml").read_bytes()
+
+    page.goto(f"{server['url']}/staff/content/wodzislaw/payment/_payment")
+    no_violations(page, "editor: the payment rule")
+    assert page.input_value("[name='due_day']") == "30"
+    page.goto(f"{server['url']}/staff/content/wodzislaw/centre/centre")
+    assert "nieaktualny" in page.input_value("[name='phone_note.pl']")
+
+    original = (root / "crisis.yaml").read_bytes()
+    page.goto(f"{server['url']}/staff/content/shared/crisis.yaml")
+    page.fill("#f-text", original.decode("utf-8") + "# reviewed in the browser\n")
+    page.click("button.send")
+    page.wait_for_url("**done=published")
+    page.locator("form[action*='/history/'] button").first.click()
+    page.wait_for_url("**done=restored")
+    no_violations(page, "editor: a shared file restored")
+    assert (root / "crisis.yaml").read_bytes() == original
+
+    chat_answer(server, browser, "godziny otwarcia")  # one counted question for the charts
+    page.goto(f"{server['url']}/staff/numbers")
+    assert page.locator("svg[role='img']").count() >= 5
+    no_violations(page, "numbers: with the question charts")

@@ -233,3 +233,30 @@ def test_a_translation_left_behind_by_a_polish_change_is_marked_older(client: Te
     page = client.get(HOURS).text
     marked = re.findall(r'<label for="f-(text-\w\w)">[^<]*\(starsze niż tekst polski\)</label>', page)
     assert marked == ["text-en"]
+
+
+def test_an_administrator_restores_a_shared_file_and_staff_cannot(client: TestClient, root: Path) -> None:
+    log_in(client, ADMIN)
+    original = (root / "crisis.yaml").read_bytes()
+    values = form_of(client.get("/staff/content/shared/crisis.yaml").text)
+    edited = values | {"text": values["text"] + "# reviewed\n"}
+    assert post(client, "/staff/content/shared/crisis.yaml", edited).status_code == 303
+    page = client.get("/staff/content/shared/crisis.yaml").text
+    change = re.search(r'action="(/staff/content/shared/crisis.yaml/history/\d+/restore)"', page)
+    assert change is not None
+    fields = {"csrf": csrf_of(page), "version": docs.read(root, "crisis.yaml").version}
+    log_in(client, MEMBER)
+    member_csrf = csrf_of(client.get(HOURS).text)
+    assert post(client, change.group(1), fields | {"csrf": member_csrf}).status_code == 403
+    assert (root / "crisis.yaml").read_bytes() == original + b"# reviewed\n"
+    log_in(client, ADMIN)
+    fields["csrf"] = csrf_of(client.get("/staff/content/shared/crisis.yaml").text)
+    stale = post(client, change.group(1), fields | {"version": "0" * 16})
+    assert stale.headers["location"].endswith("done=stale")
+    restored = post(client, change.group(1), fields)
+    assert restored.status_code == 303 and restored.headers["location"].endswith("done=restored")
+    assert (root / "crisis.yaml").read_bytes() == original
+    assert "(restore)" in client.get("/staff/content/shared/crisis.yaml").text
+    # A shared file's change is not restorable through a centre's history address.
+    other = change.group(1).replace("/shared/crisis.yaml/", "/gliwice/")
+    assert post(client, other, fields).status_code == 403

@@ -156,7 +156,7 @@ async def test_sigterm_during_a_broadcast_exits_quickly_and_the_restart_complete
     await broadcasts.set_text(db, bid, "Jutro brak wody.")
     assert await broadcasts.confirm(db, bid, NOW) == len(recipients)
     await db.close()
-    env = bot_env(tmp_path, BROADCAST_RATE="120", BROADCAST_CONCURRENCY="8")
+    env = bot_env(tmp_path, TELEGRAM_RATE="120", BROADCAST_RATE="120", BROADCAST_CONCURRENCY="8")
     async with FakeBotAPIServer() as server:
         api = server.api
 

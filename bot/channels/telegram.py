@@ -21,7 +21,6 @@ from telegram import BotCommand, CallbackQuery, Message, MessageEntity, Update, 
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -40,6 +39,7 @@ from telegram.request import BaseRequest
 from bot import callbacks
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram_order import PerUserOrder
+from bot.channels.telegram_outgoing import outgoing_limiter
 from bot.channels.telegram_processes import join_processes, leave_processes
 from bot.channels.telegram_render import (
     RetryPolicy,
@@ -61,6 +61,7 @@ from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, register_staff_h
 from bot.clock import Clock, SystemClock
 from bot.dialogue import Dialogue, Engine, Incoming
 from bot.domain.content import LANGS, Content
+from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.replies import Button, Reply
 from bot.settings import Settings
 from storage import connect, users
@@ -75,6 +76,7 @@ FORGET_NO: Final = callbacks.make(callbacks.FORGET, "no")
 FORGET_PATTERN: Final = f"^({re.escape(FORGET_YES)}|{re.escape(FORGET_NO)})$"
 ALLOWED_UPDATES: Final = [Update.MESSAGE, Update.CALLBACK_QUERY]  # the update types the handlers use
 BOT_DATA_KEY: Final = "door"
+SYNC_KEY: Final = "content_sync"
 GROUP_IGNORE: Final = -1  # first: updates we never answer (edited messages, channel posts) stop here
 GROUP_MAIN: Final = 0  # then exactly one handler answers
 MAX_CONCURRENT_UPDATES: Final = 64  # different users in parallel; one user's updates stay in order
@@ -121,13 +123,17 @@ def build_application(
     rate_limiter: BaseRateLimiter[Any] | None = None,
     max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
     reply_retry: RetryPolicy | None = None,
+    follow_content: bool = True,
 ) -> TelegramApp:
     """The configured Application; the database is opened in post_init and closed in post_shutdown.
 
     `request` (used for every call, getUpdates included) and `base_url` let tests talk to a fake
-    Bot API; `rate_limiter` defaults to AIORateLimiter(max_retries=3); updates of different users
+    Bot API; `rate_limiter` defaults to the token's one outgoing budget (bot.outgoing: TELEGRAM_RATE in
+    all, broadcasts at most BROADCAST_RATE, replies first, 429s retried there); updates of different users
     are handled concurrently (at most `max_concurrent_updates`), each user's in arrival order;
-    `reply_retry` is how long replies keep trying through an outage (tests make its waits short).
+    `reply_retry` is how long replies keep trying through an outage (tests make its waits short);
+    `follow_content` reloads content published by any process (False where the web door beside
+    this one in the same process already follows it for both).
     """
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -153,8 +159,15 @@ def build_application(
         await start_reminders(application, settings, content, engine_clock, db)
         await resume_broadcasts(application)
         await set_command_menus(application)
+        if follow_content:  # a publish from the web panel in another process reaches this door
+            sync = ContentSync(settings.content_dir, PollingSignal(db), [content_listener(application)])
+            await sync.start()
+            application.bot_data[SYNC_KEY] = sync
 
     async def post_shutdown(application: TelegramApp) -> None:
+        sync = application.bot_data.pop(SYNC_KEY, None)
+        if isinstance(sync, ContentSync):
+            await sync.stop()
         await leave_processes(application)
         opened = application.bot_data.pop(BOT_DATA_KEY, None)
         if isinstance(opened, Door):
@@ -164,7 +177,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=TIMEZONE))
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or outgoing_limiter(settings))
         .concurrent_updates(PerUserOrder(max_concurrent_updates))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -179,6 +192,20 @@ def build_application(
     register_staff_handlers(application, settings, engine_clock)
     staff_config_of(application).stopping = stopping
     return application
+
+
+def content_listener(application: TelegramApp) -> Listener:
+    """The Telegram door's half of a reload (as /reload does): its engine and the residents' service."""
+
+    def swap(content: Content) -> None:
+        found = application.bot_data.get(BOT_DATA_KEY)
+        if isinstance(found, Door):
+            found.swap_content(content)
+        residents = application.bot_data.get(RESIDENTS_KEY)
+        if isinstance(residents, ResidentsDoor):
+            residents.service.content = content
+
+    return swap
 
 
 def staff_config_of(application: TelegramApp) -> StaffConfig:

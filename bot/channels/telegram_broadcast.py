@@ -21,6 +21,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import callbacks
 from bot.broadcast import Send, SendResult, Worker
 from bot.broadcast import confirm as confirm_broadcast
+from bot.channels.telegram_outgoing import budget_of, limit_args
 from bot.channels.telegram_processes import leading
 from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len
 from bot.channels.telegram_staff_common import (
@@ -37,6 +38,7 @@ from bot.channels.telegram_staff_common import (
 )
 from bot.clock import WARSAW, SystemClock
 from bot.i18n import tr
+from bot.outgoing import Priority
 from bot.replies import Button, Reply
 from bot.staff import Access, in_centre, record
 from storage import broadcasts, connect
@@ -340,11 +342,16 @@ async def broadcast_sweep(context: Context) -> None:
 
 
 def telegram_send(bot: Bot) -> Send:
-    """The worker's `send`: one HTML message, the Bot API's answer as a SendResult."""
+    """The worker's `send`: one HTML message, the Bot API's answer as a SendResult.
+
+    The worker took the message's BULK token before (`prepaid`); a 429 has already been retried by
+    the budget, so a RetryAfter here only puts the row back for later.
+    """
+    bulk = limit_args(bot, Priority.BULK, prepaid=True)
 
     async def send(chat_id: int, text: str) -> SendResult:
         try:
-            await bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
+            await bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML, **bulk)
         except RetryAfter as exc:
             wait = exc.retry_after
             return SendResult(
@@ -395,6 +402,7 @@ async def broadcast_job(context: Context) -> None:
             progress_every=config.progress_every,
             backoff_base=config.backoff_base,
             stopping=config.stopping,
+            budget=budget_of(context.bot),  # replies, reminders and this broadcast share the token
             lease=config.settings.claim_lease_seconds,
         )
         final = await worker.run(bid, item.text)

@@ -16,6 +16,8 @@ from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError
 
+from bot.channels.telegram_outgoing import limit_args
+from bot.outgoing import Priority
 from bot.replies import Reply
 
 log = logging.getLogger("bot.telegram")
@@ -146,19 +148,26 @@ def messages(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
 
 
 async def send_replies(
-    bot: Bot, target: Target, replies: Sequence[Reply], *, retry: bool = True
+    bot: Bot,
+    target: Target,
+    replies: Sequence[Reply],
+    *,
+    retry: bool = True,
+    priority: Priority = Priority.REPLY,
 ) -> bool:
     """Send every reply as new messages; False (logged at info, no text) when the user blocked the bot.
 
     Transient errors are retried for a few minutes (REPLIES) unless `retry` is False (the reminder
-    tick retries on its own schedule instead of holding every other reminder up).
+    tick retries on its own schedule instead of holding every other reminder up). `priority` is the
+    messages' class in the token's outgoing budget (reminders give way to replies).
     """
+    budget = limit_args(bot, priority)
     for reply in replies:
         for text, markup in messages(reply):
 
             async def send(text: str = text, markup: InlineKeyboardMarkup | None = markup) -> object:
                 return await bot.send_message(
-                    target.chat_id, text, reply_markup=markup, message_thread_id=target.thread_id
+                    target.chat_id, text, reply_markup=markup, message_thread_id=target.thread_id, **budget
                 )
 
             try:

@@ -36,6 +36,7 @@ from bot.clock import Clock
 from bot.domain import reminders as rules
 from bot.domain.content import LANGS, Content
 from bot.i18n import tr
+from bot.outgoing import Priority
 from bot.replies import Button, Reply
 from bot.residents import (
     Residents,
@@ -143,7 +144,8 @@ def sender(bot: Bot) -> Sender:
     """Send a reminder to the resident's chat; False when the chat refuses us (blocked)."""
 
     async def send(resident: Resident, reply: Reply) -> bool:
-        return await send_replies(bot, Target(int(resident.external_id)), [reply], retry=False)
+        target = Target(int(resident.external_id))
+        return await send_replies(bot, target, [reply], retry=False, priority=Priority.REMINDER)
 
     return send
 

@@ -47,13 +47,18 @@ def ukrainian_in_latin(text: str) -> str | None:
     """The message in Cyrillic when it is Ukrainian typed in Latin letters, else None.
 
     Clearly so when at least two words, and most of the longer ones, are unknown in Polish and
-    become known Ukrainian (or Russian) words when written back in Cyrillic.
+    English and become known Ukrainian (or Russian) words when written back in Cyrillic.
     """
     tokens = [w for w in folded_words(text) if _LATIN_WORD.match(w)]
     if len(tokens) < 2 or len(tokens) < len(folded_words(text)) / 2:
         return None
     long = [w for w in tokens if len(w) >= 3]
-    converted = [w for w in long if not is_known_polish(w) and is_known_cyrillic(to_cyrillic(w))]
+    # English words often spell a Cyrillic word too ("must" -> "муст"): they are English here.
+    converted = [
+        w
+        for w in long
+        if not is_known_polish(w) and not is_known_english(w) and is_known_cyrillic(to_cyrillic(w))
+    ]
     if len(converted) < 2 or len(converted) < 0.5 * len(long):
         return None
     return " ".join(to_cyrillic(w) for w in tokens)

@@ -173,11 +173,16 @@ def read(
     top = semantic[0][1] if semantic else -1.0
     margin = top - semantic[1][1] if len(semantic) > 1 else 1.0
     lift = _lift(semantic)
+    agree = best_lexical is not None and bool(semantic) and best_lexical.key == semantic[0][0]
     semantic_sure = (top >= fusion.semantic_sure and margin >= fusion.semantic_margin) or (
-        lift >= fusion.semantic_lift
+        # A lift only promotes an item near enough to ask about, or the one the words found too:
+        # standing out among unrelated items alone is no match ("did Piast Gliwice win?").
+        lift >= fusion.semantic_lift and (top >= fusion.semantic_close or agree)
     )
     # Words that explain the question well are trusted as they are; meaning decides the rest.
-    fused = semantic and not (fusion.words_first and lexical_sure)
+    # When words and meaning are both sure but of different items, neither alone decides.
+    disagree = lexical_sure and semantic_sure and not agree
+    fused = semantic and not (fusion.words_first and lexical_sure and not disagree)
     matches = fuse(lexical, semantic, fusion) if fused else lexical
     confident = lexical_sure or semantic_sure
     chat = small_talk(cues, words_folded)

@@ -16,15 +16,25 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-LANGS = ("pl", "uk", "en")
+from bot.editor import money_forms as money
+from bot.editor.texts import LANGS, set_text, text_value
+
+__all__ = ["LANGS"]  # with everything defined here: the editor's modules read the languages from here
 ENTRY_FILES = ("faq", "rules", "recruitment", "legal")  # files holding a list of `entries`
 ENTRY_TEXTS = ("title", "text", "more")  # the translated texts of an entry (more is optional)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CENTRE_TEXTS = ("name", "unit", "contact_note")
+CENTRE_TEXTS = ("name", "unit", "contact_note", "phone_note", "hours_note")
 CENTRE_PLAIN = ("address", "phone", "source")
 CENTRE_ENTRY = "centre"  # the pseudo entry id of centre.yaml: the whole file is one form
+FEES_ENTRY, PAYMENT_ENTRY = money.FEES_ENTRY, money.PAYMENT_ENTRY
+WHOLE_FILE = (CENTRE_ENTRY, FEES_ENTRY)  # pseudo entries that are a whole file (history: no entry)
+
+
+def whole_entry(path: str) -> str:
+    """The pseudo entry of a file edited as one form (fees.yaml; centre.yaml and shared files)."""
+    return FEES_ENTRY if path.endswith("/fees.yaml") else CENTRE_ENTRY
 
 
 def _yaml() -> YAML:
@@ -85,38 +95,17 @@ def entries_of(doc: Document) -> list[CommentedMap]:
 
 def find_entry(doc: Document, entry_id: str) -> CommentedMap | None:
     """The entry with this id; for centre.yaml the whole document is the one entry."""
-    if entry_id == CENTRE_ENTRY and doc.path.endswith("/centre.yaml"):
-        tree: CommentedMap = doc.tree
+    whole = (entry_id == CENTRE_ENTRY and doc.path.endswith("/centre.yaml")) or (
+        entry_id == FEES_ENTRY and doc.path.endswith("/fees.yaml")
+    )
+    if whole or (entry_id == PAYMENT_ENTRY and doc.path.endswith("/rules.yaml")):
+        tree: CommentedMap = doc.tree  # the payment form works on rules.yaml's `payment` key
         return tree
     return next((e for e in entries_of(doc) if str(e.get("id")) == entry_id), None)
 
 
-def _text_value(value: str, old: object) -> str:
-    """Keep the author's style: a multi-line text as a `|-` block, a quoted line quoted."""
-    value = value.replace("\r\n", "\n").strip()
-    styled: str = value
-    if "\n" in value:
-        styled = LiteralScalarString(value)
-    elif isinstance(old, LiteralScalarString | DoubleQuotedScalarString) or old is None:
-        styled = DoubleQuotedScalarString(value)
-    return styled
-
-
-def _set_text(node: CommentedMap, key: str, values: Mapping[str, str], required: bool) -> None:
-    """Set a translated text; an empty language is removed, so validation names the missing one."""
-    given = {lang: values.get(f"{key}.{lang}", "").strip() for lang in LANGS}
-    if not any(given.values()) and not required:
-        node.pop(key, None)
-        return
-    text = node.get(key)
-    if not isinstance(text, CommentedMap):
-        text = CommentedMap()
-        node[key] = text
-    for lang in LANGS:
-        if given[lang]:
-            text[lang] = _text_value(given[lang], text.get(lang))
-        else:
-            text.pop(lang, None)
+_text_value = text_value
+_set_text = set_text
 
 
 def _words(value: str) -> CommentedSeq:
@@ -194,15 +183,23 @@ def flat_values(flat: CommentedMap) -> dict[str, str]:
     return values
 
 
-def values_of(path: str, node: CommentedMap) -> dict[str, str]:
+def values_of(path: str, node: CommentedMap, entry: str = "") -> dict[str, str]:
     """The form's fields of an entry of this file as they are now."""
+    if entry == PAYMENT_ENTRY:
+        return money.payment_values(node)
+    if path.endswith("/fees.yaml"):
+        return money.fees_values(node)
     if path.endswith("/flats.yaml"):
         return flat_values(node)
     return form_values(node, path.endswith("/centre.yaml"))
 
 
-def apply(path: str, node: CommentedMap, values: Mapping[str, str]) -> None:
-    if path.endswith("/flats.yaml"):
+def apply(path: str, node: CommentedMap, values: Mapping[str, str], entry: str = "") -> None:
+    if entry == PAYMENT_ENTRY:
+        money.apply_payment(node, values)
+    elif path.endswith("/fees.yaml"):
+        money.apply_fees(node, values)
+    elif path.endswith("/flats.yaml"):
         apply_flat(node, values)
     elif path.endswith("/centre.yaml"):
         apply_centre(node, values)
@@ -248,21 +245,41 @@ def field_lines(doc: Document, entry_id: str) -> list[tuple[int, str]]:
     entry = find_entry(again, entry_id)
     if entry is None:
         return []
+    if entry_id == PAYMENT_ENTRY:
+        entry = entry.get("payment")
+        if not isinstance(entry, CommentedMap):
+            return []
     found: list[tuple[int, str]] = [(entry.lc.line + 1, "")]
-    for key, value in entry.items():
-        key_line = entry.lc.key(key)[0] + 1
-        found.append((key_line, str(key)))
-        if isinstance(value, CommentedMap):
-            for sub in value:
-                found.append((value.lc.key(sub)[0] + 1, f"{key}.{sub}"))
+    _lines(entry, "", found)
     return sorted(found)
+
+
+def _lines(node: CommentedMap, prefix: str, found: list[tuple[int, str]]) -> None:
+    """Every key as a dotted field (`text.pl`, `tables.0.brackets.1.fee_percent`) with its line."""
+    for key, value in node.items():
+        name = f"{prefix}{key}"
+        found.append((node.lc.key(key)[0] + 1, name))
+        if isinstance(value, CommentedMap):
+            _lines(value, f"{name}.", found)
+        elif isinstance(value, CommentedSeq):
+            for index, item in enumerate(value):
+                if isinstance(item, CommentedMap):  # a list of scalars is one field (keywords, groups)
+                    found.append((value.lc.item(index)[0] + 1, f"{name}.{index}"))
+                    _lines(item, f"{name}.{index}.", found)
 
 
 def entry_span(doc: Document, entry_id: str) -> tuple[int, int] | None:
     """The first and last line (1-based, inclusive) of an entry in the dumped document."""
     again = parse(doc.path, doc.dump().encode("utf-8"))
-    if entry_id == CENTRE_ENTRY:
+    if entry_id in WHOLE_FILE:
         return (1, 10**9)
+    if entry_id == PAYMENT_ENTRY:
+        keys = list(again.tree) if isinstance(again.tree, CommentedMap) else []
+        if "payment" not in keys:
+            return None
+        at = keys.index("payment")
+        end = again.tree.lc.key(keys[at + 1])[0] if at + 1 < len(keys) else 10**9
+        return (again.tree.lc.key("payment")[0] + 1, end)
     items = entries_of(again)
     for i, entry in enumerate(items):
         if str(entry.get("id")) == entry_id:

@@ -12,19 +12,22 @@ from collections.abc import Iterable
 from bot.editor import documents as docs
 from storage.content_history import Change
 
-TRANSLATED = ("title", "text", "more", "note", "name", "unit", "contact_note")
+TRANSLATED = (
+    "title", "text", "more", "note", "name", "unit", "contact_note", "phone_note", "hours_note", "resolution",
+    "short",
+)
 
 
 def _values(path: str, text: str, entry: str) -> dict[str, str]:
     found = docs.find_entry(docs.parse(path, text.encode("utf-8")), entry)
-    return docs.values_of(path, found) if found is not None else {}
+    return docs.values_of(path, found, entry) if found is not None else {}
 
 
 def outdated(changes: Iterable[Change], path: str, entry: str) -> set[str]:
     """Form fields (like "text.uk") whose Polish changed after them, over these changes of one entry."""
     pending: set[str] = set()
     for change in sorted(changes, key=lambda c: c.id):  # oldest first
-        shown = change.entry or docs.CENTRE_ENTRY
+        shown = change.entry or docs.whole_entry(change.path)
         if change.path != path or shown != entry:
             continue
         before, after = _values(path, change.before, entry), _values(path, change.after, entry)

@@ -4,7 +4,8 @@ A save is: check access, check the file's version (a stale one is refused with t
 apply the form to the round-trip document, validate the whole content on a copy, write atomically,
 record the history (who, when, which entry, the diff) and the audit row, then reload content in
 every running door the way Telegram's /reload does (knowledge built off the event loop, then one
-swap). One lock per process serialises saves, so two saves cannot interleave their checks.
+swap). The publish also bumps the content version (bot.editor.sync), so every other process
+reloads too. One lock per process serialises saves and those reloads, so nothing interleaves.
 """
 
 from __future__ import annotations
@@ -12,25 +13,25 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
 from bot.clock import Clock
-from bot.domain import knowledge
 from bot.domain.content import Content
-from bot.domain.loader import ContentError, load_content
+from bot.domain.loader import ContentError
 from bot.editor import documents as docs
 from bot.editor.files import atomic_write, is_editable, may_edit
+from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.editor.validate import Problem, load_with, place
 from bot.staff import Access, record
 from storage import content_history
 from storage.database import Database
 
 log = logging.getLogger("bot.editor")
-Listener = Callable[[Content], None]
+__all__ = ["Draft", "Editor", "Listener", "Refused", "Stale"]
 
 
 class Refused(Exception):
@@ -63,7 +64,14 @@ class Editor:
     db: Database
     clock: Clock
     listeners: list[Listener] = field(default_factory=list)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    sync: ContentSync = field(init=False)  # this process's reloads; it announces every publish
+
+    def __post_init__(self) -> None:
+        self.sync = ContentSync(self.root, PollingSignal(self.db), self.listeners)
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        return self.sync.lock
 
     def check(self, access: Access, path: str) -> None:
         if not is_editable(self.root, path) or not may_edit(access, path):
@@ -108,7 +116,7 @@ class Editor:
         if change is None:
             raise Refused(str(change_id))
         self.check(access, change.path)
-        entry = change.entry or docs.CENTRE_ENTRY
+        entry = change.entry or docs.whole_entry(change.path)
         async with self.lock:
             doc = self._current(change.path, entry, version)
             text = restored(doc, docs.parse(change.path, change.before.encode("utf-8")), change.entry)
@@ -118,7 +126,7 @@ class Editor:
         doc = docs.read(self.root, path)
         if doc.version != version:
             found = docs.find_entry(doc, entry)
-            values = docs.values_of(path, found) if found is not None else {}
+            values = docs.values_of(path, found, entry) if found is not None else {}
             raise Stale(doc.version, values)
         return doc
 
@@ -134,11 +142,13 @@ class Editor:
                 before.splitlines(keepends=True), text.splitlines(keepends=True), doc.path, doc.path
             )
         )
-        shown = None if entry == docs.CENTRE_ENTRY else entry
+        shown = None if entry in docs.WHOLE_FILE else entry
         now = self.clock.now()
-        # One unit: the history row, the audit row and the file. The file is written last, inside
-        # the unit, so a failed write leaves no history of a publish that did not happen.
+        # One unit: the history row, the audit row, the content version the other processes follow
+        # (bot.editor.sync) and the file. The file is written last, inside the unit, so a failed
+        # write leaves no history of a publish that did not happen.
         async with self.db.transaction():
+            await self.sync.announce()
             await content_history.add(
                 self.db, now, access.user_id, doc.path, shown, action, diff, before, text
             )
@@ -149,15 +159,7 @@ class Editor:
 
     async def reload(self) -> Content | None:
         """The same path as /reload: load, build the knowledge off the loop, then swap in every door."""
-        try:
-            content = await asyncio.to_thread(load_content, self.root)
-            await asyncio.to_thread(knowledge.prepare, content)
-        except ContentError:
-            log.exception("content written by the editor does not load; the doors keep the old one")
-            return None
-        for listener in self.listeners:
-            listener(content)
-        return content
+        return await self.sync.reload()
 
 
 def edit(doc: docs.Document, entry: str, values: Mapping[str, str]) -> None:
@@ -166,13 +168,20 @@ def edit(doc: docs.Document, entry: str, values: Mapping[str, str]) -> None:
     if found is None:
         found = CommentedMap(id=entry)
         doc.tree[docs.list_key(doc.path)].append(found)
-    docs.apply(doc.path, found, values)
+    docs.apply(doc.path, found, values, entry)
 
 
 def restored(doc: docs.Document, earlier: docs.Document, entry: str | None) -> str:
     """The current file with one entry put back as it was in `earlier` (a whole file for centre.yaml)."""
     if entry is None:
         return earlier.original.decode("utf-8")
+    if entry == docs.PAYMENT_ENTRY:  # rules.yaml's payment block, the entries as they are now
+        before = earlier.tree.get("payment") if isinstance(earlier.tree, dict) else None
+        if before is None:
+            doc.tree.pop("payment", None)
+        else:
+            doc.tree["payment"] = before
+        return doc.dump()
     old = docs.find_entry(earlier, entry)
     items = doc.tree[docs.list_key(doc.path)]
     index = next((i for i, e in enumerate(items) if str(e.get("id")) == entry), None)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.domain.content import Content
 from bot.domain.loader import ContentError, load_content
-from bot.editor.documents import Document, entry_span, field_lines
+from bot.editor.documents import FEES_ENTRY, LANGS, PAYMENT_ENTRY, Document, entry_span, field_lines
 
 PROBLEM = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<message>.*)$", re.DOTALL)
 MISSING = re.compile(r"^missing translation '(?P<lang>\w+)'$")
@@ -65,13 +65,28 @@ def place(problems: list[str], doc: Document, entry_id: str) -> list[Problem]:
             continue
         inside = span is not None and span[0] <= line <= span[1]
         field = _field_at(lines, line) if inside else ""
+        located = _located(message, entry_id) if inside else None
+        if located:
+            field = located  # the loader's own path names the field exactly (fees, payment)
         missing = MISSING.match(message)
         if missing and field:
             # The loader points at the text's first language; the missing one is named in the message.
-            field = f"{field.split('.')[0]}.{missing['lang']}"
+            parts = field.split(".")
+            text = parts[:-1] if parts[-1] in LANGS else parts
+            field = ".".join([*text, missing["lang"]])
         shown = _shorter(message) if field else f"{line}: {message}"  # no field: the line helps
         placed.append(Problem(field, shown, where="" if inside else file))
     return placed
+
+
+def _located(message: str, entry_id: str) -> str | None:
+    """The field a dotted location names (`tables.0.brackets.1.fee_percent: ...`), for the forms whose
+    fields are those paths; None for the others (their lines place the problem)."""
+    prefix = {FEES_ENTRY: "", PAYMENT_ENTRY: "payment."}.get(entry_id)
+    head, sep, _ = message.partition(": ")
+    if prefix is None or not sep or not re.fullmatch(r"[\w.]+", head) or not head.startswith(prefix):
+        return None
+    return head[len(prefix):] or None
 
 
 def _field_at(lines: list[tuple[int, str]], line: int) -> str:

@@ -140,10 +140,13 @@ def create_app(
         door: WebDoor = app.state.door
         await door.dialogue.prepare()  # indexes, vectors and the model, off the loop, before serving
         door.editor = Editor(settings.content_dir, conn, the_clock, [door.swap_content, *(listeners or [])])
+        # This process follows publishes made by any other one (and its own reach every door here).
+        await door.editor.sync.start()
         sweeper = asyncio.create_task(sweep(conn, the_clock))
         try:
             yield
         finally:
+            await door.editor.sync.stop()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper

@@ -12,8 +12,8 @@ BAR = "#0b4f8a"
 WIDTH, ROW, LABEL = 640, 28, 200
 
 
-def bar_chart(title: str, data: list[tuple[str, int]]) -> str:
-    """Horizontal bars, one row per (label, value), each value written at the bar's end."""
+def bar_chart(title: str, data: list[tuple[str, int]], unit: str = "") -> str:
+    """Horizontal bars, one row per (label, value), each value (with its unit) at the bar's end."""
     height = max(1, len(data)) * ROW + 10
     largest = max((value for _, value in data), default=0) or 1
     room = WIDTH - LABEL - 60
@@ -32,7 +32,8 @@ def bar_chart(title: str, data: list[tuple[str, int]]) -> str:
         bar = f'x="{LABEL}" y="{y + 4}" width="{max(length, 1)}" height="{ROW - 8}"'
         parts.append(f'<rect {bar} fill="{BAR}"/>')
         parts.append(
-            f'<text x="{LABEL + length + 6}" y="{y + 18}" font-size="14" fill="#1a1a1a">{value}</text>'
+            f'<text x="{LABEL + length + 6}" y="{y + 18}" font-size="14" fill="#1a1a1a">'
+            f"{value}{escape(unit)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

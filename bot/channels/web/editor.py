@@ -23,6 +23,7 @@ from bot.channels.web.panel_auth import MAX_FIELD, Staff, gate, no_access
 from bot.dialogue import Engine, Incoming, State
 from bot.domain.content import CentreContent, Content
 from bot.editor import documents as docs
+from bot.editor import money_forms
 from bot.editor.outdated import outdated
 from bot.editor.service import Draft, Editor, Refused, Stale
 from bot.editor.validate import Problem
@@ -106,9 +107,19 @@ async def centre_page(request: Request) -> Response:
     return page(request, staff, "editor_centre.html", title, centre=centre, sections=sections, notice=notice)
 
 
-def section_path(centre: str, section: str) -> str | None:
-    if section == docs.CENTRE_ENTRY:
-        return f"{centre}/centre.yaml"
+# Sections edited as one form, by their one pseudo entry: (file, entry).
+SINGLE = {"centre": ("centre", docs.CENTRE_ENTRY), "fees": ("fees", docs.FEES_ENTRY),
+          "payment": ("rules", docs.PAYMENT_ENTRY)}
+
+
+def section_path(centre: str, section: str, entry: str = "") -> str | None:
+    """The file of a section's entry; None where the pair does not exist (the payment form is only
+    `payment/_payment`, never an entry of the rules)."""
+    if section in SINGLE:
+        name, only = SINGLE[section]
+        return f"{centre}/{name}.yaml" if entry in ("", only) else None
+    if entry.startswith("_"):
+        return None
     return f"{centre}/{section}.yaml" if section in SECTIONS else None
 
 
@@ -131,7 +142,7 @@ async def entry_page(request: Request) -> Response:
     doc, node = editor.open(path, entry)
     if node is None and entry != NEW:
         return render(request, "message.html", 404, lang=staff.lang, text="404", back="/staff/content")
-    values = docs.values_of(path, node) if node is not None else prefilled(request)
+    values = docs.values_of(path, node, entry) if node is not None else prefilled(request)
     done = request.query_params.get("done")
     notice = editor_ui(staff.lang).get(done) if done in ("published", "restored") else None
     changes = await content_history.of_folder(door_of(request).db, path.split("/")[0], limit=50)
@@ -150,7 +161,7 @@ async def _target(request: Request, action: str) -> tuple[Staff, str, str] | Res
     staff = await gate(request, action, target=f"{centre}/{section}#{entry}")
     if isinstance(staff, Response):
         return staff
-    path = section_path(centre, section)
+    path = section_path(centre, section, entry)
     if path is None or (entry == NEW and section != "faq"):
         return render(request, "message.html", 404, lang=staff.lang, text="404", back="/staff/content")
     try:
@@ -171,21 +182,33 @@ def form(
     problems: list[Problem] | None = None,
     **extra: Any,
 ) -> Response:
-    centre = path.split("/")[0]
+    centre, section = path.split("/")[0], request.path_params["section"]
     ui = editor_ui(staff.lang)
     errors = {p.field: problem_text(staff.lang, p.message) for p in problems or [] if p.field}
     general = [(p.where, problem_text(staff.lang, p.message)) for p in problems or [] if not p.field]
     is_centre, is_flat = path.endswith("/centre.yaml"), path.endswith("/flats.yaml")
+    is_fees, is_payment = entry == docs.FEES_ENTRY, entry == docs.PAYMENT_ENTRY
+    money = money_forms.layout(values) if is_fees else None
+    if is_fees or is_payment:  # every field of these forms is in `values`: the others cannot be shown
+        tables = money.tables if money is not None else []
+        shown = set(values) | {"tables", "notes"} | {f"tables.{n}" for n, _ in tables}
+        general += [(f, m) for f, m in errors.items() if f not in shown]
+        errors = {f: m for f, m in errors.items() if f in shown}
     named = values.get("title.pl") or values.get("address") or ui["add_faq"]
     title = ui["centre_details"] if is_centre else named
+    title = ui["fees"] if is_fees else ui["payment"] if is_payment else title
     editor = editor_of(request)
     groups = docs.group_ids(docs.read(editor.root, path)) if is_flat else []
+    texts = (
+        docs.CENTRE_TEXTS if is_centre else ("note",) if is_flat else money_forms.FEE_TEXTS if is_fees
+        else ("text",) if is_payment else docs.ENTRY_TEXTS
+    )
     return page(
         request, staff, "editor_entry.html", title, status,
-        centre=centre, section=path.split("/")[1].removesuffix(".yaml"), entry=entry, values=values,
+        centre=centre, section=section, entry=entry, values=values,
         version=version, errors=errors, general=general, is_centre=is_centre, is_new=entry == NEW,
-        texts=docs.CENTRE_TEXTS if is_centre else ("note",) if is_flat else docs.ENTRY_TEXTS, days=docs.DAYS,
-        is_flat=is_flat, groups=groups, kinds=docs.FLAT_KINDS,
+        texts=texts, days=docs.DAYS, is_flat=is_flat, groups=groups, kinds=docs.FLAT_KINDS,
+        is_fees=is_fees, is_payment=is_payment, money=money, bases=money_forms.BASES,
         sources=sources_of(door_of(request).content.centres.get(centre)),
         notice=extra.pop("notice", None), alert=extra.pop("alert", None), preview=extra.pop("preview", None),
         question=extra.pop("question", ""), preview_lang=extra.pop("preview_lang", staff.lang),
@@ -195,7 +218,8 @@ def form(
 
 async def read_form(request: Request, staff: Staff, max_size: int = MAX_FIELD) -> dict[str, str] | None:
     """The editor's form (more fields than the panel's other forms); None when the CSRF token is wrong."""
-    async with request.form(max_files=0, max_fields=64, max_part_size=max(16 * 1024, max_size * 4)) as data:
+    # The fees form has a field per bracket of every table: far more than the other forms.
+    async with request.form(max_files=0, max_fields=400, max_part_size=max(16 * 1024, max_size * 4)) as data:
         fields = {key: str(value)[:max_size] for key, value in data.items() if isinstance(value, str)}
     return fields if hmac.compare_digest(fields.get("csrf", ""), staff.csrf) else None
 
@@ -238,7 +262,7 @@ async def publish(request: Request, staff: Staff, path: str, entry: str, fields:
     if draft.problems:
         return form(request, staff, path, request.path_params["entry"], fields, fields.get("version", ""),
                     422, draft.problems, alert=ui["invalid"])
-    centre, section = path.split("/")[0], path.split("/")[1].removesuffix(".yaml")
+    centre, section = path.split("/")[0], request.path_params["section"]
     return RedirectResponse(f"/staff/content/{centre}/{section}/{entry}?done=published", status_code=303)
 
 

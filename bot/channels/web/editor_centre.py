@@ -54,17 +54,19 @@ async def new_centre(request: Request) -> Response:
     )
     editor = editor_of(request)
     ui = editor_ui(staff.lang)
+    door = door_of(request)
     try:
         async with editor.lock:
             await asyncio.to_thread(create_centre, editor.root, centre)
+            async with door.db.transaction():  # the other processes show the new centre too
+                await editor.sync.announce()
+                await record(door.db, door.clock, staff.access, "content_new_centre", centre.id)
+            await editor.reload()
     except ValueError:
         error = ui["exists"]
     except ContentError as exc:
         error = "; ".join(p.split(": ", 1)[-1] for p in exc.problems[:5])
     else:
-        door = door_of(request)
-        await record(door.db, door.clock, staff.access, "content_new_centre", centre.id)
-        await editor.reload()
         return RedirectResponse(f"/staff/content/{centre.id}?done=created", status_code=303)
     return page(request, staff, "editor_new_centre.html", ui["new_centre"], 422,
                 values=fields, days=docs.DAYS, error=error)

@@ -40,8 +40,18 @@ async def history_page(request: Request) -> Response:
     ui = editor_ui(staff.lang)
     return page(
         request, staff, "editor_history.html", ui["history"], centre=centre, changes=changes,
-        versions=versions, notice=ui.get(done) if done in ("restored", "stale", "invalid") else None,
+        versions=versions, labels={c.id: label(ui, c.path, c.entry) for c in changes},
+        notice=ui.get(done) if done in ("restored", "stale", "invalid") else None,
     )
+
+
+def label(ui: dict[str, str], path: str, entry: str | None) -> str:
+    """What a change was to, in words: a form's name, or the entry's short name."""
+    if entry == docs.PAYMENT_ENTRY:
+        return ui["payment"]
+    if entry is None:
+        return ui["fees"] if path.endswith("/fees.yaml") else ui["centre_details"]
+    return entry
 
 
 async def restore(request: Request) -> Response:

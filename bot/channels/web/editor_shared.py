@@ -1,5 +1,6 @@
 """The shared files (criteria.yaml, crisis.yaml) for administrators: the whole file in one text box,
-validated like every edit (nothing invalid is written), with the version check and the history."""
+validated like every edit (nothing invalid is written), with the version check, the history and
+restoring an earlier version (itself a publish, administrators only like every edit here)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/staff/content/shared/{name}", shared_page, methods=["GET"]),
         Route("/staff/content/shared/{name}", shared_post, methods=["POST"]),
+        Route("/staff/content/shared/{name}/history/{change:int}/restore", shared_restore, methods=["POST"]),
     ]
 
 
@@ -44,7 +46,7 @@ async def shared_page(
         version=extra.pop("version", doc.version),
         text=doc.original.decode("utf-8") if text is None else text,
         changes=changes,
-        notice=ui["published"] if done == "published" else None,
+        notice=ui[done] if done in ("published", "restored", "stale", "invalid") else None,
         alert=extra.pop("alert", None),
         problems=extra.pop("problems", []),
     )
@@ -79,3 +81,25 @@ async def shared_post(request: Request) -> Response:
         return await shared_page(request, fields.get("text", ""), 422, version=fields.get("version", ""),
                                  alert=ui["invalid"], problems=problems)
     return RedirectResponse(f"/staff/content/shared/{name}?done=published", status_code=303)
+
+
+async def shared_restore(request: Request) -> Response:
+    """The file as it was before a recorded change: the same check, validation, write and history."""
+    from bot.channels.web.editor import editor_of, read_form
+
+    name = request.path_params["name"]
+    staff = await gate(request, "content_restore", need="admin", target=name)
+    if isinstance(staff, Response):
+        return staff
+    fields = await read_form(request, staff)
+    change = await content_history.get(door_of(request).db, int(request.path_params["change"]))
+    if fields is None or change is None or name not in SHARED_FILES or change.path != name:
+        return no_access(request, staff.lang, 403)
+    try:
+        draft = await editor_of(request).restore(staff.access, change.id, fields.get("version", ""))
+    except Refused:
+        return no_access(request, staff.lang, 403)
+    except Stale:
+        return RedirectResponse(f"/staff/content/shared/{name}?done=stale", status_code=303)
+    outcome = "restored" if not draft.problems else "invalid"
+    return RedirectResponse(f"/staff/content/shared/{name}?done={outcome}", status_code=303)

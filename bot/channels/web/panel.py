@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -17,14 +16,13 @@ from starlette.routing import BaseRoute, Route
 from bot import menus
 from bot.channels.web import panel_texts, texts
 from bot.channels.web.app import door_of, render
-from bot.channels.web.charts import bar_chart
 from bot.channels.web.grouping import Group, group_similar
 from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
 from bot.channels.web.panel_broadcasts import routes as broadcast_routes
 from bot.i18n import tr
 from bot.staff import record
-from storage import panel_stats, tickets, top_unanswered
 from storage import staff as staff_store
+from storage import tickets, top_unanswered
 from storage import web_tickets as store
 from storage.ratings import worst_rated
 
@@ -39,6 +37,8 @@ DONE = {
 
 
 def routes() -> list[BaseRoute]:
+    from bot.channels.web.panel_numbers import numbers_page
+
     return [
         Route("/staff", lambda request: RedirectResponse("/staff/tickets", status_code=303)),
         Route("/staff/login", login_page, methods=["GET"]),
@@ -212,39 +212,3 @@ def rated_label(request: Request, staff: Staff, key: str) -> str:
     content = door_of(request).content
     centre = content.centres.get(staff.access.centre or "")
     return (menus.key_label(tr(staff.lang), centre, key) if centre else None) or key
-
-
-async def numbers_page(request: Request) -> Response:
-    staff = await gate(request, "stats")
-    if isinstance(staff, Response):
-        return staff
-    door = door_of(request)
-    scope = centre_scope(staff)
-    ui = panel_texts.chrome(staff.lang)
-    weekly = await panel_stats.new_users_by_week(door.db, scope, door.clock.now())
-    by_week: dict[str, int] = {}
-    by_lang: dict[str, int] = {}
-    for week, _, lang, count in weekly:
-        by_week[week] = by_week.get(week, 0) + count
-        by_lang[lang] = by_lang.get(lang, 0) + count
-    sections = [
-        (ui["new_users"], sorted(by_week.items())),
-        (ui["users_by_lang"], sorted(by_lang.items())),
-        (ui["by_channel"], await panel_stats.users_by_channel(door.db, scope)),
-        (ui["unanswered_lang"], await panel_stats.unanswered_by_lang(door.db, scope)),
-        (ui["reminders"], await panel_stats.reminders_by_status(door.db, scope)),
-    ]
-    # bar_chart escapes every text it draws, so its SVG can go into the page as markup.
-    charts = [(title, Markup(bar_chart(title, data)), data) for title, data in sections]
-    broadcasts = await panel_stats.broadcast_outcomes(door.db, scope)
-    return page(
-        request,
-        staff,
-        "panel_numbers.html",
-        "numbers",
-        ui["numbers"],
-        charts=charts,
-        weekly=weekly,
-        broadcasts=broadcasts,
-    )
-

@@ -6,6 +6,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY = 16 * 1024  # bytes: a chat message is at most a few kilobytes, a staff answer too
 ROOMY_BODY = 1024 * 1024  # the Telegram webhook's updates
+# The editor's forms: a whole shared file, or an entry in three languages (Cyrillic is 6 bytes a
+# letter once form-encoded), are larger than any chat message. Staff only; still capped.
+EDITOR_PREFIX, EDITOR_BODY = "/staff/content/", 512 * 1024
 
 
 def csp(frame_ancestors: str) -> str:
@@ -38,6 +41,8 @@ class SecureHeaders:
         # The widget's script is loaded by the centres' own sites; everything else stays ours.
         corp = b"cross-origin" if path == "/widget.js" else b"same-site"
         limit = ROOMY_BODY if path in self.roomy_paths else MAX_BODY
+        if path.startswith(EDITOR_PREFIX):
+            limit = max(limit, EDITOR_BODY)
         if scope.get("method") in ("POST", "PUT", "PATCH"):
             declared = dict(scope.get("headers", [])).get(b"content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > limit):

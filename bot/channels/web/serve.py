@@ -66,18 +66,9 @@ async def serve_web(settings: Settings, web: WebSettings, content: Content) -> i
 
 def telegram_swap(application: Any) -> Listener:
     """The Telegram door's half of a reload (as /reload does): its engine and the residents' service."""
-    from bot.channels.telegram import BOT_DATA_KEY, Door
-    from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor
+    from bot.channels.telegram import content_listener
 
-    def swap(content: Content) -> None:
-        found = application.bot_data.get(BOT_DATA_KEY)
-        if isinstance(found, Door):
-            found.swap_content(content)
-        residents = application.bot_data.get(RESIDENTS_KEY)
-        if isinstance(residents, ResidentsDoor):
-            residents.service.content = content
-
-    return swap
+    return content_listener(application)
 
 
 def webhook_route(path: str, secret: str | None, put: Callable[[Any], Awaitable[None]]) -> Route:
@@ -116,7 +107,8 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
 
     lock = lock_database(settings.database)  # one Telegram process per database, as `run` alone
     try:
-        application = build_application(settings, content)
+        # The web door's follower reloads both doors of this process: Telegram needs none of its own.
+        application = build_application(settings, content, follow_content=False)
 
         async def relay(chat_id: int, text: str) -> bool:
             try:

@@ -1,0 +1,114 @@
+"""Every Bot API call of the door through the token's one outgoing budget (bot.outgoing).
+
+`BudgetRateLimiter` is PTB's rate limiter (`ApplicationBuilder.rate_limiter`): each call waits for
+its place in the budget (replies first), and a 429 is handled by `bot.outgoing.deliver` alone, for
+the whole token. A call says its class with `rate_limit_args=Outgoing(...)` (see `limit_args`);
+without one it is a reply. getUpdates never passes here (PTB does not rate-limit it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Final
+
+from telegram import Bot
+from telegram._utils.types import JSONDict
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter, ExtBot
+
+from bot.outgoing import MAX_RETRIES, Budget, Limits, LocalBudget, Priority, Rate, deliver
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A call's `rate_limit_args`: its class, and whether its first token was taken already
+    (the broadcast worker takes it from the same budget before it sends)."""
+
+    priority: Priority
+    prepaid: bool = False
+
+
+REPLY: Final = Outgoing(Priority.REPLY)
+
+
+def retry_after(error: BaseException) -> float | None:
+    """Seconds Telegram asked to wait, for a 429; None for anything else."""
+    if not isinstance(error, RetryAfter):
+        return None
+    wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
+def chat_of(data: dict[str, Any]) -> int | None:
+    """The numeric chat a call sends to; None for calls to no chat (getMe, answerCallbackQuery...).
+
+    A '@channel' username is counted as a group (the stricter limit) under a fixed key.
+    """
+    chat = data.get("chat_id")
+    if chat is None:
+        return None
+    try:
+        return int(chat)
+    except (TypeError, ValueError):
+        return -1
+
+
+class BudgetRateLimiter(BaseRateLimiter[Outgoing]):
+    """PTB's rate limiter over one `Budget` (bot.outgoing), shared with the broadcast worker."""
+
+    def __init__(self, budget: Budget, retries: int = MAX_RETRIES) -> None:
+        self.budget, self.retries = budget, retries
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Outgoing | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        outgoing = rate_limit_args if isinstance(rate_limit_args, Outgoing) else REPLY
+
+        async def call() -> bool | JSONDict | list[JSONDict]:
+            return await callback(*args, **kwargs)
+
+        return await deliver(
+            self.budget,
+            call,
+            chat_of(data),
+            outgoing.priority,
+            retry_after,
+            prepaid=outgoing.prepaid,
+            retries=self.retries,
+        )
+
+
+def outgoing_limiter(settings: Settings) -> BudgetRateLimiter:
+    """The bot token's one outgoing budget, kept in this process: TELEGRAM_RATE messages a second in
+    all, of them at most BROADCAST_RATE broadcast messages, Telegram's per-chat limits."""
+    bulk = min(settings.broadcast_rate, settings.telegram_rate)
+    return BudgetRateLimiter(LocalBudget(Limits(total=Rate(settings.telegram_rate), bulk=Rate(bulk))))
+
+
+def budget_of(bot: Bot) -> Budget | None:
+    """The budget behind this bot's rate limiter, if it has one."""
+    limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
+    return limiter.budget if isinstance(limiter, BudgetRateLimiter) else None
+
+
+def limit_args(bot: Bot, priority: Priority, *, prepaid: bool = False) -> dict[str, Any]:
+    """Keyword arguments for a Bot method that send the call in this class (nothing for a reply,
+    the default, or for a bot without the budget)."""
+    if budget_of(bot) is None or (priority == Priority.REPLY and not prepaid):
+        return {}
+    return {"rate_limit_args": Outgoing(priority, prepaid)}

@@ -1,0 +1,140 @@
+"""Every running door answers from what was published, whichever process published it.
+
+A publish bumps the content version in the database, in the same unit of work as its history
+row. Each process runs one `ContentSync`: it remembers the version it runs, waits for another one
+through a `VersionSignal`, and then reloads content/ the way /reload does (files read and the
+knowledge built off the event loop, then one swap in every door of the process). A Telegram-only
+process (`python -m bot run` without the web port) follows a publish made by `python -m bot web`.
+
+`VersionSignal` is the seam for the engine: `PollingSignal` reads the row every few seconds and
+works on every engine; on PostgreSQL a signal whose `announce` also runs `NOTIFY content_version`
+and whose `changed` awaits the notification (LISTEN) can replace it without touching the publish
+or the reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from bot.domain import knowledge
+from bot.domain.content import Content
+from bot.domain.loader import ContentError, load_content
+from storage import StorageError, content_version
+from storage.database import Database
+
+log = logging.getLogger("bot.editor")
+Listener = Callable[[Content], None]
+POLL_SECONDS = 2.0  # a publish reaches the other processes within this; one tiny read per period
+
+
+class VersionSignal(Protocol):
+    """Where processes learn that content was published."""
+
+    async def current(self) -> int:
+        """The version published last."""
+        ...
+
+    async def announce(self) -> int:
+        """One more version, inside the publish's unit of work (its caller commits); the new number."""
+        ...
+
+    async def changed(self, seen: int) -> int:
+        """Return once the published version is not `seen` (it may be one this process announced)."""
+        ...
+
+
+@dataclass
+class PollingSignal:
+    """The version row read every `interval` seconds: works on every engine, costs one small read."""
+
+    db: Database
+    interval: float = POLL_SECONDS
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    async def current(self) -> int:
+        return await content_version.current(self.db)
+
+    async def announce(self) -> int:
+        return await content_version.bump(self.db)
+
+    async def changed(self, seen: int) -> int:
+        while True:
+            try:
+                version = await self.current()
+            except (StorageError, sqlite3.Error, OSError, ValueError) as exc:  # locked, lost, closing: again
+                log.warning("cannot read the content version: %s", exc)
+                version = seen
+            if version != seen:
+                return version
+            await self.sleep(self.interval)
+
+
+async def load_prepared(root: Path) -> Content | None:
+    """content/ loaded and its knowledge built, both off the event loop; None (logged) if it is invalid."""
+    try:
+        content = await asyncio.to_thread(load_content, root)
+        await asyncio.to_thread(knowledge.prepare, content)
+    except ContentError:
+        log.exception("the content on disk does not load; the doors keep the running content")
+        return None
+    return content
+
+
+@dataclass
+class ContentSync:
+    """One per process: the content version it runs, the reload into its doors, and following others.
+
+    `lock` is held by a publish from the check of the file's version to its reload, and by a reload
+    that follows another process, so the two never interleave in one process.
+    """
+
+    root: Path
+    signal: VersionSignal
+    listeners: list[Listener] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    seen: int = 0
+    _task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Follow publishes from now on (the content loaded at start is the current version)."""
+        self.seen = await self.signal.current()
+        self._task = asyncio.create_task(self._follow(), name="content-sync")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def announce(self) -> None:
+        """A publish of this process (holding `lock`): the others reload, this one already runs it."""
+        self.seen = await self.signal.announce()
+
+    async def reload(self) -> Content | None:
+        """The same path as /reload: load, build the knowledge off the loop, then swap in every door."""
+        content = await load_prepared(self.root)
+        if content is not None:
+            for listener in self.listeners:
+                listener(content)
+        return content
+
+    async def _follow(self) -> None:
+        while True:
+            version = await self.signal.changed(self.seen)
+            async with self.lock:
+                if version == self.seen:
+                    continue  # our own publish, announced while we were waiting
+                self.seen = version
+                try:
+                    if await self.reload() is not None:
+                        log.info("content version %d published elsewhere: reloaded", version)
+                except Exception:  # one failed reload must not stop following the next publish
+                    log.exception("reloading published content failed")
