@@ -151,19 +151,6 @@ async def record_due(
     return done.rowcount == 1
 
 
-async def pending(db: Database, status: str = "due", limit: int = 10_000) -> list[Delivery]:
-    """Deliveries with this status ('due' or 'sending'), oldest first."""
-    rows = await db.fetch_all(
-        "SELECT resident_id, reminder, day, month, due_at, status, attempts FROM deliveries"
-        " WHERE status = ? ORDER BY due_at LIMIT ?",
-        (status, limit),
-    )
-    return [
-        Delivery(int(r[0]), str(r[1]), str(r[2]), str(r[3]), from_text(str(r[4])), str(r[5]), int(r[6]))
-        for r in rows
-    ]
-
-
 _DELIVERY = "resident_id, reminder, day, month, due_at, status, attempts"
 # Claimable: due, or claimed by a process whose lease ran out (it died between the claim and the mark).
 _CLAIMABLE = "status = 'due' OR (status = 'sending' AND lease_until <= ?)"

@@ -88,8 +88,8 @@ async def start(url: str, base_url: str, tmp_path: Path, n: int, offset: float) 
         CLAIM_LEASE_SECONDS="3",
         LEADER_RETRY_SECONDS="1",
         TELEGRAM_RATE="5000",
-        # The broadcast lasts about 30 s, so both kills land while it and the tick are under way.
-        BROADCAST_RATE=str(max(20, RECIPIENTS // 30)),
+        # The broadcast lasts about 20 s, so both kills land while it and the tick are under way.
+        BROADCAST_RATE=str(max(20, RECIPIENTS // 20)),
         BROADCAST_CONCURRENCY=str(CONCURRENCY),
         FLEET_CLOCK_OFFSET_SECONDS=str(offset),
         LOG_LEVEL="INFO",
