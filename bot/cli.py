@@ -228,7 +228,8 @@ async def print_reminders(args: argparse.Namespace, settings: Settings, content:
         if item.reminder == rules.PAYMENT:
             year, month = (int(part) for part in item.occurrence.month.split("-"))
             assert centre.payment is not None
-            what = f"payment due {rules.due_date(year, month, centre.payment.due_day)}"
+            due = rules.payment_due(year, month, centre.payment.due_day)
+            what = f"payment due {due}" if due else f"payment {item.occurrence.month} (no due day this month)"
         else:
             what = f"duty #{item.reminder.removeprefix(rules.DUTY_PREFIX)}: {texts[item.reminder]}"
         print(f"{local:%Y-%m-%d %a %H:%M}  {what}")

@@ -17,11 +17,12 @@ __all__ = ["Dialogue", "Engine", "Incoming", "Outcome", "State", "mask"]
 from bot import answers, callbacks, fee_answers, menus, privacy
 from bot import more as extra
 from bot.clock import Clock
-from bot.domain import knowledge
+from bot.domain import items, knowledge
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.text import clean
 from bot.domain.understanding import FUSION, Fusion, Reading
 from bot.fee_flow import STEP_FEE, fee_reply
+from bot.flows import Conversations, FeeIncome
 from bot.free_text import FreeText
 from bot.i18n import Tr, tr
 from bot.outcome import Incoming, Outcome, State, mask
@@ -83,7 +84,7 @@ class Engine(FreeText):
         outcome = self._reply(state, found.text, step=found.step, more=found.more)
         outcome.asked = "topic:fees"
         if found.more is not None:  # an estimate (not a request to write the income again)
-            self._ask_rating(state, outcome, "topic:fees")
+            self._ask_rating(state, outcome, items.FEES)
         return outcome
 
     def start(self, state: State) -> Outcome:
@@ -143,16 +144,16 @@ class Engine(FreeText):
             buttons = tuple(
                 (Button(g.name.get(t.lang), callbacks.make(callbacks.GROUP, g.id)),) for g in centre.groups
             )
-            more_row = (extra.button(t, "topic:flats"),)
+            more_row = (extra.button(t, items.FLATS),)
             return Outcome([Reply(answers.flats(t, centre), (*buttons, more_row, menus.menu_row(t)))], state)
         if item == callbacks.MENU_APPLY:
-            return self.answer_key(state, centre, "topic:apply", None) or self.start(state)
+            return self.answer_key(state, centre, items.APPLY, None) or self.start(state)
         if item == callbacks.MENU_RULES:
-            return self.answer_key(state, centre, "topic:rules", None) or self.start(state)
+            return self.answer_key(state, centre, items.RULES, None) or self.start(state)
         if item == callbacks.MENU_LAW:
-            return self.answer_key(state, centre, "topic:law", None) or self.start(state)
+            return self.answer_key(state, centre, items.LAW, None) or self.start(state)
         if item == callbacks.MENU_FEES:
-            return self.answer_key(state, centre, "topic:fees", None) or self.start(state)
+            return self.answer_key(state, centre, items.FEES, None) or self.start(state)
         if item == callbacks.MENU_HOURS:
             return self._reply(state, answers.hours_and_contact(t, centre, self.clock.now()))
         return Outcome([self.main_menu(state)], replace(state, step=None))
@@ -206,19 +207,16 @@ class Engine(FreeText):
     ) -> Outcome | None:
         """The answer for a ranked item key ("entry:rules:pets", "group:x", "topic:hours")."""
         t = self._t(state)
-        kind, _, rest = key.partition(":")
+        item = items.decode(key)
         today = self.local_now(centre).date()
-        if kind == "entry":
-            section, _, entry_id = rest.partition(":")
-            entries = (
-                getattr(centre, section, ()) if section in ("recruitment", "rules", "legal", "faq") else ()
-            )
-            item = next((e for e in entries if e.id == entry_id), None)
-            return None if item is None else self._reply(state, answers.entry(t, item), more=key)
-        if kind == "group" and any(g.id == rest for g in centre.groups):
-            return self._reply(state, answers.flats_for_group(t, centre, rest))
-        if kind != "topic":
+        if isinstance(item, items.Entry):
+            entry = next((e for e in getattr(centre, item.section) if e.id == item.id), None)
+            return None if entry is None else self._reply(state, answers.entry(t, entry), more=key)
+        if isinstance(item, items.Group) and any(g.id == item.id for g in centre.groups):
+            return self._reply(state, answers.flats_for_group(t, centre, item.id))
+        if not isinstance(item, items.Topic):
             return None
+        rest = item.name
         if rest == "hours":
             return self._reply(state, self.hours_answer(t, centre, reading))
         if rest == "contact":
@@ -300,18 +298,29 @@ class Dialogue:
         return await loop.run_in_executor(self._reader, self.engine.respond, state, incoming)
 
     async def handle(
-        self, channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
+        self,
+        channel: str,
+        external_id: str,
+        incoming: Incoming,
+        lang_hint: str | None = None,
+        user: users.User | None = None,
     ) -> list[Reply]:
-        """Replies to one message from one user; their centre, language and step are remembered."""
+        """Replies to one message from one user; their centre, language and step are remembered.
+
+        A door that has already read the user for this update passes it as `user` (read once).
+        """
         now = self.engine.clock.now()
-        user = await users.get_or_create_user(self.db, channel, external_id, now)
+        if user is None or (user.channel, user.external_id) != (channel, external_id):
+            user = await users.get_or_create_user(self.db, channel, external_id, now)
         if not user.active:  # someone who writes to us has unblocked us: broadcasts reach them again
             await users.set_active(self.db, user.id, now)
         lang = user.lang or (lang_hint if lang_hint in LANGS else None)
         if privacy.is_consent(incoming.button):  # issue 16: Yes/No to keeping an unanswered question
             answer = privacy.answer(self.db, channel, external_id, str(incoming.button), lang or "pl", now)
             return [await answer]
-        state = State(user.centre, lang, user.step)
+        conversations = Conversations(self.db, self.engine.clock)
+        waiting = await conversations.current(user.id)  # the fee step lives with every other flow
+        state = State(user.centre, lang, STEP_FEE if isinstance(waiting, FeeIncome) else None)
         outcome = await self.respond(state, incoming)
         new = outcome.state
         # The user's new state and what the answer recorded are one unit of work (the reading above
@@ -321,8 +330,11 @@ class Dialogue:
                 await users.set_centre(self.db, user.id, new.centre, now)
             if new.lang != user.lang:
                 await users.set_lang(self.db, user.id, new.lang, now)
-            if new.step != user.step:
-                await users.set_step(self.db, user.id, new.step, now)
+            if new.step != state.step:  # the fee step lives with every other flow (bot.flows)
+                if new.step == STEP_FEE:
+                    await conversations.begin(user.id, FeeIncome())
+                else:
+                    await conversations.end(user.id, FeeIncome)
             if outcome.rated and new.centre:  # issue 11: a 👍/👎 is one count for the answer, nothing more
                 await record_rating(self.db, new.centre, *outcome.rated)
             if outcome.asked and new.centre:  # issue 13: questions per topic, answered vs fallback

@@ -170,7 +170,7 @@ def fees_overview(t: Tr, content: Content, centre: CentreContent, today: date) -
     if row is not None:
         lines.append(
             t._(
-                "The criterion now: {single} for a person living alone, {family} per person in a family."
+                "The criterion now: {single} for a person alone, {family} per family member."
             ).format(single=t.money(row.single), family=t.money(row.per_person))
         )
     if table_in_force(centre.fees, today) is not None:
@@ -221,6 +221,6 @@ def admission_limit(t: Tr, content: Content, centre: CentreContent, today: date)
         return None
     amount = row.single * limit / 100
     return t._(
-        "A place here is above all for people with income up to {limit} of the criterion. "
+        "A place here is above all for incomes up to {limit} of the criterion. "
         "That is {amount} a month."
     ).format(limit=t.percent(limit), amount=t.money(amount))

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot import fee_answers, more
+from bot.domain import items
 from bot.domain.content import CentreContent, Content
 from bot.domain.fees import MAX_HOUSEHOLD, MAX_INCOME, FeeInputError, estimate_fee
 from bot.domain.money import Amount
@@ -35,7 +36,7 @@ def fee_reply(
     if reading.household is not None:
         money = [a for a in money if a.currency or a.value != reading.household]
     # A bare number is an income only when the message is surely about the fee ("pogoda 2027" is not).
-    about_fee = reading.confident and best in ("topic:fees", "topic:criterion")
+    about_fee = reading.confident and best in (items.FEES, items.CRITERION)
     wants_fee = waiting or reading.income_cue or about_fee
     if not money or not (wants_fee or any(a.currency for a in money)):
         # "tysiąc dwieście złotych": an income in words is asked again in digits, and never

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import answers, callbacks, menus
+from bot.domain import items
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.cues import split_questions
 from bot.domain.script import ukrainian_in_latin
@@ -116,13 +117,17 @@ class FreeText:
             outcome.unanswered = None
         if reading.crisis and outcome.unanswered is not None:
             # Someone in danger gets the numbers and the centre, not "I don't know"; and what they
-            # wrote is not kept, not even masked.
-            outcome = Outcome(
-                [Reply(answers.contact_line(t, centre), (menus.menu_row(t),))],
-                outcome.state,
-                unanswered=None,
-                asked=outcome.asked,
-            )
+            # wrote is not kept, not even masked. The phone once: a crisis reply that already gives
+            # it ("nowhere to sleep tonight") just carries the menu button.
+            phone = centre.centre.phone
+            if replies and phone and phone in replies[0].text:
+                replies[0] = replace(replies[0], buttons=(menus.menu_row(t),))
+                outcome = Outcome([], outcome.state, unanswered=None, asked=outcome.asked)
+            else:
+                contact = Reply(answers.contact_line(t, centre), (menus.menu_row(t),))
+                outcome = Outcome([contact], outcome.state, unanswered=None, asked=outcome.asked)
+        if replies and centre.centre.phone and centre.centre.phone in replies[0].text:
+            outcome.replies = [_without_phone(r, centre.centre.phone) for r in outcome.replies]
         outcome.replies[:0] = replies
         if spoken != chosen and spoken is not None:
             outcome = self._offer_language(outcome, spoken, chosen)
@@ -168,11 +173,11 @@ class FreeText:
     def _understood(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
         t = self._t(state)
         best = reading.best
-        hours_like = best is not None and best.key == "topic:hours"
+        hours_like = best is not None and best.key == items.HOURS
         named_day = (
             reading.weekday is not None or reading.when is not None or reading.at is not None
         ) or reading.day is not None
-        if not hours_like and named_day and any(m.key == "topic:hours" for m in reading.matches[:3]):
+        if not hours_like and named_day and any(m.key == items.HOURS for m in reading.matches[:3]):
             hours_like = True
         # "can I call now?", "is anyone there tomorrow?": contact at a time is whether it is open.
         if not hours_like and reading.when is not None and best is not None and best.key == "topic:contact":
@@ -181,15 +186,15 @@ class FreeText:
         # understood is about hours.
         if not hours_like and (reading.weekday is not None or reading.day) and not reading.confident:
             hours_like = True
-        if hours_like and reading.crisis and (best is None or best.key != "topic:hours"):
+        if hours_like and reading.crisis and (best is None or best.key != items.HOURS):
             # "nie mam gdzie spać dziś": a time word beside danger is not a question about hours.
             hours_like = False
         if hours_like:
             text_out = self.hours_answer(t, centre, reading)
-            if any(m.key == "topic:contact" for m in reading.matches[:3]):  # "adres biura i godziny"
+            if any(m.key == items.CONTACT for m in reading.matches[:3]):  # "adres biura i godziny"
                 text_out = answers.with_contact(t, centre, text_out)
             hours_reply = self._reply(state, text_out)
-            self._ask_rating(state, hours_reply, "topic:hours")
+            self._ask_rating(state, hours_reply, items.HOURS)
             return hours_reply
         if reading.flats and (
             best is None or not reading.confident or best.key.startswith(("group:", "topic:"))
@@ -199,7 +204,7 @@ class FreeText:
             flats.asked = "topic:flats"
             return flats
         if reading.confident and best is not None:
-            key = self.preferred_key(reading)
+            key = self.preferred_key(centre, reading)
             outcome = self.answer_key(state, centre, key, reading)
             if outcome is not None:
                 self._ask_rating(state, outcome, key)
@@ -210,14 +215,20 @@ class FreeText:
                 return outcome
         return self._fallback(state, centre, reading, text)
 
-    def preferred_key(self, reading: Reading) -> str:
-        """A named target group beats a general entry: people asking "for me?" want the flats."""
+    def preferred_key(self, centre: CentreContent, reading: Reading) -> str:
+        """A named target group beats a general entry: people asking "for me?" want the flats.
+        Not a group without the flat the message names by its street: "на вулиці Lompy" also
+        reads as "on the street" (homeless men), and "na Zimnej Wody ... po leczeniu
+        psychiatrycznym" asks about two groups; the general answer covers the street."""
         best = reading.matches[0]
+        named = [f for f in centre.flats if f.id in reading.flats]
         for match in reading.matches[1:3]:
+            group = match.key.removeprefix("group:")
             if (
                 match.key.startswith("group:")
                 and match.score >= GROUP_SHARE * best.score
                 and not best.key.startswith("group:")
+                and (not named or any(group in f.groups for f in named))
             ):
                 return match.key
         return best.key
@@ -229,9 +240,9 @@ class FreeText:
         for match in reading.matches[:5]:
             if match.key == key or match.score < COMPANION_SHARE * best.score:
                 continue
-            if match.key == "topic:criterion":
+            if match.key == items.CRITERION:
                 return self.criterion_text(t, centre)
-            if match.key == "topic:contact":
+            if match.key == items.CONTACT:
                 return answers.contact_line(t, centre)
         return None
 
@@ -263,3 +274,10 @@ class FreeText:
             unanswered=mask(text),
             asked=FALLBACK,
         )
+
+
+def _without_phone(reply: Reply, phone: str) -> Reply:
+    """A reply after a crisis reply that already gave the centre's phone: its phone lines dropped
+    (the phone once per answer)."""
+    lines = [line for line in reply.text.split("\n") if phone not in line]
+    return replace(reply, text="\n".join(lines).strip()) if len(lines) < reply.text.count("\n") + 1 else reply

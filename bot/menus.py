@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel import Locale
 
 from bot import callbacks
+from bot.domain import items
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.i18n import Tr
 from bot.replies import Button, Reply
@@ -66,13 +67,14 @@ def choose_lang() -> Reply:
 
 def key_label(t: Tr, centre: CentreContent, key: str) -> str | None:
     """A short label for a ranked item key ("entry:rules:pets", "group:x", "topic:hours")."""
-    kind, _, rest = key.partition(":")
-    if kind == "entry":
-        section, _, entry_id = rest.partition(":")
-        item = next((e for e in getattr(centre, section, ()) if e.id == entry_id), None)
-        return item.title.get(t.lang) if item else None
-    if kind == "group":
-        return next((g.name.get(t.lang) for g in centre.groups if g.id == rest), None)
+    item = items.decode(key)
+    if isinstance(item, items.Entry):
+        entry = next((e for e in getattr(centre, item.section) if e.id == item.id), None)
+        return entry.title.get(t.lang) if entry else None
+    if isinstance(item, items.Group):
+        return next((g.name.get(t.lang) for g in centre.groups if g.id == item.id), None)
+    if not isinstance(item, items.Topic):
+        return None
     labels = {
         "hours": t._("Office hours and contact"),
         "contact": t._("Office hours and contact"),
@@ -83,4 +85,4 @@ def key_label(t: Tr, centre: CentreContent, key: str) -> str | None:
         "rules": t._("Rules for residents"),
         "law": t._("Legal basis"),
     }
-    return labels.get(rest)
+    return labels.get(item.name)

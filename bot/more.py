@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot import answers, callbacks, fee_answers
+from bot.domain import items
 from bot.domain.content import CentreContent, Content, Entry
 from bot.domain.fees import FeeEstimate, FeeInputError, estimate_fee
 from bot.i18n import Tr
@@ -28,7 +29,7 @@ def button(t: Tr, key: str) -> Button:
 def fee_key(result: FeeEstimate) -> str:
     """The key that rebuilds this estimate's details: household and the total income in grosze."""
     total = result.income * result.household
-    return f"fee:{result.household}:{int((total * 100).to_integral_value())}"
+    return items.encode(items.FeeEstimate(result.household, int((total * 100).to_integral_value())))
 
 
 def _stems(phrase: str) -> re.Pattern[str]:
@@ -64,10 +65,8 @@ def _entry(t: Tr, content: Content, centre: CentreContent, section: str, entry_i
     return "\n".join([*parts, *sources(t, content, item.source)])
 
 
-def _fee(t: Tr, content: Content, centre: CentreContent, parts: list[str], today: date) -> str | None:
-    if len(parts) != 2 or not all(re.fullmatch(r"\d{1,9}", p) for p in parts):
-        return None
-    household, grosze = int(parts[0]), Decimal(int(parts[1])) / 100
+def _fee(t: Tr, content: Content, centre: CentreContent, item: items.FeeEstimate, today: date) -> str | None:
+    household, grosze = item.household, Decimal(item.grosze) / 100
     try:
         result = estimate_fee(centre.fees, content.criteria, grosze, today, household)
     except FeeInputError:
@@ -89,11 +88,11 @@ def _topic(t: Tr, content: Content, centre: CentreContent, topic: str, today: da
 
 def details(t: Tr, content: Content, centre: CentreContent, key: str, today: date) -> str | None:
     """The text behind "More" for an answer key, or None when the answer has nothing more."""
-    kind, *parts = key.split(":")
-    if kind == "entry" and len(parts) == 2:
-        return _entry(t, content, centre, parts[0], parts[1])
-    if kind == "topic" and len(parts) == 1:
-        return _topic(t, content, centre, parts[0], today)
-    if kind == "fee":
-        return _fee(t, content, centre, parts, today)
+    item = items.decode(key)
+    if isinstance(item, items.Entry):
+        return _entry(t, content, centre, item.section, item.id)
+    if isinstance(item, items.Topic):
+        return _topic(t, content, centre, item.name, today)
+    if isinstance(item, items.FeeEstimate):
+        return _fee(t, content, centre, item, today)
     return None

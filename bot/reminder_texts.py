@@ -20,8 +20,10 @@ def payment_reply(centre: CentreContent | None, resident: Resident, month: str, 
     lang = resident.lang or "pl"
     t = tr(lang)
     year, number = (int(part) for part in month.split("-"))
-    due = rules.due_date(year, number, centre.payment.due_day)
-    if day >= due:
+    due = rules.payment_due(year, number, centre.payment.due_day)
+    if due is None:  # a month without the due day: the source names no deadline, so neither do we
+        head = t._("Reminder: pay for the stay for this month.")
+    elif day >= due:
         head = t._("Today is the payment deadline ({date}).").format(date=t.long_date(due))
     else:
         head = t._("Reminder: the payment deadline is {date}.").format(date=t.long_date(due))

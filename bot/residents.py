@@ -233,7 +233,7 @@ class Residents:
         payment = payment_schedule(self.content.centres.get(resident.centre))
         async with self.db.transaction():
             new = await store.mark_paid(self.db, resident.id, month, now)
-            await store.clear_schedule(self.db, resident.id, "later")
+            await store.clear_schedule(self.db, resident.id, rules.LATER)
             if payment is not None and not resident.payment_muted:
                 await self._schedule_payment(resident.id, payment, now, self.zone(resident.centre))
         return new
@@ -247,7 +247,7 @@ class Residents:
         zone = self.zone(resident.centre)
         moment = rules.next_send_time(self.clock.now(), at, zone)
         day = moment.astimezone(zone).date()
-        await store.set_next(self.db, resident.id, "later", moment, str(day), month)
+        await store.set_next(self.db, resident.id, rules.LATER, moment, str(day), month)
         return moment
 
     async def set_muted(self, resident: Resident, muted: bool) -> None:
@@ -257,7 +257,7 @@ class Residents:
             await people.set_payment_muted(self.db, resident.id, muted, now)
             if muted:
                 await store.clear_schedule(self.db, resident.id, rules.PAYMENT)
-                await store.clear_schedule(self.db, resident.id, "later")
+                await store.clear_schedule(self.db, resident.id, rules.LATER)
             else:
                 payment = payment_schedule(self.content.centres.get(resident.centre))
                 if payment is not None:
@@ -336,7 +336,7 @@ class Residents:
             return
         zone = self.zone(resident.centre)
         late = row.next_at < now - self.grace
-        key = rules.PAYMENT if row.reminder == "later" else row.reminder
+        key = rules.PAYMENT if row.reminder == rules.LATER else row.reminder
         skip = late
         if key == rules.PAYMENT:
             skip = skip or resident.payment_muted or (resident.id, row.month) in paid
@@ -355,8 +355,8 @@ class Residents:
             else:
                 report.collected += 1
         # Move the row on to its next occurrence (strictly after this one, so the loop always ends).
-        if row.reminder == "later":
-            await store.clear_schedule(self.db, resident.id, "later")
+        if row.reminder == rules.LATER:
+            await store.clear_schedule(self.db, resident.id, rules.LATER)
         elif row.reminder == rules.PAYMENT:
             payment = payment_schedule(self.content.centres.get(resident.centre))
             if payment is None:

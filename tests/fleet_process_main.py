@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.channels import telegram, telegram_broadcast
+from bot.channels import telegram_broadcast
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
+from bot.channels.telegram import app as telegram
 from bot.domain.loader import load_content
 from bot.settings import Settings
 from storage.database import Database

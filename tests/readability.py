@@ -35,12 +35,20 @@ def words(text: str) -> int:
     return sum(1 for token in _QUOTED.sub("title", text).split() if _WORD.search(token))
 
 
-def sentences(text: str) -> list[str]:
-    """Sentences of a text; dots after common abbreviations ("ul.", "tel.", "art.") do not end one."""
+def sentences(text: str, remarks_apart: bool = True) -> list[str]:
+    """Sentences of a text; dots after common abbreviations ("ul.", "tel.", "art.") do not end one.
+
+    A remark in brackets is a sentence of its own, unless `remarks_apart` is False (then it stays
+    in the sentence it stands in, as when counting the sentences a reader meets).
+    """
     found: list[str] = []
     plain = _QUOTED.sub("title", text)
-    found += [m.group(1) for m in _BRACKETS.finditer(plain)]
-    for line in _BRACKETS.sub("", plain).splitlines():
+    if remarks_apart:
+        found += [m.group(1) for m in _BRACKETS.finditer(plain)]
+        plain = _BRACKETS.sub("", plain)
+    else:
+        plain = _BRACKETS.sub(lambda m: "(" + m.group(1).replace(".", ",") + ")", plain)
+    for line in plain.splitlines():
         current = ""
         for part in _SENTENCE_END.split(line.strip()):
             current = f"{current} {part}".strip()
@@ -73,3 +81,58 @@ def avoided_terms(content: Content, text: str, lang: str) -> list[str]:
 
 def phone_count(text: str, phone: str | None) -> int:
     return text.count(phone) if phone else 0
+
+
+# --- the shape of a first message: the answer first, then at most three short lines --------------
+
+OPENING_SENTENCES = 2  # the answer itself
+SHORT_LINES = 3  # what may follow it in the first message
+SHORT_LINE_WORDS = 20
+_CRISIS_NUMBER = re.compile(r"^• [\d ]{3,} – ")  # "• 116 123 – telefon zaufania": the crisis numbers
+_ENDS_SENTENCE = re.compile(r"[.!?:]$")
+_PHONE = re.compile(r"\b\d{2,3}(?: \d{2,3}){2,3}\b")
+
+
+def _reader_words(text: str, lang: str) -> int:
+    """Words as the length rules count them: in Ukrainian and English a remark in brackets is not
+    counted, since it glosses a Polish name the reader must see ("Dział Analityczno-Strategiczny
+    (Analysis and Strategy Department)") or is the phone's caveat."""
+    plain = text if lang == "pl" else _BRACKETS.sub("", text)
+    return words(_PHONE.sub("0", plain))  # a phone number is read as one thing
+
+
+def shape_problems(text: str, lang: str = "pl") -> list[str]:
+    """What breaks "answer first" in a first message (an empty list when nothing does).
+
+    The message is: an optional title (a first line with no closing punctuation, like an entry's
+    title or the centre's name), the answer itself — its first line, or its first two lines when
+    the first holds one sentence: at most two sentences of at most 15 words each — and then at most
+    three short lines (at most 20 words each). A crisis reply's numbers are the answer itself.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    problems: list[str] = []
+    if len(lines) > 1 and not _ENDS_SENTENCE.search(lines[0]) and not _CRISIS_NUMBER.match(lines[0]):
+        if _reader_words(lines[0], lang) > OPENING_WORDS:
+            problems.append(f"title over {OPENING_WORDS} words: {lines[0]}")
+        lines = lines[1:]
+    numbers = 0
+    while numbers < len(lines) and _CRISIS_NUMBER.match(lines[numbers]):
+        numbers += 1
+    if numbers:
+        rest = lines[numbers:]
+    else:
+        opening = sentences(lines[0], remarks_apart=False) if lines else []
+        if len(opening) == 1 and len(lines) > 1 and len(sentences(lines[1], remarks_apart=False)) == 1:
+            opening += sentences(lines[1], remarks_apart=False)
+            rest = lines[2:]
+        else:
+            rest = lines[1:]
+        if len(opening) > OPENING_SENTENCES:
+            problems.append(f"opening has {len(opening)} sentences: {lines[0]}")
+        long = [s for s in opening if _reader_words(s, lang) > OPENING_WORDS]
+        problems += [f"opening sentence over {OPENING_WORDS} words: {s}" for s in long]
+    if len(rest) > SHORT_LINES:
+        problems.append(f"{len(rest)} lines after the answer (at most {SHORT_LINES})")
+    long = [line for line in rest if _reader_words(line, lang) > SHORT_LINE_WORDS]
+    problems += [f"line over {SHORT_LINE_WORDS} words: {line}" for line in long]
+    return problems

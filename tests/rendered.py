@@ -8,26 +8,60 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot import callbacks
+from bot.clock import FixedClock
 from bot.dialogue import Engine, Incoming, State
 from bot.domain.content import LANGS, Content
 from bot.replies import Reply
 
+WARSAW = ZoneInfo("Europe/Warsaw")
+
 # Free-text questions whose answers are built from numbers, not from one content entry.
 TYPED = (
+    # fee estimates: a person alone in every bracket, and households of 2 to 5 people
     "zarabiam 900 zł",
     "zarabiam 1200 zł",
+    "zarabiam 1400 zł",
     "zarabiam 1600 zł",
+    "zarabiam 1800 zł",
     "zarabiam 2500 zł",
     "mieszkam z żoną i dzieckiem, razem 3000 zł",
     "2 osoby, dochód 1500 zł",
+    "jesteśmy we dwoje, razem 2400 zł",
+    "4 osoby, razem 3000 zł",
+    "5 osób, dochód 6000 zł",
+    # crisis
     "nie chcę żyć",
     "nie mam gdzie spać dziś",
+    # the criterion and hours questions
     "kryterium dochodowe",
     "czy jest otwarte w sobotę",
+    "czy jest otwarte w niedzielę",
     "godziny otwarcia jutro",
+    "godziny w poniedziałek",
+    "czy jest otwarte w piątek o 14",
+    "czy jest teraz otwarte",
 )
+
+# Questions typed in the language the user chose (a question in another language is answered in
+# that language, which the checks of the chosen one would misjudge).
+TYPED_IN = {
+    "uk": ("я заробляю 1500 злотих", "нас троє, разом 2700 злотих", "коли відкрито"),
+    "en": ("I earn 1300 zł a month", "we are 2 people with 1500 zł", "opening hours"),
+}
+
+# Moments the hours answers are rendered at besides the pinned Tuesday morning: an evening, a
+# Saturday, a public holiday (Christmas Day) and the day before a long weekend.
+HOURS_MOMENTS = (
+    datetime(2026, 11, 24, 18, 30, tzinfo=WARSAW),
+    datetime(2026, 11, 28, 11, 0, tzinfo=WARSAW),
+    datetime(2026, 12, 25, 10, 0, tzinfo=WARSAW),
+    datetime(2027, 4, 30, 12, 30, tzinfo=WARSAW),
+)
+HOURS_QUESTIONS = ("czy jest otwarte", "godziny otwarcia jutro", "czy jutro jest czynne")
 
 
 @dataclass(frozen=True)
@@ -89,7 +123,28 @@ def all_answers(content: Content, engine: Engine) -> list[Rendered]:
             found += _rendered(engine, state, "start", engine.start(state).replies)
             for data in button_data(content, centre_id):
                 found += _rendered(engine, state, data, _press(engine, state, data))
-            for text in TYPED:
+            for text in TYPED + TYPED_IN.get(lang, ()):
                 replies = engine.respond(state, Incoming(text=text)).replies
                 found += _rendered(engine, state, f"text:{text}", replies)
+    return found
+
+
+def hours_answers(content: Content) -> list[Rendered]:
+    """The hours answers at other moments (closed, weekend, holiday), every centre and language."""
+    found: list[Rendered] = []
+    for moment in HOURS_MOMENTS:
+        engine = Engine(content, FixedClock(moment))
+        for centre_id in sorted(content.centres):
+            for lang in LANGS:
+                state = State(centre=centre_id, lang=lang)
+                for data in (
+                    callbacks.make(callbacks.MENU, callbacks.MENU_HOURS),
+                    callbacks.make(callbacks.TOPIC, "topic", "hours"),
+                ):
+                    found += _rendered(
+                        engine, state, f"{moment:%Y-%m-%d %H:%M} {data}", _press(engine, state, data)
+                    )
+                for text in HOURS_QUESTIONS:
+                    replies = engine.respond(state, Incoming(text=text)).replies
+                    found += _rendered(engine, state, f"{moment:%Y-%m-%d %H:%M} text:{text}", replies)
     return found

@@ -24,6 +24,7 @@ from bot.clock import FixedClock
 from bot.dialogue import Dialogue, Engine, Incoming, Outcome, State
 from bot.domain import knowledge
 from bot.domain.content import Content
+from bot.flows import Conversations, FeeIncome
 from bot.i18n import tr
 from bot.replies import Reply
 from storage import connect, get_user, set_centre, top_unanswered
@@ -179,14 +180,45 @@ def test_menu_offers_changing_centre_and_language(engine: Engine) -> None:
     assert "Wodzis" in switched.replies[-1].text
 
 
-def test_flats_menu_lists_all_ten_gliwice_streets(engine: Engine) -> None:
+def test_flats_menu_counts_the_flats_and_lists_all_ten_streets_behind_more(engine: Engine) -> None:
     outcome = press(engine, "m:flats")
-    text = text_of(outcome)
-    for street in GLIWICE_STREETS:
-        assert street in text
+    assert "prowadzi 10 mieszkań" in text_of(outcome)
     data = data_of(outcome)
+    assert "w:topic:flats" in data
+    details = text_of(press(engine, "w:topic:flats"))
+    for street in GLIWICE_STREETS:
+        assert street in details
     assert {f"g:{g}" for g in ("disability", "homeless_men", "care_leavers")} <= set(data)
     assert "m:main" in data
+
+
+@pytest.mark.parametrize("lang", ["pl", "uk", "en"])
+def test_flats_menu_names_each_street_with_whom_it_is_for_in_the_first_message(
+    engine: Engine, content: Content, lang: str
+) -> None:
+    """The street and its group are what people ask for: in the first message, not behind More."""
+    first = press(engine, "m:flats", lang=lang).replies[0].text
+    centre = content.centres["gliwice"]
+    for flat in centre.flats:
+        street = flat.address.removeprefix("ul. ").removesuffix(", Gliwice")
+        line = next(line for line in first.splitlines() if street in line)
+        group = centre.group(flat.groups[0]).name.get(lang)
+        assert group.casefold() in line.casefold(), (street, line)
+
+
+def test_a_street_named_beats_a_group_that_has_no_flat_there(engine: Engine) -> None:
+    """ "на вулиці" also reads as "on the street" (the homeless men's group, Kopalniana): the answer
+    says whom the flat on Lompy is for."""
+    text = ask(engine, "що за квартира на вулиці Lompy?", lang="uk").replies[0].text
+    assert "вихованці" in next(line for line in text.splitlines() if "Lompy" in line)
+    assert not text.startswith("ul. Kopalniana")
+
+
+def test_duties_first_message_lists_every_kind_of_duty(engine: Engine) -> None:
+    first = ask(engine, "jakie mam obowiązki jako mieszkaniec", centre="wodzislaw").replies[0].text
+    duties = ("abstynencj", "30-tego", "bezdomności", "porządek", "instrukcj", "awarie", "higien", "rodziny")
+    for duty in duties:
+        assert duty in first.casefold(), duty
 
 
 def test_group_button_lists_only_that_groups_flats(engine: Engine) -> None:
@@ -410,18 +442,23 @@ def test_a_2024_date_uses_the_2022_criterion(engine: Engine, clock: FixedClock, 
 # --- the fee step -----------------------------------------------------------------------------------
 
 
+async def fee_step(dialogue: Dialogue, user_id: int) -> bool:
+    """The user's stored flow is the fee step (bot.flows: the one place every flow's step lives)."""
+    return isinstance(await Conversations(dialogue.db, dialogue.engine.clock).current(user_id), FeeIncome)
+
+
 async def test_fees_menu_then_a_bare_number_is_read_as_income(dialogue: Dialogue) -> None:
     await dialogue.handle("telegram", "5", Incoming(button="c:wodzislaw"))
     await dialogue.handle("telegram", "5", Incoming(button="l:pl"))
     await dialogue.handle("telegram", "5", Incoming(button="m:fees"))
     user = await get_user(dialogue.db, "telegram", "5")
-    assert user is not None and user.step == "fee"
+    assert user is not None and await fee_step(dialogue, user.id)
     replies = await dialogue.handle("telegram", "5", Incoming(text="1400"))
     text = text_of(replies)
     assert "60%" in text  # 1400 / 1010 = 138.61% -> the 130–150% bracket
     assert "138,61%" in text
     user = await get_user(dialogue.db, "telegram", "5")
-    assert user is not None and user.step is None
+    assert user is not None and not await fee_step(dialogue, user.id)
     # The step is cleared: a bare number now is not an income any more.
     again = text_of(await dialogue.handle("telegram", "5", Incoming(text="1400")))
     assert "138,61%" not in again

@@ -14,6 +14,7 @@ from bot import privacy
 from bot.channels.telegram import lifespan
 from bot.clock import FixedClock
 from bot.dialogue import Dialogue, Incoming
+from bot.flows import AskQuestion, Conversations
 from storage import audit, broadcasts, tickets, users
 from storage import reminders as store
 from storage import staff as staff_store
@@ -101,14 +102,15 @@ async def test_forget_leaves_no_row_naming_the_person_in_any_table(tmp_path: Pat
             "ticket_messages",
         } <= tables
         assert await db.fetch_value("SELECT COUNT(*) FROM unanswered") == 1
-        bot.config.awaiting_question.add(PERSON)  # a pending /ask
-        bot.config.drafting.add(PERSON)
+        stored = await users.get_user(db, "telegram", str(PERSON))
+        assert stored is not None
+        await Conversations(db, FixedClock(NOW)).begin(stored.id, AskQuestion())  # a pending /ask
         await bot.say(person, "/forget")
         await bot.press(person, "x:yes")
         assert await rows_naming(db, str(PERSON)) == []
         for table in ("unanswered", "unanswered_pending", "schedule", "deliveries", "payments_paid"):
             assert await db.fetch_value(f"SELECT COUNT(*) FROM {table}") == 0, table
-        assert PERSON not in bot.config.awaiting_question and PERSON not in bot.config.drafting
+        assert await db.fetch_value("SELECT COUNT(*) FROM conversations") == 0  # no pending flow left
         files = [tmp_path / "bot.sqlite3", tmp_path / "bot.sqlite3-wal"]
         for file in files:  # not in free pages of the file, not in old frames of the WAL
             data = file.read_bytes() if file.exists() else b""

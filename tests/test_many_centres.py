@@ -83,3 +83,21 @@ async def test_with_many_centres_each_is_built_on_first_use_and_few_are_kept(
         assert set(built.centres.ready()) == {"wodzislaw", "copy0"}
     finally:
         await db.close()
+
+
+def test_many_new_centres_are_parsed_in_worker_processes_and_come_out_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.domain import centre_cache
+
+    monkeypatch.setattr(centre_cache, "PARALLEL_FROM", 3)
+    monkeypatch.setattr(centre_cache.os, "cpu_count", lambda: 2)
+    root, cache = copy_of_content(tmp_path, clones=3), tmp_path / "cache"
+    centre = root / "copy2" / "faq.yaml"
+    centre.write_text(centre.read_text(encoding="utf-8") + "\n  - [broken\n", "utf-8")
+    with pytest.raises(ContentError) as raised:
+        load_content(root, cache=cache)  # a broken centre is still reported, by its line
+    assert all("copy2/faq.yaml" in problem for problem in raised.value.problems)
+    assert len(list(cache.glob("centre-*.pickle"))) == 4  # the good ones were parsed ahead
+    centre.write_text(centre.read_text(encoding="utf-8").replace("\n  - [broken\n", ""), "utf-8")
+    assert load_content(root, cache=cache) == load_content(root, cache=None)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import takewhile
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.content import Content
 from bot.domain.reminders import (
     WARSAW,
     DutyRule,
@@ -22,6 +24,8 @@ from bot.domain.reminders import (
     parse_month_day,
     parse_time,
     parse_weekday,
+    payment_days,
+    payment_due,
     payment_occurrences,
     plan,
 )
@@ -44,18 +48,44 @@ def month_reminders(year: int, month: int) -> list[datetime]:
 
 @pytest.mark.parametrize(
     ("year", "month", "day"),
-    [(2027, 2, 28), (2028, 2, 29), (2026, 4, 30), (2026, 12, 30), (2027, 1, 30), (2100, 2, 28)],
+    [(2026, 4, 30), (2026, 12, 30), (2027, 1, 30), (2028, 1, 30), (2028, 3, 30)],
 )
-def test_the_due_day_is_the_30th_or_the_last_day_of_a_shorter_month(year: int, month: int, day: int) -> None:
-    assert due_date(year, month, 30) == date(year, month, day)
+def test_the_payment_deadline_is_the_30th_as_the_regulation_says(year: int, month: int, day: int) -> None:
+    assert payment_due(year, month, 30) == date(year, month, day)
 
 
-def test_february_2027_reminds_on_the_25th_and_28th_at_10_warsaw() -> None:
-    assert month_reminders(2027, 2) == [utc(2027, 2, 25, 9), utc(2027, 2, 28, 9)]
+@pytest.mark.parametrize(("year", "month"), [(2026, 2), (2027, 2), (2028, 2), (2100, 2)])
+def test_february_has_no_deadline_the_regulation_names_none(year: int, month: int) -> None:
+    """ "do 30-tego każdego miesiąca": February has no 30th and the source names no other day."""
+    assert payment_due(year, month, 30) is None
 
 
-def test_leap_february_2028_reminds_on_the_26th_and_29th() -> None:
-    assert month_reminders(2028, 2) == [utc(2028, 2, 26, 9), utc(2028, 2, 29, 9)]
+@pytest.mark.parametrize("year", [2026, 2027, 2028])
+@pytest.mark.parametrize("month", range(1, 13))
+def test_each_month_of_2026_to_2028_follows_the_content_rule(content: Content, year: int, month: int) -> None:
+    """The shipped rule (Wodzisław): 3 days before and on the 30th; a February (common or leap) gets
+    one early reminder, 3 days before its last day, and no reminder on the 28th or the 29th."""
+    payment = content.centres["wodzislaw"].payment
+    assert payment is not None and payment.due_day == 30
+    rule = PaymentSchedule(payment.due_day, tuple(payment.remind_days_before), payment.send_at)
+    days = [day for day, _ in payment_days(rule, year, month)]
+    if month == 2:
+        last = 29 if year == 2028 else 28
+        assert days == [date(year, 2, last - 3)]
+        assert all(day.day < 28 for day in days)  # never "the deadline" on the 28th or the 29th
+    else:
+        assert days == [date(year, month, 27), date(year, month, 30)]
+    occurrences = payment_occurrences(rule, date(year, month, 1))
+    this_month = takewhile(lambda o: o.month == f"{year}-{month:02d}", occurrences)
+    assert [o.day for o in this_month] == days
+
+
+def test_february_2027_reminds_once_on_the_25th_at_10_warsaw() -> None:
+    assert month_reminders(2027, 2) == [utc(2027, 2, 25, 9)]
+
+
+def test_leap_february_2028_reminds_once_on_the_26th() -> None:
+    assert month_reminders(2028, 2) == [utc(2028, 2, 26, 9)]
 
 
 def test_months_with_30_and_31_days_use_the_30th() -> None:
@@ -95,8 +125,8 @@ def test_quiet_hours_are_never_used() -> None:
 
 
 def test_a_paid_month_can_be_skipped() -> None:
-    after = utc(2027, 2, 26, 12)
-    assert next_payment(RULE, after).day == date(2027, 2, 28)
+    after = utc(2027, 2, 24, 12)
+    assert next_payment(RULE, after).day == date(2027, 2, 25)
     assert next_payment(RULE, after, skip_month="2027-02").day == date(2027, 3, 27)
 
 
@@ -128,7 +158,7 @@ def test_plan_lists_payment_and_duties_in_order() -> None:
     duties = {"duty:1": DutyRule("weekly", 0, time(18, 0))}
     start = datetime(2027, 2, 1, tzinfo=WARSAW)
     found = plan(RULE, duties, start, start + timedelta(days=28))
-    assert [p.reminder for p in found].count("payment") == 2
+    assert [p.reminder for p in found].count("payment") == 1  # February: one early reminder
     assert [p.reminder for p in found].count("duty:1") == 4
     assert [p.at for p in found] == sorted(p.at for p in found)
 
@@ -146,7 +176,11 @@ def test_next_payment_is_after_now_on_a_lead_day_outside_quiet_hours(
     found = next_payment(rule, after)
     assert found.at > after
     year, month = (int(part) for part in found.month.split("-"))
-    assert (due_date(year, month, due_day) - found.day).days in befores
+    due = payment_due(year, month, due_day)
+    if due is None:  # a short month: one reminder, the longest lead before its last day
+        assert (due_date(year, month, 31) - found.day).days == max(befores)
+    else:
+        assert (due - found.day).days in befores
     assert not in_quiet_hours(found.at.astimezone(WARSAW).time())
     assert found.at.astimezone(WARSAW).date() == found.day
 

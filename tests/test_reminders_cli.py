@@ -39,8 +39,7 @@ async def test_prints_payment_and_duties_in_warsaw_time(
     out = capsys.readouterr().out.splitlines()
     assert code == 0
     assert out[1:] == [
-        "2027-02-25 Thu 10:00  payment due 2027-02-28",
-        "2027-02-28 Sun 10:00  payment due 2027-02-28",
+        "2027-02-25 Thu 10:00  payment 2027-02 (no due day this month)",
         "2027-02-28 Sun 18:00  duty #1: Sprzątanie kuchni",
         "2027-03-27 Sat 10:00  payment due 2027-03-30",
         "2027-03-30 Tue 10:00  payment due 2027-03-30",

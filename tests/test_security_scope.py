@@ -16,6 +16,7 @@ import pytest
 
 from bot.channels.telegram import lifespan
 from bot.clock import FixedClock
+from bot.flows import BroadcastTime, decode
 from bot.staff import Access, in_centre
 from storage import audit, broadcasts, users
 from storage import reminders as store
@@ -57,7 +58,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         duty = await store.add_duty(db, "wodzislaw", "chronione", "Kuchnia", "weekly", 0, "18:00", NOW)
         bid = await broadcasts.create_draft(db, "wodzislaw", "all", WODZISLAW.id, "pl", NOW)
         await broadcasts.set_text(db, bid, "Jutro zebranie.")
-        harness.config.drafting.add(WODZISLAW.id)
         yield World(harness, bid, resident.id, duty)
 
 
@@ -108,9 +108,9 @@ async def _took_listing(w: World, shown: list[str]) -> bool:
 
 
 async def _took_at(w: World, shown: list[str]) -> bool:
-    return w.bot.config.awaiting_time.get(ADMIN.id) == w.broadcast or any(
-        v == w.broadcast for v in w.bot.config.awaiting_time.values()
-    )
+    """Someone's stored flow now waits for this broadcast's "send later" time."""
+    rows = await w.bot.door.db.fetch_all("SELECT flow, data FROM conversations")
+    return any(decode(str(r[0]), str(r[1])) == BroadcastTime(w.broadcast) for r in rows)
 
 
 async def _took_invite(w: World, shown: list[str]) -> bool:

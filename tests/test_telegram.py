@@ -302,7 +302,11 @@ async def test_a_button_on_a_message_that_cannot_be_edited_gets_a_new_message(
 
 async def test_reply_text_is_html_escaped(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     async def handle(
-        channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
+        channel: str,
+        external_id: str,
+        incoming: Incoming,
+        lang_hint: str | None = None,
+        user: users.User | None = None,  # the door passes the person it read once for the update
     ) -> list[Reply]:
         return [Reply("Dochód < 1 000 zł & <b>nie</b> pogrubione", ((Button("a < b", "m:main"),),))]
 
@@ -320,7 +324,11 @@ async def test_long_replies_are_split_on_line_boundaries(
     long_text = "\n".join(lines)
 
     async def handle(
-        channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
+        channel: str,
+        external_id: str,
+        incoming: Incoming,
+        lang_hint: str | None = None,
+        user: users.User | None = None,  # the door passes the person it read once for the update
     ) -> list[Reply]:
         return [Reply(long_text, ((Button("Menu", "m:main"),),))]
 
@@ -481,10 +489,14 @@ async def test_the_door_keeps_the_dialogue_free_of_telegram_types(
     real = bot.door.dialogue.handle
 
     async def handle(
-        channel: str, external_id: str, incoming: Incoming, lang_hint: str | None = None
+        channel: str,
+        external_id: str,
+        incoming: Incoming,
+        lang_hint: str | None = None,
+        user: users.User | None = None,  # the door passes the person it read once for the update
     ) -> list[Reply]:
         seen.append((channel, external_id, incoming, lang_hint))
-        return await real(channel, external_id, incoming, lang_hint)
+        return await real(channel, external_id, incoming, lang_hint, user)
 
     monkeypatch.setattr(bot.door.dialogue, "handle", handle)
     await bot.say(TgUser(77, language_code="uk-UA"), "/start gliwice")

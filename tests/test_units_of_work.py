@@ -26,7 +26,9 @@ from storage.database import SqliteDatabase
 from storage.residents import Resident
 
 CHANNEL = "telegram"
-NOW = datetime(2027, 2, 25, 10, 0, tzinfo=WARSAW)
+# Before February's one payment reminder (the 25th: February has no 30th), so a new resident's
+# schedule row is in February and task A's move of it to March shows.
+NOW = datetime(2027, 2, 20, 10, 0, tzinfo=WARSAW)
 BAD_CODE = "A" * 24  # the shape of a real invite code, but no such invite
 
 

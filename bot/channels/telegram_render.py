@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.channels.telegram_outgoing import limit_args
 from bot.outgoing import Priority
@@ -205,4 +205,7 @@ async def edit_in_place(query: CallbackQuery, text: str, markup: InlineKeyboardM
     except Forbidden:
         log.info("the user blocked the bot; edit dropped")
         return True
+    except TelegramError as exc:  # a timeout or an outage: the reply goes as a new message (retried)
+        log.info("could not edit the menu message (%s); sending a new one", type(exc).__name__)
+        return False
     return True

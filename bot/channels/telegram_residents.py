@@ -2,9 +2,9 @@
 
 Staff (bot.staff.authorize): `/invite FLAT`, `/residents FLAT`, `/remove NUMBER`, `/duty add|list|remove`.
 Residents: `/start <code>` from the invite link, `/resident` (the residents' menu), `/leave`, and the
-buttons under each reminder. The handlers sit in a group before the main one and stop the update
-when they answer it; anything else (a plain /start, a centre deep link, a question) goes on to the
-dialogue. The reminder tick runs every minute on PTB's JobQueue; its logic is in bot.residents.
+buttons under each reminder. The handlers are registered in the door's one routing table
+(bot.channels.telegram.routing). The reminder tick runs every minute on PTB's JobQueue; its logic
+is in bot.residents.
 """
 
 from __future__ import annotations
@@ -16,25 +16,17 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Final, TypeAlias
 
-from telegram import Bot, Update, User
+from telegram import Bot, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
+from telegram.ext import Application
 
 from bot import callbacks
+from bot.channels.telegram.context import BotContext
 from bot.channels.telegram_processes import leading
 from bot.channels.telegram_render import Target, send_replies
 from bot.clock import Clock
 from bot.domain import reminders as rules
-from bot.domain.content import LANGS, Content
+from bot.domain.content import Content
 from bot.i18n import tr
 from bot.outgoing import Priority
 from bot.replies import Button, Reply
@@ -56,14 +48,9 @@ log = logging.getLogger("bot.telegram")
 CHANNEL: Final = "telegram"
 RESIDENTS_KEY: Final = "residents"
 STOPPING_KEY: Final = "stopping"  # the asyncio.Event set at SIGTERM (bot/channels/telegram_run.py)
-GROUP_WELCOME_BACK: Final = -3  # first of all: notices blocked residents who write again
-GROUP_RESIDENTS: Final = -1  # before the main group; registered after the "ignore" handler there
 TICK_SECONDS: Final = 60
 FIRST_TICK_SECONDS: Final = 5  # catch up soon after start
-DUTY_STATE: Final = "duty"  # context.user_data key for the guided /duty add steps
-MIN_CODE_LENGTH: Final = 20  # shorter /start payloads are not invite codes (centre ids, etc.)
-
-Context: TypeAlias = ContextTypes.DEFAULT_TYPE
+Context: TypeAlias = BotContext
 
 
 @dataclass(frozen=True)
@@ -80,36 +67,6 @@ def residents_door(context: Context) -> ResidentsDoor:
 
 
 # --- wiring --------------------------------------------------------------------------------------
-
-
-def register_resident_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """The residents' and staff handlers, in a group that runs before the main one."""
-    from bot.channels.telegram_residents_staff import (  # it imports this module's helpers
-        on_duty,
-        on_duty_step,
-        on_invite,
-        on_remove,
-        on_residents,
-    )
-
-    message = filters.UpdateType.MESSAGE
-    private = filters.ChatType.PRIVATE
-    application.add_handlers(
-        [
-            CommandHandler("start", on_start_invite, filters=message & private),
-            CommandHandler("invite", on_invite, filters=message),
-            CommandHandler("residents", on_residents, filters=message),
-            CommandHandler("remove", on_remove, filters=message),
-            CommandHandler("duty", on_duty, filters=message),
-            CommandHandler("leave", on_leave, filters=message & private),
-            CommandHandler("resident", on_resident_menu, filters=message & private),
-            CallbackQueryHandler(on_button, pattern=rf"^({callbacks.RESIDENT}|{callbacks.STAFF}):"),
-            MessageHandler(message & private & filters.TEXT & ~filters.COMMAND, on_duty_step),
-        ],
-        group=GROUP_RESIDENTS,
-    )
-    # Before every other handler, never answering: a resident who blocked the bot and writes again.
-    application.add_handler(TypeHandler(Update, on_anything), group=GROUP_WELCOME_BACK)
 
 
 async def start_reminders(
@@ -178,16 +135,6 @@ async def on_anything(update: Update, context: Context) -> None:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-async def lang_of(db: Database, user: User | None) -> str:
-    if user is None:
-        return "pl"
-    stored = await users.get_user(db, CHANNEL, str(user.id))
-    if stored is not None and stored.lang in LANGS:
-        return stored.lang
-    hint = user.language_code[:2] if user.language_code else None
-    return hint if hint in LANGS else "pl"
 
 
 async def say(update: Update, context: Context, *replies: Reply) -> None:
@@ -268,13 +215,18 @@ def duty_line(lang: str, duty: store.Duty) -> str:
 
 
 async def on_start_invite(update: Update, context: Context) -> None:
-    """/start <invite code>: join the flat. Any other /start goes on to the dialogue."""
+    """/start <invite code> (routed here by its length): join the flat."""
     payload = context.args[0] if context.args else ""
     found = residents_door(context)
     service, user = found.service, update.effective_user
-    if len(payload) < MIN_CODE_LENGTH or payload in service.content.centres or user is None:
+    if user is None:
         return
-    lang = await lang_of(service.db, user)
+    if payload in service.content.centres:  # a (long) centre id is a deep link to that centre
+        from bot.channels.telegram.basics import on_start
+
+        await on_start(update, context)
+        return
+    lang = await context.lang()
     t = tr(lang)
     result = await service.join(CHANNEL, str(user.id), payload, lang)
     if isinstance(result, Resident):
@@ -282,6 +234,7 @@ async def on_start_invite(update: Update, context: Context) -> None:
         stored = await users.get_or_create_user(service.db, CHANNEL, str(user.id), now)
         if stored.centre != result.centre:
             await users.set_centre(service.db, stored.id, result.centre, now)
+        context.forget_person()
         welcome = t._(
             "Welcome! You are now registered as a resident of the flat {flat}. "
             "I will remind you about payments and duties. Send /leave to stop."
@@ -299,27 +252,25 @@ async def on_start_invite(update: Update, context: Context) -> None:
             "flat_gone": t._("The flat of this invitation no longer exists. Please ask the staff."),
         }
         await say(update, context, Reply(messages[result]))
-    raise ApplicationHandlerStop
 
 
 async def on_leave(update: Update, context: Context) -> None:
     service, user = residents_door(context).service, update.effective_user
     if user is None:
         return
-    t = tr(await lang_of(service.db, user))
+    t = tr(await context.lang())
     if await service.leave(CHANNEL, str(user.id)):
         text = t._("You are no longer registered as a resident. I will not send you reminders any more.")
     else:
         text = t._("You are not registered as a resident.")
     await say(update, context, Reply(text))
-    raise ApplicationHandlerStop
 
 
 async def on_resident_menu(update: Update, context: Context) -> None:
     service, user = residents_door(context).service, update.effective_user
     if user is None:
         return
-    lang = await lang_of(service.db, user)
+    lang = await context.lang()
     resident = await service.resident(CHANNEL, str(user.id))
     if resident is None:
         await say(
@@ -329,41 +280,34 @@ async def on_resident_menu(update: Update, context: Context) -> None:
         )
     else:
         await say(update, context, resident_menu(lang, resident))
-    raise ApplicationHandlerStop
 
 
-async def on_button(update: Update, context: Context) -> None:
-    """r:... (residents) and s:... (staff) buttons."""
+async def on_resident_button(update: Update, context: Context) -> None:
+    """The residents' menu and the buttons under reminders (typed: bot.callbacks.ResidentButton)."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
-        return
-    prefix, parts = callbacks.split(query.data if isinstance(query.data, str) else "")
-    if prefix not in (callbacks.RESIDENT, callbacks.STAFF):  # PTB lets empty data past any pattern
         return
     with suppress(BadRequest):
         await query.answer()
     service = residents_door(context).service
-    lang = await lang_of(service.db, user)
-    if prefix == callbacks.STAFF:
-        from bot.channels.telegram_residents_staff import staff_button
-
-        await staff_button(update, context, lang, parts)
-        raise ApplicationHandlerStop
-    resident = await service.resident(CHANNEL, str(user.id))
+    lang = await context.lang()
     t = tr(lang)
+    button = callbacks.decode(query.data)
+    if not isinstance(button, callbacks.ResidentButton):  # forged or stale (a month that is not one)
+        await say(update, context, Reply(t._("That button is no longer active.")))
+        return
+    resident = await service.resident(CHANNEL, str(user.id))
     if resident is None:
         await say(update, context, Reply(t._("You are not registered as a resident.")))
-        raise ApplicationHandlerStop
-    action, value = ([*parts, "", ""])[:2]
-    await say(update, context, await resident_action(service, lang, resident, action, value))
-    raise ApplicationHandlerStop
+        return
+    await say(update, context, await resident_action(service, lang, resident, button))
 
 
 async def resident_action(
-    service: Residents, lang: str, resident: Resident, action: str, value: str
+    service: Residents, lang: str, resident: Resident, button: callbacks.ResidentButton
 ) -> Reply:
     t = tr(lang)
-    value = callbacks.month(value) or ""  # r:paid:<YYYY-MM>; a forged month is just the menu
+    action, value = button.action, button.month or ""
     if action == callbacks.RESIDENT_PAID and value:
         if await service.mark_paid(resident, value):
             return Reply(t._("Thank you! No more payment reminders this month."))
@@ -386,7 +330,7 @@ async def resident_action(
         lines = []
         for row in await store.resident_schedule(service.db, resident.id):
             local = row.next_at.astimezone(zone)
-            what = t._("payment") if row.reminder in (rules.PAYMENT, "later") else t._("duty")
+            what = t._("payment") if row.reminder in (rules.PAYMENT, rules.LATER) else t._("duty")
             lines.append(f"• {t.weekday_date(local.date())} {t.clock(local.time())} – {what}")
         return Reply(
             "\n".join([t._("Your next reminders:"), *lines]) if lines else t._("You have no reminders.")

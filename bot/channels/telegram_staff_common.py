@@ -1,23 +1,23 @@
-"""What the staff handlers share: their config in bot_data, the audited gate, and small senders."""
+"""What the staff handlers share: their config in bot_data, the audited gate (and the decorator that
+injects its result), and small senders."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final
 
 from telegram import Message, Update
-from telegram.error import BadRequest
-from telegram.ext import (
-    ApplicationHandlerStop,
-    ContextTypes,
-)
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.broadcast import BACKOFF_BASE, PROGRESS_EVERY
-from bot.channels.telegram_render import Target, escape, keyboard, send_replies
+from bot.channels.telegram.context import BotContext, Door
+from bot.channels.telegram_render import Target, escape, keyboard, send_replies, with_retries
 from bot.clock import Clock
 from bot.i18n import tr
 from bot.replies import Button, Reply
@@ -28,9 +28,8 @@ from storage.broadcasts import Counts
 
 log = logging.getLogger("bot.staff")
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 STAFF_KEY: Final = "staff"
-GROUP_STAFF: Final = -2  # before the residents' group (-1) and the main one (0)
 CHANNEL: Final = "telegram"
 STAFF_INVITE_TTL: Final = timedelta(days=7)
 MAX_PROBLEMS_SHOWN: Final = 40
@@ -38,16 +37,13 @@ MAX_PROBLEMS_SHOWN: Final = 40
 
 @dataclass
 class StaffConfig:
-    """Settings and the little in-memory state of the staff flows (kept in application.bot_data)."""
+    """Settings and the sending jobs' bookkeeping (kept in application.bot_data); the steps of the
+    staff flows are stored with the person (bot.flows), never here."""
 
     settings: Settings
     clock: Clock
     progress_every: float = PROGRESS_EVERY
     backoff_base: float = BACKOFF_BASE  # seconds before the first retry of a transient error
-    awaiting_question: set[int] = field(default_factory=set)  # users who pressed /ask without a text
-    awaiting_time: dict[int, int] = field(default_factory=dict)  # staff -> broadcast waiting for "send at"
-    # Staff who may have a draft waiting for its text: every other private message skips that query.
-    drafting: set[int] = field(default_factory=set)
     running: set[int] = field(default_factory=set)  # broadcasts this process is sending now
     finished: dict[int, Counts] = field(default_factory=dict)  # final counts, for tests and logs
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set at SIGTERM (telegram_run)
@@ -63,19 +59,16 @@ def staff_config(context: Context) -> StaffConfig:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _door(context: Context) -> Any:
-    from bot.channels.telegram import door  # the door module registers us: import it late
-
-    return door(context)
+def _door(context: Context) -> Door:
+    return context.door
 
 
-async def lang_of(context: Context, user_id: int, hint: str | None = None) -> str:
-    found = _door(context)
+async def lang_of(context: Context, user_id: int) -> str:
+    """Another person's language (the sender's is `context.lang()`, read once per update)."""
+    found = context.door
     stored = await users.get_user(found.db, CHANNEL, str(user_id))
     if stored is not None and stored.lang in ("pl", "uk", "en"):
         return str(stored.lang)
-    if hint in ("pl", "uk", "en"):
-        return str(hint)
     return str(found.default_lang or "pl")
 
 
@@ -96,8 +89,8 @@ async def say(
 
 async def gate(
     update: Update, context: Context, action: str, need: Role = "staff", target: str | None = None
-) -> tuple[Access, str]:
-    """The actor's access and language; otherwise "no access" is answered and the update stops (audited).
+) -> tuple[Access, str] | None:
+    """The actor's access and language; otherwise "no access" is answered (audited) and None returned.
 
     A message sent on behalf of a chat (an anonymous group admin, a channel) has no person to check,
     so it gets "no access" too.
@@ -110,8 +103,7 @@ async def gate(
         if anonymous or user is None
         else await authorize(config.settings, _door(context).db, config.clock, user.id, action, need, target)
     )
-    hint = user.language_code[:2] if user is not None and user.language_code else None
-    lang = await lang_of(context, user.id, hint) if user is not None else "pl"
+    lang = await context.lang() if user is not None else "pl"
     if access is None:
         text = tr(lang)._("Sorry, you have no access to this command.")
         if update.callback_query is not None:
@@ -119,8 +111,30 @@ async def gate(
                 await update.callback_query.answer(text, show_alert=True)
         else:
             await say(context, update, text)
-        raise ApplicationHandlerStop
+        return None
     return access, lang
+
+
+Gated = Callable[[Update, Context, Access, str], Awaitable[None]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def staff_command(
+    action: str, need: Role = "staff", target: Callable[[Context], str | None] | None = None
+) -> Callable[[Gated], Handler]:
+    """The one role gate of a staff command: the handler runs with the actor's Access and language,
+    everyone else gets "no access" (audited) and the handler never runs."""
+
+    def wrap(handler: Gated) -> Handler:
+        @functools.wraps(handler)
+        async def gated(update: Update, context: Context) -> None:
+            found = await gate(update, context, action, need, target(context) if target else None)
+            if found is not None:
+                await handler(update, context, *found)
+
+        return gated
+
+    return wrap
 
 
 async def acknowledge(update: Update) -> None:
@@ -142,7 +156,15 @@ async def edit_or_say(
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 return query.message
+            log.info("could not edit the staff message (%s); sending a new one", exc.message)
+        except Forbidden:
+            return None
+        except TelegramError as exc:  # a timeout or an outage: the new message is retried instead
+            log.info("could not edit the staff message (%s); sending a new one", type(exc).__name__)
     target = chat_of(update)
     if target is None:
         return None
-    return await context.bot.send_message(target.chat_id, escape(text), reply_markup=markup)
+    sent = await with_retries(
+        lambda: context.bot.send_message(target.chat_id, escape(text), reply_markup=markup)
+    )
+    return sent if isinstance(sent, Message) else None

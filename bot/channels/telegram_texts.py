@@ -108,3 +108,7 @@ def menu_label(lang: str) -> str:
 
 def something_went_wrong(lang: str) -> str:
     return tr(lang)._("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+def forget_expired(lang: str) -> str:
+    return tr(lang)._("This question has expired, so nothing was deleted. Send /forget to start again.")

@@ -6,19 +6,16 @@ Either side closes the ticket. Only the ticket <-> message mapping is stored, ne
 from __future__ import annotations
 
 import logging
+import unicodedata
 from contextlib import suppress
 
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import (
-    ApplicationHandlerStop,
-)
 
 from bot import callbacks
 from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len, with_retries
 from bot.channels.telegram_staff_common import (
-    CHANNEL,
     Context,
     _door,
     acknowledge,
@@ -26,10 +23,11 @@ from bot.channels.telegram_staff_common import (
     say,
     staff_config,
 )
+from bot.flows import AskQuestion
 from bot.i18n import tr
 from bot.replies import Button, Reply
 from bot.staff import authorize, in_centre, role_of
-from storage import audit, tickets, users
+from storage import audit, tickets
 
 # --- handover to a person ----------------------------------------------------------------------
 
@@ -66,9 +64,19 @@ async def to_staff_chat(
 
 
 def close_button(lang: str, ticket_id: int) -> tuple[tuple[Button, ...], ...]:
-    return (
-        (Button(tr(lang)._("Close the ticket"), callbacks.make(callbacks.TICKET, "close", str(ticket_id))),),
-    )
+    data = callbacks.encode(callbacks.CloseTicket(ticket_id))
+    return ((Button(tr(lang)._("Close the ticket"), data),),)
+
+
+def blank(text: str) -> bool:
+    """Nothing a person could read: spaces, zero-width and other invisible characters only."""
+    return all(unicodedata.category(ch) in ("Zs", "Zl", "Zp", "Cc", "Cf") for ch in text)
+
+
+def centre_words(context: Context, centre: str | None, lang: str) -> str:
+    """The ticket's centre as staff read it: its name, or "no centre chosen" (never a "?" or an id)."""
+    found = context.door.content.centres.get(centre) if centre else None
+    return found.centre.name.get(lang) if found is not None else tr(lang)._("no centre chosen")
 
 
 async def on_ask(update: Update, context: Context) -> None:
@@ -77,32 +85,29 @@ async def on_ask(update: Update, context: Context) -> None:
     if user is None or chat is None:
         return
     if chat.type != ChatType.PRIVATE:
-        raise ApplicationHandlerStop
-    lang = await lang_of(context, user.id, user.language_code[:2] if user.language_code else None)
-    t = tr(lang)
+        return
+    t = tr(await context.lang())
     if staff_config(context).settings.staff_chat_id is None:
         await say(
             context,
             update,
             t._("Sorry, I cannot pass questions to the staff here. Please contact the centre."),
         )
-        raise ApplicationHandlerStop
+        return
     question = " ".join(context.args or []).strip()
     if question:
         await open_ticket(update, context, question)
     else:
-        staff_config(context).awaiting_question.add(user.id)
+        await context.begin(AskQuestion())  # stored: the next message is the question, restart or not
         await say(
             context, update, t._("Write your question in one message; a staff member will answer here.")
         )
-    raise ApplicationHandlerStop
 
 
 async def on_ask_button(update: Update, context: Context) -> None:
     """The main menu's "Ask a person" button: the same as /ask without a question."""
     query = update.callback_query
-    # PTB skips the pattern for empty callback data; anything but our button goes on to the dialogue.
-    if query is None or query.data != callbacks.make(callbacks.MENU, callbacks.MENU_ASK):
+    if query is None or not isinstance(callbacks.decode(query.data), callbacks.AskPerson):
         return
     with suppress(TelegramError):
         await query.answer()
@@ -110,20 +115,27 @@ async def on_ask_button(update: Update, context: Context) -> None:
 
 
 async def open_ticket(update: Update, context: Context, question: str) -> None:
+    """The question goes to the staff chat as a new ticket (a blank one is asked for again)."""
     user = update.effective_user
     assert user is not None
     config, db = staff_config(context), _door(context).db
     staff_chat = config.settings.staff_chat_id
-    lang = await lang_of(context, user.id, user.language_code[:2] if user.language_code else None)
+    lang = await context.lang()
+    if blank(question):  # nothing to pass on: no empty ticket, the question is still awaited
+        await context.begin(AskQuestion())
+        await say(context, update, tr(lang)._("Please write your question in words, in one message."))
+        return
+    if isinstance(await context.flow(), AskQuestion):
+        await context.end(AskQuestion)
     if staff_chat is None:
         return
-    stored = await users.get_user(db, CHANNEL, str(user.id))
+    stored = await context.person()
     ticket = await tickets.open_ticket(db, user.id, stored.centre if stored else None, config.clock.now())
     staff_lang = config.settings.default_lang or "pl"
     header = (
         tr(staff_lang)
         ._("Ticket #{id} ({centre}, {lang}). Reply to this message to answer.")
-        .format(id=ticket.id, centre=ticket.centre or "?", lang=lang)
+        .format(id=ticket.id, centre=centre_words(context, ticket.centre, staff_lang), lang=lang)
     )
     note = tr(staff_lang)._("(shortened: the message was too long)")
     sent = await to_staff_chat(context, staff_chat, fit(header, question, note), staff_lang, ticket.id)
@@ -150,21 +162,22 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
     )
 
 
-async def staff_chat_reply(update: Update, context: Context, message: Message) -> None:
-    """A reply in the staff chat to a ticket message: relay it to the user (no names either way)."""
+async def staff_chat_reply(update: Update, context: Context, message: Message) -> bool:
+    """A reply in the staff chat to a ticket message: relay it to the user (no names either way).
+    False when the message is not about a ticket (it may be a question for the bot)."""
     replied, user = message.reply_to_message, update.effective_user
     if replied is None or user is None or message.text is None:
-        return
+        return False
     config, db = staff_config(context), _door(context).db
     ticket = await tickets.by_message(db, message.chat.id, replied.message_id)
     if ticket is None:
-        return
+        return False
     staff_lang = config.settings.default_lang or "pl"
     if ticket.status != "open":
         await context.bot.send_message(
             message.chat.id, escape(tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id))
         )
-        raise ApplicationHandlerStop
+        return True
     # Being in the staff chat is not enough: staff answer their own centre's tickets (issue 16).
     access = await authorize(
         config.settings, db, config.clock, user.id, "ticket_reply", target=str(ticket.id)
@@ -175,7 +188,7 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
         await context.bot.send_message(
             message.chat.id, escape(tr(staff_lang)._("Sorry, you have no access to this command."))
         )
-        raise ApplicationHandlerStop
+        return True
     lang = await lang_of(context, ticket.user_chat)
     t = tr(lang)
     header = t._("Answer from the staff (ticket #{id}):").format(id=ticket.id)
@@ -196,7 +209,7 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
             ),
         )
         await tickets.close(db, ticket.id, config.clock.now())
-        raise ApplicationHandlerStop from None
+        return True
     except TelegramError as exc:  # the answer did not reach the user: the staff must know
         log.warning("ticket %s: the answer could not be delivered (%s)", ticket.id, type(exc).__name__)
         await context.bot.send_message(
@@ -207,9 +220,9 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
                 .format(id=ticket.id)
             ),
         )
-        raise ApplicationHandlerStop from None
+        return True
     await tickets.link(db, ticket.user_chat, sent.message_id, ticket.id)
-    raise ApplicationHandlerStop
+    return True
 
 
 async def user_ticket_reply(update: Update, context: Context, ticket: tickets.Ticket, text: str) -> None:
@@ -259,23 +272,25 @@ async def close_ticket(update: Update, context: Context, ticket: tickets.Ticket,
 
 
 async def on_ticket_button(update: Update, context: Context) -> None:
-    """k:close:<id>: either side closes the ticket."""
+    """Close the ticket: either side may."""
     query, user = update.callback_query, update.effective_user
-    if query is None or user is None or not isinstance(query.data, str):
+    if query is None or user is None:
         return
-    prefix, parts = callbacks.split(query.data)
-    if prefix != callbacks.TICKET:
+    button = callbacks.decode(query.data)
+    if not isinstance(button, callbacks.CloseTicket):  # forged or stale: said so
+        with suppress(TelegramError):
+            await query.answer(
+                tr(await context.lang())._("That button is no longer active."), show_alert=True
+            )
         return
     await acknowledge(update)
-    number = callbacks.number(parts[1], 1) if len(parts) == 2 else None
-    ticket = await tickets.get(_door(context).db, number) if number else None
+    ticket = await tickets.get(_door(context).db, button.ticket)
     staff_chat = staff_config(context).settings.staff_chat_id
     in_staff_chat = isinstance(query.message, Message) and query.message.chat.id == staff_chat
     if ticket is not None and (in_staff_chat or ticket.user_chat == user.id):
         with suppress(TelegramError):
             await query.edit_message_reply_markup(None)
         await close_ticket(update, context, ticket, in_staff_chat)
-    raise ApplicationHandlerStop
 
 
 async def on_close(update: Update, context: Context) -> None:
@@ -292,4 +307,3 @@ async def on_close(update: Update, context: Context) -> None:
         ticket = await tickets.open_for(db, user.id)
         if ticket is not None:
             await close_ticket(update, context, ticket, False)
-    raise ApplicationHandlerStop

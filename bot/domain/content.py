@@ -178,7 +178,7 @@ class Entry(Model):
 class PaymentRule(Model):
     """When residents must pay; drives the payment reminders."""
 
-    due_day: int = Field(ge=1, le=31)  # in a month without this day: its last day
+    due_day: int = Field(ge=1, le=31)  # a month without this day has no deadline (see domain.reminders)
     remind_days_before: tuple[Annotated[int, Field(ge=0, le=27)], ...] = (3, 0)
     send_at: time = time(10, 0)
     text: Text

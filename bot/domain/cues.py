@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from babel.dates import get_day_names, get_month_names
 from rapidfuzz import fuzz
 
+from bot.domain import items
 from bot.domain.content import CentreContent, Content, Keywords
 from bot.domain.lexical import READ_LANGS
 from bot.domain.script import to_polish_letters
@@ -57,7 +58,7 @@ def build_cues(content: Content) -> Cues:
         currency=frozenset(fold(k) for lang in READ_LANGS for k in language.currency_words.get(lang)),
         named_days=tuple((_phrase_pattern(day.keywords), day.month, day.day) for day in language.named_days),
         small_talk={
-            " ".join(folded_words(k)): f"topic:{topic.id}"
+            " ".join(folded_words(k)): items.encode(items.Topic(topic.id))
             for topic in language.topics
             if topic.id in SMALL_TALK
             for lang in READ_LANGS

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot.domain import items
 from bot.domain.caching import cache_folder, read_pickle, write_pickle
 from bot.domain.content import CentreContent, Content
 from bot.domain.cues import Cues, build_cues
@@ -55,7 +56,7 @@ def _item_texts(content: Content, centre: CentreContent) -> list[tuple[str, str,
     out: list[tuple[str, str, bool]] = []
     for section in ("recruitment", "rules", "legal", "faq"):
         for entry in getattr(centre, section):
-            key = f"entry:{section}:{entry.id}"
+            key = items.encode(items.Entry(section, entry.id))
             for lang in TEXT_LANGS:
                 title = entry.title.get(lang)
                 out.append((key, f"{title}. {', '.join(entry.keywords.get(lang))}", True))
@@ -66,13 +67,13 @@ def _item_texts(content: Content, centre: CentreContent) -> list[tuple[str, str,
             name = group.name.get(lang) if lang in TEXT_LANGS else ""
             phrase = ", ".join(x for x in (name, *group.keywords.get(lang)) if x)
             if phrase:
-                out.append((f"group:{group.id}", phrase, True))
+                out.append((items.encode(items.Group(group.id)), phrase, True))
     for topic in content.understanding.topics:
         # One vector per language for the whole list: a single short word ("kontakt") lies
         # close to every short question, a list says what the topic is about.
         for lang in TEXT_LANGS:
             if topic.keywords.get(lang):
-                out.append((f"topic:{topic.id}", ", ".join(topic.keywords.get(lang)), True))
+                out.append((items.encode(items.Topic(topic.id)), ", ".join(topic.keywords.get(lang)), True))
     return out
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from bot.domain import items
 from bot.domain.content import CentreContent, Content, Keywords, Text
 from bot.domain.text import fold, term, words
 
@@ -144,8 +145,8 @@ def needed_coverage(terms: int) -> float:
 
 def _doc(key: str, fields: list[tuple[list[str], float]], stop_terms: frozenset[str]) -> Doc:
     weights: dict[str, float] = {}
-    for items, weight in fields:
-        for t in items:
+    for terms, weight in fields:
+        for t in terms:
             if t not in stop_terms:
                 weights[t] = weights.get(t, 0.0) + weight
     length = float(sum(weights.values()))
@@ -180,7 +181,7 @@ def build_index(content: Content, centre: CentreContent) -> Index:
                 (_text_terms(entry.title), WEIGHT_TITLE),
                 (_text_terms(entry.text), WEIGHT_TEXT),
             ]
-            docs.append(_doc(f"entry:{section}:{entry.id}", fields, stop_terms))
+            docs.append(_doc(items.encode(items.Entry(section, entry.id)), fields, stop_terms))
             texts += [entry.title.get(lang) for lang in TEXT_LANGS] + [
                 entry.text.get(lang) for lang in TEXT_LANGS
             ]
@@ -190,12 +191,16 @@ def build_index(content: Content, centre: CentreContent) -> Index:
             (_keyword_terms(group.keywords), WEIGHT_KEYWORDS),
             (_text_terms(group.name), WEIGHT_TITLE),
         ]
-        docs.append(_doc(f"group:{group.id}", fields, stop_terms))
+        docs.append(_doc(items.encode(items.Group(group.id)), fields, stop_terms))
         texts += [group.name.get(lang) for lang in TEXT_LANGS]
         texts += [k for lang in READ_LANGS for k in group.keywords.get(lang)]
     for topic in content.understanding.topics:
         docs.append(
-            _doc(f"topic:{topic.id}", [(_keyword_terms(topic.keywords), WEIGHT_KEYWORDS)], stop_terms)
+            _doc(
+                items.encode(items.Topic(topic.id)),
+                [(_keyword_terms(topic.keywords), WEIGHT_KEYWORDS)],
+                stop_terms,
+            )
         )
         texts += [k for lang in READ_LANGS for k in topic.keywords.get(lang)]
     index = Index(docs, stop, stop_terms)

@@ -6,19 +6,18 @@ on, so every error is traced back to the line of the YAML node it is about.
 
 from __future__ import annotations
 
+import contextlib
 import gc
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.domain.caching import cache_folder, read_pickle, write_pickle
+from bot.domain import centre_cache
+from bot.domain.caching import cache_folder
 from bot.domain.content import (
     Centre,
     CentreContent,
@@ -275,36 +274,7 @@ def load_centre(folder: Path, cache: Path | _Default | None = DEFAULT_CACHE) -> 
     where = _parsed_folder(cache)
     if where is None:
         return _parse_centre(folder)
-    key = _centre_key(folder)
-    if key is None:  # a file is missing or unreadable: parse, so the problem is reported
-        return _parse_centre(folder)
-    path = where / f"centre-{key}.pickle"
-    found = read_pickle(path)
-    if isinstance(found, CentreContent) and found.centre.id == folder.name:
-        return found
-    centre = _parse_centre(folder)
-    write_pickle(path, centre)
-    return centre
-
-
-def _centre_key(folder: Path) -> str | None:
-    digest = hashlib.sha256(_loader_code())
-    for name in CENTRE_FILES:
-        try:
-            data = (folder / f"{name}.yaml").read_bytes()
-        except OSError:
-            return None
-        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    return digest.hexdigest()[:32]
-
-
-@cache
-def _loader_code() -> bytes:
-    """A stored centre is valid only for the code that checked it: the loader and the models."""
-    from bot.domain import content
-
-    parts = [Path(__file__).read_bytes(), Path(content.__file__).read_bytes(), version("pydantic").encode()]
-    return hashlib.sha256(b"\0".join(parts)).digest()
+    return centre_cache.cached(folder, where, _parse_centre)
 
 
 def _parse_centre(folder: Path) -> CentreContent:
@@ -399,6 +369,12 @@ def _payment(doc: _Doc) -> PaymentRule | None:
     return None if raw is None else _validate(PaymentRule, doc, raw, ("payment",))
 
 
+def _store_centre(folder: Path, where: Path) -> None:
+    """In a worker process: parse one centre into the cache (a broken one is reported later)."""
+    with contextlib.suppress(ContentError):
+        load_centre(folder, where)
+
+
 def load_content(root: Path, cache: Path | _Default | None = DEFAULT_CACHE) -> Content:
     """All content under `root`; raises ContentError listing every problem found.
     `cache`: a folder for parsed centres (see `load_centre`); None parses everything."""
@@ -422,6 +398,7 @@ def load_content(root: Path, cache: Path | _Default | None = DEFAULT_CACHE) -> C
     # Hundreds of thousands of long-lived objects: the cycle collector would walk all of them
     # again and again as they pile up (a 2,500-centre load took 20 times longer). Nothing made
     # here is garbage, so it runs once, afterwards.
+    centre_cache.parse_ahead(folders, _parsed_folder(cache), _store_centre)
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -2,8 +2,11 @@
 
 Two kinds of reminder:
 
-- **payment**: from the centre's `PaymentRule`: the due day of each month (the last day in a month
-  without it), reminded `remind_days_before` days before (0 = on the day) at `send_at` local time;
+- **payment**: from the centre's `PaymentRule`: the due day of each month, reminded
+  `remind_days_before` days before (0 = on the day) at `send_at` local time. A month without the due
+  day (February for "do 30-tego każdego miesiąca") has no deadline in the source, so we name none:
+  one reminder, the longest lead before the month's last day, that asks the resident to check the
+  deadline with the centre (the content's payment text says so) — never a "today is the deadline";
 - **duty**: per flat, weekly on a weekday or monthly on a day of the month (the last day in a
   shorter month), at a local time.
 
@@ -27,6 +30,7 @@ QUIET_UNTIL = time(8, 0)  # ... until here (local time)
 LATEST_ALLOWED = time(20, 0)  # a rule time in the evening quiet hours is moved here
 
 PAYMENT = "payment"
+LATER = "later"  # the one-off "remind me tomorrow" of a payment
 DUTY_PREFIX = "duty:"
 
 DutyKind = Literal["weekly", "monthly"]
@@ -73,8 +77,31 @@ def last_day(year: int, month: int) -> int:
 
 
 def due_date(year: int, month: int, due_day: int) -> date:
-    """The due date of a month: `due_day`, or the month's last day when it has fewer days."""
+    """A monthly duty's day: `due_day`, or the month's last day when it has fewer days."""
     return date(year, month, min(due_day, last_day(year, month)))
+
+
+def payment_due(year: int, month: int, due_day: int) -> date | None:
+    """The payment deadline of a month, or None in a month without `due_day`.
+
+    The Wodzisław regulation says "do 30-tego każdego miesiąca" and gives no day for February:
+    moving it to the 28th (or the 29th) would be our invention.
+    """
+    return date(year, month, due_day) if due_day <= last_day(year, month) else None
+
+
+def payment_days(rule: PaymentSchedule, year: int, month: int) -> list[tuple[date, int]]:
+    """The reminder days of a month with their lead in days, earliest first.
+
+    With a deadline: each `remind_days_before` before it. Without one (a short month): one early
+    reminder, the longest lead before the month's last day, so there is time to ask the centre.
+    """
+    due = payment_due(year, month, rule.due_day)
+    befores = sorted(set(rule.remind_days_before), reverse=True)
+    if due is None:
+        lead = max(befores)
+        return [(date(year, month, last_day(year, month)) - timedelta(days=lead), lead)]
+    return [(due - timedelta(days=before), before) for before in befores]
 
 
 def in_quiet_hours(at: time) -> bool:
@@ -109,11 +136,8 @@ def _months_from(year: int, month: int) -> Iterator[tuple[int, int]]:
 
 def payment_occurrences(rule: PaymentSchedule, start: date, zone: ZoneInfo = WARSAW) -> Iterator[Occurrence]:
     """Every payment reminder from the month of `start` on, in time order (endless)."""
-    befores = sorted(set(rule.remind_days_before), reverse=True)
     for year, month in _months_from(start.year, start.month):
-        due = due_date(year, month, rule.due_day)
-        for before in befores:
-            day = due - timedelta(days=before)
+        for day, before in payment_days(rule, year, month):
             yield Occurrence(local_moment(day, rule.send_at, zone), day, f"{year:04d}-{month:02d}", before)
 
 

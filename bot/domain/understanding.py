@@ -14,6 +14,7 @@ from datetime import date, time
 
 import numpy as np
 
+from bot.domain import items
 from bot.domain.content import CentreContent, Content
 from bot.domain.cues import (
     SMALL_TALK,
@@ -58,7 +59,7 @@ class Fusion:
 
 FUSION = Fusion()
 TIE = 1.05  # scores within 5% of each other are a tie: BM25's length norm is no reason to prefer
-SMALL_TALK_KEYS = frozenset(f"topic:{topic}" for topic in SMALL_TALK)
+SMALL_TALK_KEYS = frozenset(items.encode(items.Topic(topic)) for topic in SMALL_TALK)
 
 
 @dataclass(frozen=True)

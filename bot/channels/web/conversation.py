@@ -14,6 +14,7 @@ from bot.channels.web import texts
 from bot.channels.web.app import WebDoor
 from bot.channels.web.session import Entry, Transcript, external_id
 from bot.dialogue import Incoming, State
+from bot.flows import AskQuestion, Conversations, Expired, expired_text
 from bot.i18n import tr
 from bot.menus import menu_row
 from bot.replies import Button, Reply
@@ -111,9 +112,12 @@ async def _replies(
     user = await users.get_user(door.db, CHANNEL, ext)
     lang = (user.lang if user else None) or message.lang_hint
     command = (message.text or "").strip().lower()
-    if message.button is not None:
+    flows = Conversations(door.db, door.clock)  # the step is stored with the visitor, as in Telegram
+    waiting = await flows.current(user.id) if user is not None else None
+    if user is not None and message.button is not None and isinstance(waiting, AskQuestion):
         # Any button is a change of mind: only the very next typed message goes to the staff.
-        transcript.awaiting_question = False
+        await flows.end(user.id, AskQuestion)
+        waiting = None
     if message.button == PRIVACY or command == "/privacy":
         return [Reply(texts.privacy_text(lang), (menu_row_for(lang),))]
     if message.button == FORGET or command == "/forget":
@@ -122,13 +126,16 @@ async def _replies(
     if message.button == FORGET_NO:
         return [Reply(texts.not_forgotten(lang), (menu_row_for(lang),))]
     if message.button == ASK or command == "/ask":
-        transcript.awaiting_question = True
+        asker = user or await users.get_or_create_user(door.db, CHANNEL, ext, door.clock.now())
+        await flows.begin(asker.id, AskQuestion())
         return [Reply(texts.ask_question(lang), (menu_row_for(lang),))]
     if message.button and message.button.startswith(f"{callbacks.TICKET}:"):
         return await _close(door, ext, lang, message.button)
-    if message.text and transcript.awaiting_question:
-        transcript.awaiting_question = False
+    if message.text and isinstance(waiting, AskQuestion) and user is not None:
+        await flows.end(user.id, AskQuestion)
         return [await _to_staff(door, ext, url_centre, lang, message.text)]
+    if message.text and isinstance(waiting, Expired) and waiting.name == AskQuestion.NAME:
+        return [Reply(expired_text(lang, waiting.name), (menu_row_for(lang),))]
     if user is None or user.centre is None:
         # The page's centre is the visitor's until they choose another one in the chat.
         await door.dialogue.handle(

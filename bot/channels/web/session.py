@@ -57,7 +57,6 @@ class Entry:
 class Transcript:
     entries: deque[Entry] = field(default_factory=lambda: deque(maxlen=MAX_ENTRIES))
     seen_line: int = 0  # the last ticket line (staff answer) already shown
-    awaiting_question: bool = False  # "Ask a person" was pressed: the next text goes to the staff
     counter: int = 0
     touched: float = 0.0
 

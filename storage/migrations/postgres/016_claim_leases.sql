@@ -1,4 +1,4 @@
--- PostgreSQL spelling of ../015_claim_leases.sql (the same statements): claims with a lease.
+-- PostgreSQL spelling of ../016_claim_leases.sql (the same statements): claims with a lease.
 ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
 ALTER TABLE outbox ADD COLUMN lease_until TEXT;
 ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;

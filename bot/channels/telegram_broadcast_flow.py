@@ -1,0 +1,285 @@
+"""The /broadcast wizard in Telegram: audience, text, preview, send now or later, cancel.
+
+Each step re-checks the role and the broadcast's centre (bot.staff); the step waiting for typed
+text (the message, or the "send later" time) is stored with the person (bot.flows), so a restart
+in the middle continues it. The sending job is bot.channels.telegram_broadcast.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from telegram import Update
+
+from bot import callbacks
+from bot.broadcast import confirm as confirm_broadcast
+from bot.broadcast_flow import parse_send_at
+from bot.channels.telegram_broadcast import _jobs, audience_label, progress_text, start_job
+from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, utf16_len
+from bot.channels.telegram_staff_common import (
+    Context,
+    StaffConfig,
+    _door,
+    acknowledge,
+    chat_of,
+    edit_or_say,
+    gate,
+    say,
+    staff_command,
+    staff_config,
+)
+from bot.clock import WARSAW
+from bot.flows import BroadcastText, BroadcastTime
+from bot.i18n import tr
+from bot.replies import Button, Reply
+from bot.staff import Access, in_centre, record
+from storage import broadcasts
+from storage.database import Database
+
+
+def bdata(button: callbacks.BroadcastButton) -> str:
+    return callbacks.encode(button)
+
+
+def cancel_row(t: Any, bid: int) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(t._("Cancel"), bdata(callbacks.CancelBroadcast(bid))),),)
+
+
+@staff_command("broadcast")
+async def on_broadcast(update: Update, context: Context, access: Access, lang: str) -> None:
+    """/broadcast: choose the audience."""
+    t = tr(lang)
+    if access.centre is None:
+        await say(context, update, t._("Choose your centre first with /centre."))
+        return
+    db = _door(context).db
+    rows: list[tuple[Button, ...]] = []
+    audiences: list[callbacks.Audience] = [callbacks.Everyone(), callbacks.AllFlats()]
+    audiences += [
+        callbacks.OneFlat(flat) for flat, _ in await broadcasts.flats_with_residents(db, access.centre)
+    ]
+    audiences.append(callbacks.Applicants())
+    for audience in audiences:
+        count = await broadcasts.count_audience(db, access.centre, callbacks.encode_audience(audience))
+        label = f"{audience_label(t, callbacks.encode_audience(audience))} ({count})"
+        rows.append((Button(label, bdata(callbacks.ChooseAudience(audience))),))
+    rows.extend(cancel_row(t, 0))
+    await say(context, update, t._("Who should receive the message?"), tuple(rows))
+
+
+# The audited action of each button (the step's typed value, never a word of any message).
+ACTIONS: Final[dict[type[callbacks.BroadcastButton], str]] = {
+    callbacks.ChooseAudience: "broadcast_a",
+    callbacks.SendNow: "broadcast_ok",
+    callbacks.SendLater: "broadcast_at",
+    callbacks.CancelBroadcast: "broadcast_x",
+}
+
+
+async def valid_audience(db: Database, centre: str, audience: callbacks.Audience) -> bool:
+    """One of the audiences /broadcast offers for this centre (a forged flat is refused, not raised on)."""
+    if not isinstance(audience, callbacks.OneFlat):
+        return True
+    return audience.flat in {f for f, _ in await broadcasts.flats_with_residents(db, centre)}
+
+
+def _target(button: callbacks.BroadcastButton) -> str:
+    if isinstance(button, callbacks.ChooseAudience):
+        return callbacks.encode_audience(button.audience)
+    return str(button.broadcast)
+
+
+async def on_broadcast_button(update: Update, context: Context) -> None:
+    """Audience, send now, send later, cancel; each re-checks the role and the broadcast's centre."""
+    query = update.callback_query
+    if query is None:
+        return
+    button = callbacks.decode(query.data)
+    if not isinstance(button, callbacks.BroadcastButton):  # forged or stale: said so, no audit row
+        await acknowledge(update)
+        await edit_or_say(
+            update, context, tr(await context.lang())._("This message was already sent or cancelled.")
+        )
+        return
+    action = ACTIONS[type(button)]
+    found = await gate(update, context, action, target=_target(button)[:64])
+    if found is None:  # the gate answered the button with "no access"
+        return
+    await acknowledge(update)
+    access, lang = found
+    if isinstance(button, callbacks.ChooseAudience):
+        await choose_audience(update, context, access, lang, button.audience)
+        return
+    await broadcast_step(update, context, access, lang, button)
+
+
+async def broadcast_step(
+    update: Update,
+    context: Context,
+    access: Access,
+    lang: str,
+    button: callbacks.SendNow | callbacks.SendLater | callbacks.CancelBroadcast,
+) -> None:
+    t = tr(lang)
+    config, db = staff_config(context), _door(context).db
+    bid, action = button.broadcast, ACTIONS[type(button)]
+    item = await broadcasts.get(db, bid) if bid else None
+    if item is not None and not await in_centre(db, config.clock, access, action, item.centre, str(bid)):
+        await edit_or_say(update, context, t._("Sorry, you have no access to this command."))
+        return
+    if isinstance(button, callbacks.CancelBroadcast):
+        await end_broadcast_flow(context)
+        if item is not None and await broadcasts.cancel(db, bid):
+            await record(db, config.clock, access, "broadcast_cancel", str(bid))
+            for job in _jobs(context, bid):
+                job.schedule_removal()
+        await edit_or_say(update, context, t._("Cancelled. Nothing was sent."))
+        return
+    if item is None or item.status != "draft" or item.text is None:
+        await edit_or_say(update, context, t._("This message was already sent or cancelled."))
+        return
+    if isinstance(button, callbacks.SendLater):
+        await context.begin(BroadcastTime(bid))  # stored: after a restart "08:00" is still the time
+        ask = t._(
+            "When should it go? Write a time like 08:00, or a date and time like 2026-12-01 08:00"
+            " (Warsaw time)."
+        )
+        await edit_or_say(update, context, ask, cancel_row(t, bid))
+        return
+    await end_broadcast_flow(context)
+    await send_now(update, context, access, lang, bid)
+
+
+async def end_broadcast_flow(context: Context) -> None:
+    """The sender's broadcast step (text or time) is over."""
+    if isinstance(await context.flow(), BroadcastText | BroadcastTime):
+        await context.end()
+
+
+async def choose_audience(
+    update: Update, context: Context, access: Access, lang: str, audience: callbacks.Audience
+) -> None:
+    """The audience: a draft for the actor's centre, then ask for the text."""
+    t = tr(lang)
+    config, db = staff_config(context), _door(context).db
+    if access.centre is None or not await valid_audience(db, access.centre, audience):
+        await edit_or_say(update, context, t._("This message was already sent or cancelled."))
+        return
+    stored = callbacks.encode_audience(audience)
+    bid = await broadcasts.create_draft(db, access.centre, stored, access.user_id, lang, config.clock.now())
+    await context.begin(BroadcastText(bid))
+    text = t._("Audience: {audience}. Now write the text of the message.").format(
+        audience=audience_label(t, stored)
+    )
+    await edit_or_say(update, context, text, cancel_row(t, bid))
+
+
+async def send_now(update: Update, context: Context, access: Access, lang: str, bid: int) -> None:
+    """Send now: write the outbox and start sending, with a progress message."""
+    config, db = staff_config(context), _door(context).db
+    total = await confirm(config, db, access, bid)
+    if total is None:
+        await edit_or_say(update, context, tr(lang)._("This message was already sent or cancelled."))
+        return
+    progress = await edit_or_say(update, context, progress_text(lang, 0, total))
+    if progress is not None:
+        await broadcasts.set_progress_message(db, bid, progress.chat.id, progress.message_id)
+    start_job(context, bid)
+
+
+async def confirm(
+    config: StaffConfig, db: Database, access: Access, bid: int, send_at: datetime | None = None
+) -> int | None:
+    """The outbox, the status and the audit row in one unit of work (bot.broadcast.confirm)."""
+    return await confirm_broadcast(db, config.clock, access, bid, send_at)
+
+
+async def broadcast_text(update: Update, context: Context, bid: int, text: str) -> None:
+    """The text of a draft: the preview exactly as recipients will see it, the count, confirm or cancel."""
+    found = await gate(update, context, "broadcast_text", target=str(bid))
+    if found is None:
+        await context.end(BroadcastText)
+        return
+    access, lang = found
+    t = tr(lang)
+    config = staff_config(context)
+    db = _door(context).db
+    draft = await broadcasts.get(db, bid)
+    if draft is None or draft.status != "draft" or draft.text is not None:
+        await context.end(BroadcastText)
+        await say(context, update, t._("This message was already sent or cancelled."))
+        return
+    if not await in_centre(db, config.clock, access, "broadcast_text", draft.centre, str(draft.id)):
+        await context.end(BroadcastText)
+        await say(context, update, t._("Sorry, you have no access to this command."))
+        return
+    text = text.strip()
+    if not text or utf16_len(text) > MAX_TEXT:
+        await say(
+            context, update, t._("The message must have between 1 and 4096 characters. Write it again.")
+        )
+        return
+    await broadcasts.set_text(db, draft.id, text)
+    await context.end(BroadcastText)  # the next step is a button (send now / later / cancel)
+    count = await broadcasts.count_audience(db, draft.centre, draft.audience)
+    target = chat_of(update)
+    assert target is not None
+    await context.bot.send_message(target.chat_id, escape(text))  # the preview: exactly what recipients get
+    question = (
+        t.ngettext(
+            "Above is the preview. It will go to {n} recipient ({audience}).",
+            "Above is the preview. It will go to {n} recipients ({audience}).",
+            count,
+        ).format(n=count, audience=audience_label(t, draft.audience))
+        + "\n"
+        + t._("Send it?")
+    )
+    buttons = (
+        (
+            Button(t._("Send now"), bdata(callbacks.SendNow(draft.id))),
+            Button(t._("Send later"), bdata(callbacks.SendLater(draft.id))),
+        ),
+        *cancel_row(t, draft.id),
+    )
+    await say(context, update, question, buttons)
+
+
+async def broadcast_time(update: Update, context: Context, bid: int, text: str) -> None:
+    """The "send later" time of a previewed draft (the step is stored: a restart does not lose it)."""
+    found = await gate(update, context, "broadcast_at", target=str(bid))
+    if found is None:
+        await context.end(BroadcastTime)
+        return
+    access, lang = found
+    t = tr(lang)
+    config, db = staff_config(context), _door(context).db
+    item = await broadcasts.get(db, bid)
+    if item is None or not await in_centre(db, config.clock, access, "broadcast_at", item.centre, str(bid)):
+        await context.end(BroadcastTime)
+        await say(context, update, t._("This message was already sent or cancelled."))
+        return
+    now = config.clock.now()
+    when = parse_send_at(text, now)
+    if when is None or when <= now:
+        await say(
+            context, update, t._("I could not read a future time. Write it like 08:00 or 2026-12-01 08:00.")
+        )
+        return
+    await context.end(BroadcastTime)
+    total = await confirm(config, db, access, bid, when)
+    if total is None:
+        await say(context, update, t._("This message was already sent or cancelled."))
+        return
+    start_job(context, bid, (when - now).total_seconds())  # it reads its progress message when it runs
+    shown = when.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M")
+    message = await context.bot.send_message(
+        update.effective_chat.id if update.effective_chat else access.user_id,
+        escape(
+            t.ngettext(
+                "Scheduled for {when} to {n} recipient.", "Scheduled for {when} to {n} recipients.", total
+            ).format(when=shown, n=total)
+        ),
+        reply_markup=keyboard(Reply("", cancel_row(t, bid))),
+    )
+    await broadcasts.set_progress_message(db, bid, message.chat.id, message.message_id)
