@@ -108,18 +108,15 @@ async def broadcast_sweep(context: Context) -> None:
     takes over after a crash resumes the dead one's broadcasts this way."""
     if not leading(context.bot_data):
         return
-    config, db, queue = staff_config(context), _door(context).db, context.job_queue
-    if queue is None:
-        return
+    config, db = staff_config(context), _door(context).db
     now = config.clock.now()
     for item in await broadcasts.with_status(db, "sending"):
         if item.id not in config.running and not _jobs(context, item.id):
             log.info("broadcast %s is sending and no worker here sends it: resuming", item.id)
-            queue.run_once(broadcast_job, 0, data=item.id, name=job_name(item.id))
+            start_job(context, item.id)
     for item in await broadcasts.with_status(db, "scheduled"):
         if not _jobs(context, item.id):
-            delay = max(0.0, ((item.send_at or now) - now).total_seconds())
-            queue.run_once(broadcast_job, delay, data=item.id, name=job_name(item.id))
+            start_job(context, item.id, ((item.send_at or now) - now).total_seconds())
 
 
 def telegram_send(bot: Bot) -> Send:
