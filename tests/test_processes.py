@@ -109,6 +109,21 @@ async def poll(predicate: Callable[[], bool], within: float) -> None:
             await asyncio.sleep(0.1)
 
 
+async def settled(url: str, bid: int, within: float) -> None:
+    """Until the database says every row is done: a message the killed leader sent but never marked
+    reached its chat already, and is marked only after its lease, when the new leader sends it again."""
+    db = await open_database(url)
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                final = await broadcasts.counts(db, bid)
+                if final.sent == RECIPIENTS and await store.count_deliveries(db, "sent") == REMINDERS:
+                    return
+                await asyncio.sleep(0.2)
+    finally:
+        await db.close()
+
+
 def sent(api: FakeBotAPI, first: int, count: int) -> Counter[int]:
     chats = (call.chat_id for call in api.calls_to("sendMessage", ok=True))
     return Counter(chat for chat in chats if isinstance(chat, int) and first <= chat < first + count)
@@ -147,6 +162,7 @@ async def test_three_processes_lose_nothing_when_a_follower_and_then_the_leader_
             await poll(last.leads, within=60)
             await api.wait_for(lambda: len(reminders_sent()) == REMINDERS, within=60)
             await api.wait_for(lambda: len(broadcast_sent()) == RECIPIENTS, within=180)
+            await settled(pg_url, bid, within=60)
         finally:
             for bot in bots:
                 if bot.process.returncode is None:
