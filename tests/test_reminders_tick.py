@@ -271,6 +271,9 @@ async def test_a_crash_in_the_middle_of_a_tick_loses_and_doubles_nothing(
     try:
         outbox.crash_before = None
         clock.set(warsaw(2027, 4, 27, 10, 1))
+        await service.tick(outbox)  # the dead process's claim still holds: nothing is sent twice yet
+        assert len(outbox.sent) == 2
+        clock.set(warsaw(2027, 4, 27, 10, 3))  # its lease (2 minutes) has run out
         await service.tick(outbox)
         await service.tick(outbox)
         assert sorted(who for who, _ in outbox.sent) == list("12345")
@@ -291,6 +294,7 @@ async def test_a_crash_between_send_and_mark_repeats_only_the_message_in_flight(
     service = await restart(service, database_target)
     try:
         outbox.crash_after = None
+        clock.set(warsaw(2027, 4, 27, 10, 3))  # after the dead process's lease
         await service.tick(outbox)
         counts = sorted(len(outbox.to(chat)) for chat in "123")
         assert counts == [1, 1, 2]  # the documented at-most-in-flight repeat

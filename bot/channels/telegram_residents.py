@@ -13,6 +13,7 @@ import asyncio
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any, Final, TypeAlias
 
 from telegram import Bot, Update
@@ -21,6 +22,7 @@ from telegram.ext import Application
 
 from bot import callbacks
 from bot.channels.telegram.context import BotContext
+from bot.channels.telegram_processes import leading
 from bot.channels.telegram_render import Target, send_replies
 from bot.clock import Clock
 from bot.domain import reminders as rules
@@ -76,6 +78,7 @@ async def start_reminders(
 ) -> Residents:
     """Open the service, retry what a crash left in flight, and start the tick (post_init)."""
     service = Residents(db, content, clock, settings_grace(settings), settings_invite_ttl(settings))
+    service.lease = timedelta(seconds=settings.claim_lease_seconds)
     stopping = application.bot_data.get(STOPPING_KEY)
     if isinstance(stopping, asyncio.Event):
         service.stopping = stopping
@@ -106,6 +109,8 @@ def sender(bot: Bot) -> Sender:
 
 async def tick_job(context: Context) -> None:
     """The JobQueue callback: one tick at the injected clock's `now`."""
+    if not leading(context.bot_data):  # another process is the scheduler (telegram_processes)
+        return
     found = residents_door(context)
     report = await found.service.tick(sender(context.bot))
     # Unanswered questions are kept at most 90 days (bot/privacy.py); the tick is the daily sweep too.

@@ -24,6 +24,7 @@ from bot.channels.telegram.context import BOT_DATA_KEY, BotContext, Door, Telegr
 from bot.channels.telegram.routing import register_handlers
 from bot.channels.telegram_order import PerUserOrder
 from bot.channels.telegram_outgoing import outgoing_limiter
+from bot.channels.telegram_processes import join_processes, leave_processes
 from bot.channels.telegram_render import RetryPolicy, set_reply_retry
 from bot.channels.telegram_residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
 from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, resume_broadcasts
@@ -86,6 +87,7 @@ def build_application(
         dialogue = Dialogue(engine, db)
         await dialogue.prepare()  # indexes and vectors, in the reader thread, before any update
         application.bot_data[BOT_DATA_KEY] = Door(db, dialogue, content, settings.default_lang)
+        await join_processes(application, db, settings)  # the scheduler election, cross-process order
         await start_reminders(application, settings, content, engine_clock, db)
         await resume_broadcasts(application)
         await set_command_menus(application)
@@ -98,6 +100,7 @@ def build_application(
         sync = application.bot_data.pop(SYNC_KEY, None)
         if isinstance(sync, ContentSync):
             await sync.stop()
+        await leave_processes(application)
         opened = application.bot_data.pop(BOT_DATA_KEY, None)
         if isinstance(opened, Door):
             await opened.db.close()
