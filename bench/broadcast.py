@@ -40,6 +40,7 @@ from bot.clock import SystemClock
 from bot.domain.content import Content
 from bot.outgoing import Budget, Priority
 from storage import broadcasts, connect, users
+from storage.open import open_database
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer
 
 FIRST_ID = 1_000_000
@@ -86,9 +87,12 @@ class LimitedBotAPI(FakeBotAPI):
         return super().call(method, params)
 
 
-async def run(recipients: int, limit: int, rate: float, concurrency: int) -> dict[str, float]:
+async def run(
+    recipients: int, limit: int, rate: float, concurrency: int, database_url: str | None = None
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        db = await connect(Path(folder) / "bench.sqlite3")
+        # A PostgreSQL URL must name an empty database of its own: the bench fills it with users.
+        db = await open_database(database_url, Path(folder) / "bench.sqlite3")
         now = datetime.now(UTC)
         ids = [str(FIRST_ID + i) for i in range(recipients)]
         await users.add_users(db, "telegram", ids, "gliwice", "pl", now)
@@ -289,11 +293,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--questions", type=float, default=0.0, help="questions/s during the broadcast")
     parser.add_argument("--latency-ms", type=float, default=None, help="with --questions; default 30")
+    parser.add_argument(
+        "--database-url", help="an empty PostgreSQL database (not with --questions; default: temp SQLite)"
+    )
     args = parser.parse_args(argv)
     if args.questions > 0:
         return main_questions(args)
     args.recipients = 10_000 if args.recipients is None else args.recipients
-    result = asyncio.run(run(args.recipients, args.limit, args.rate, args.concurrency))
+    result = asyncio.run(run(args.recipients, args.limit, args.rate, args.concurrency, args.database_url))
     print(
         f"broadcast: {args.recipients} recipients, fake Bot API limit {args.limit}/s,"
         f" worker rate {args.rate}/s"

@@ -49,6 +49,7 @@ STAFF_DUTY_KIND = "dk"  # s:dk:weekly / s:dk:monthly
 # JobQueue job names.
 JOB_REMINDER_TICK = "reminder-tick"
 JOB_BROADCAST = "broadcast"  # broadcast:<id>, one job per running or scheduled broadcast
+JOB_BROADCAST_SWEEP = "broadcast-sweep"  # the scheduler resumes and schedules broadcasts
 
 # Main menu items, in the order they are shown.
 MENU_FLATS = "flats"

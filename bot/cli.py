@@ -16,7 +16,8 @@ from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
 from bot.domain.loader import ContentError, load_content
 from bot.settings import Settings, SettingsError
-from storage import StorageError, connect
+from storage import StorageError
+from storage.open import open_database
 
 log = logging.getLogger("bot")
 
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "new-centre":
         from bot.editor.cli import new_centre_command
 
-        return new_centre_command(args, settings.content_dir)
+        return new_centre_command(args, settings)
     try:
         content = load(settings)
     except ContentError as exc:
@@ -132,7 +133,7 @@ def check_content(folder: Path) -> int:
 async def run_chat(settings: Settings, content: Content, centre: str | None, lang: str | None) -> int:
     from bot.channels.console import chat
 
-    db = await connect(settings.database)
+    db = await open_database(settings.database_url, settings.database)
     try:
         engine = Engine(content, SystemClock(), default_centre=centre, default_lang=lang)
         await chat(Dialogue(engine, db), sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
@@ -209,7 +210,7 @@ async def print_reminders(args: argparse.Namespace, settings: Settings, content:
     except ValueError:
         return fail(f"--from must be a date like 2027-02-01, not {args.start!r}")
     centre = content.centres[place[0]]
-    db = await connect(settings.database)
+    db = await open_database(settings.database_url, settings.database)
     try:
         duties = await store.flat_duties(db, *place)
     finally:

@@ -7,6 +7,7 @@ The exit status is 1 when something must be fixed first.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,8 @@ import httpx
 
 from bot.domain.loader import ContentError, load_content
 from bot.settings import Settings, SettingsError
-from storage.inspect import inspect_sqlite
+from storage.inspect import DatabaseReport, inspect_postgres, inspect_sqlite
+from storage.open import is_postgres, sqlite_path
 
 TOKEN_SHAPE = re.compile(r"^[0-9]{5,12}:[A-Za-z0-9_-]{30,}$")
 API = "https://api.telegram.org"
@@ -39,7 +41,7 @@ def examine(env: dict[str, str] | None = None, online: bool = False, api: str = 
         return [Finding("problem", "settings", str(exc))]
     found = [Finding("ok", "settings", "read")]
     found += _content(settings.content_dir)
-    found += _database(settings.database)
+    found += _database(settings)
     found += _telegram(settings, online, api)
     found += _staff(settings)
     found += _web(env)
@@ -60,8 +62,15 @@ def _content(folder: Path) -> list[Finding]:
     return [Finding("ok", "content", f"{len(names)} centres ({listed})")]
 
 
-def _database(path: Path) -> list[Finding]:
-    report = inspect_sqlite(path)
+def _database(settings: Settings) -> list[Finding]:
+    url = settings.database_url
+    report: DatabaseReport
+    if is_postgres(url):
+        assert url is not None
+        # doctor is a plain command (no event loop of its own): one short-lived one for the look.
+        report = asyncio.run(inspect_postgres(url.strip()))
+    else:
+        report = inspect_sqlite(Path(sqlite_path(url, settings.database)))
     found = [Finding("problem", "database", f"{report.where}: {problem}") for problem in report.problems]
     found += [Finding("note", "database", f"{report.where}: {note}") for note in report.notes]
     if report.exists and not report.problems:
@@ -70,7 +79,9 @@ def _database(path: Path) -> list[Finding]:
             if report.pending
             else "schema up to date"
         )
-        found.append(Finding("ok", "database", f"{report.where}: SQLite, schema {report.schema}, {state}"))
+        found.append(
+            Finding("ok", "database", f"{report.where}: {report.engine}, schema {report.schema}, {state}")
+        )
     return found
 
 

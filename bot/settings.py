@@ -41,6 +41,10 @@ class Settings:
     telegram_rate: float = 29.0  # messages per second of the bot token in all (Telegram allows ~30)
     broadcast_rate: float = 25.0  # at most this many of them broadcast messages (replies go first)
     broadcast_concurrency: int = 8  # sends in flight at once (at most this many repeat after a crash)
+    # Several processes on one PostgreSQL (issue 15): how long a claimed outbox or reminder row stays
+    # another process's, and how often a process that is not the scheduler tries to become it.
+    claim_lease_seconds: float = 120.0
+    leader_retry_seconds: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -77,6 +81,8 @@ class Settings:
             telegram_rate=_float(get("TELEGRAM_RATE") or "29", "TELEGRAM_RATE") or 29.0,
             broadcast_rate=_float(get("BROADCAST_RATE") or "25", "BROADCAST_RATE") or 25.0,
             broadcast_concurrency=max(1, _int(get("BROADCAST_CONCURRENCY") or "8", "BROADCAST_CONCURRENCY")),
+            claim_lease_seconds=_float(get("CLAIM_LEASE_SECONDS") or "120", "CLAIM_LEASE_SECONDS") or 120.0,
+            leader_retry_seconds=_float(get("LEADER_RETRY_SECONDS") or "15", "LEADER_RETRY_SECONDS") or 15.0,
         )
 
 

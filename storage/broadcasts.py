@@ -24,13 +24,14 @@ _ACTIVE_USER = (
     "COALESCE((SELECT u.active FROM users u"
     " WHERE u.channel = r.channel AND u.external_id = r.external_id), 1) = 1"
 )
-# Both take (channel, centre) as their parameters.
+# Both take (channel, centre) as their parameters. BIGINT: Telegram ids pass PostgreSQL's 32-bit
+# INTEGER (SQLite reads either name as its one integer type).
 _USERS = (
-    "SELECT CAST(external_id AS INTEGER) AS rid FROM users"
+    "SELECT CAST(external_id AS BIGINT) AS rid FROM users"
     " WHERE channel = ? AND centre = ? AND active = 1"
 )
 _RESIDENTS = (
-    "SELECT CAST(r.external_id AS INTEGER) AS rid FROM residents r"
+    "SELECT CAST(r.external_id AS BIGINT) AS rid FROM residents r"
     " WHERE r.channel = ? AND r.centre = ?"
     " AND r.status = 'active' AND " + _ACTIVE_USER
 )
@@ -189,8 +190,11 @@ async def confirm(
     stamp = to_text(now)
     due = to_text(send_at) if send_at is not None else stamp
     async with db.transaction():
+        # A write that changes nothing, to lock the row: on PostgreSQL a second confirm (pressed twice,
+        # or in another process) waits here and then finds no draft, instead of both reading "draft".
         row = await db.fetch_one(
-            "SELECT centre, audience FROM broadcasts WHERE id = ? AND status = 'draft' AND text IS NOT NULL",
+            "UPDATE broadcasts SET status = status"
+            " WHERE id = ? AND status = 'draft' AND text IS NOT NULL RETURNING centre, audience",
             (broadcast_id,),
         )
         if row is None:
@@ -251,36 +255,52 @@ async def recent(db: Database, centre: str | None, limit: int = 5) -> list[Broad
     return [_broadcast(row) for row in rows]
 
 
-async def finish(db: Database, broadcast_id: int, now: datetime) -> None:
-    await db.execute(
-        "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status = 'sending'",
-        (to_text(now), broadcast_id),
+async def finish(db: Database, broadcast_id: int, now: datetime) -> bool:
+    """Mark it done once no row is waiting or in flight (another process may still be sending)."""
+    done = await db.execute(
+        "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status = 'sending'"
+        " AND NOT EXISTS (SELECT 1 FROM outbox WHERE broadcast_id = ? AND status IN ('pending', 'sending'))",
+        (to_text(now), broadcast_id, broadcast_id),
     )
+    return done.rowcount == 1
 
 
 # --- the outbox --------------------------------------------------------------------------------
 
 
-async def recover(db: Database, broadcast_id: int) -> int:
-    """At start: rows left 'sending' by a crash go back to 'pending' (they may have been sent: at most
-    the worker's concurrency of them). Returns how many."""
-    done = await db.execute(
-        "UPDATE outbox SET status = 'pending' WHERE broadcast_id = ? AND status = 'sending'", (broadcast_id,)
-    )
-    return done.rowcount
+# Claimable: due and waiting, or claimed by a process whose lease ran out (it died mid-send).
+_CLAIMABLE = (
+    "broadcast_id = ? AND ((status = 'pending' AND next_attempt_at <= ?)"
+    " OR (status = 'sending' AND lease_until <= ?))"
+)
+_CLAIM_SET = "status = 'sending', attempts = attempts + 1, claimed_by = ?, lease_until = ?, updated_at = ?"
 
 
-async def claim(db: Database, broadcast_id: int, now: datetime, limit: int) -> list[Claimed]:
-    """Mark up to `limit` due rows 'sending' (one attempt counted), committed BEFORE they are sent."""
-    stamp = to_text(now)
-    rows = await db.fetch_all(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?"
-        " WHERE broadcast_id = ? AND user_id IN (SELECT user_id FROM outbox WHERE broadcast_id = ?"
-        " AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, user_id LIMIT ?)"
-        " RETURNING user_id, attempts",
-        (stamp, broadcast_id, broadcast_id, stamp, limit),
-    )
-    return [Claimed(int(r[0]), int(r[1])) for r in rows]
+async def claim(
+    db: Database, broadcast_id: int, now: datetime, limit: int, claimer: str, lease_until: datetime
+) -> list[Claimed]:
+    """Claim up to `limit` claimable rows for `claimer` until `lease_until` (one attempt counted), in ONE
+    statement committed BEFORE they are sent: two processes never get the same row."""
+    stamp, until = to_text(now), to_text(lease_until)
+    if db.dialect == "postgres":
+        # SKIP LOCKED: rows another process is claiming at this moment are passed over, not waited for.
+        rows = await db.fetch_all(
+            f"WITH picked AS (SELECT broadcast_id, user_id FROM outbox WHERE {_CLAIMABLE}"
+            " ORDER BY next_attempt_at, user_id LIMIT ? FOR UPDATE SKIP LOCKED)"
+            f" UPDATE outbox o SET {_CLAIM_SET}"
+            " FROM picked WHERE o.broadcast_id = picked.broadcast_id AND o.user_id = picked.user_id"
+            " RETURNING o.user_id, o.attempts",
+            (broadcast_id, stamp, stamp, limit, claimer, until, stamp),
+        )
+    else:
+        # SQLite has one writer at a time (the database lock): the subquery and the update are one step.
+        rows = await db.fetch_all(
+            f"UPDATE outbox SET {_CLAIM_SET} WHERE broadcast_id = ? AND user_id IN"
+            f" (SELECT user_id FROM outbox WHERE {_CLAIMABLE} ORDER BY next_attempt_at, user_id LIMIT ?)"
+            " RETURNING user_id, attempts",
+            (claimer, until, stamp, broadcast_id, broadcast_id, stamp, stamp, limit),
+        )
+    return sorted((Claimed(int(r[0]), int(r[1])) for r in rows), key=lambda c: c.user_id)
 
 
 async def mark(
@@ -288,29 +308,38 @@ async def mark(
     broadcast_id: int,
     marks: list[tuple[int, RowStatus, datetime | None, bool]],
     now: datetime,
-) -> None:
-    """(user_id, status, next attempt for 'pending', refund the attempt) for each sent row; one unit."""
+    claimer: str,
+) -> int:
+    """(user_id, status, next attempt for 'pending', refund the attempt) for each sent row; one unit.
+
+    Only rows `claimer` still holds are marked (a row whose lease ran out and that another process
+    claimed is theirs now); returns how many were."""
     stamp = to_text(now)
     blocked = [(CHANNEL, str(user_id)) for user_id, status, _, _ in marks if status == "blocked"]
+    held = 0
     async with db.transaction():
-        await db.execute_many(
-            "UPDATE outbox SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at),"
-            " attempts = attempts - ?, updated_at = ? WHERE broadcast_id = ? AND user_id = ?",
-            [
-                (status, None if due is None else to_text(due), int(refund), stamp, broadcast_id, user_id)
-                for user_id, status, due, refund in marks
-            ],
-        )
+        for user_id, status, due, refund in marks:
+            next_at = None if due is None else to_text(due)
+            done = await db.execute(
+                "UPDATE outbox SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at),"
+                " attempts = attempts - ?, updated_at = ?, claimed_by = NULL, lease_until = NULL"
+                " WHERE broadcast_id = ? AND user_id = ? AND status = 'sending' AND claimed_by = ?",
+                (status, next_at, int(refund), stamp, broadcast_id, user_id, claimer),
+            )
+            held += max(0, done.rowcount)
         if blocked:
             await db.execute_many(
                 "UPDATE users SET active = 0 WHERE channel = ? AND external_id = ?", blocked
             )
+    return held
 
 
 async def next_due(db: Database, broadcast_id: int) -> datetime | None:
-    """The earliest next attempt of a pending row; None when nothing is pending."""
+    """The earliest moment a row may be claimable: a pending row's next attempt, or the end of a lease
+    (another process sending, or one that died); None when nothing is left to send."""
     first = await db.fetch_value(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE broadcast_id = ? AND status = 'pending'",
+        "SELECT MIN(CASE WHEN status = 'pending' THEN next_attempt_at ELSE lease_until END) FROM outbox"
+        " WHERE broadcast_id = ? AND status IN ('pending', 'sending')",
         (broadcast_id,),
     )
     return None if first is None else from_text(str(first))

@@ -65,8 +65,10 @@ async def get(db: Database, change_id: int) -> Change | None:
 
 async def of_folder(db: Database, folder: str, limit: int = 200) -> list[Change]:
     """The newest changes to files of one centre folder (or of the shared files with folder "")."""
-    pattern = f"{folder}/%" if folder else "%"
-    query = f"SELECT {_COLUMNS} FROM content_history WHERE path LIKE ? ORDER BY id DESC LIMIT ?"
-    rows = await db.fetch_all(query, (pattern, limit))
+    # A plain prefix comparison, not LIKE: "_" in a folder name is no wildcard, and the two engines
+    # agree on case (SQLite's LIKE ignores it, PostgreSQL's does not).
+    where, args = ("WHERE substr(path, 1, ?) = ? ", (len(folder) + 1, f"{folder}/")) if folder else ("", ())
+    query = f"SELECT {_COLUMNS} FROM content_history {where}ORDER BY id DESC LIMIT ?"
+    rows = await db.fetch_all(query, (*args, limit))
     changes = [_change(row) for row in rows]
     return changes if folder else [c for c in changes if "/" not in c.path]

@@ -1,7 +1,9 @@
 """A look at a database without changing it, for `python -m bot doctor`.
 
-Opening the database the normal way (`connect`) would create it and apply migrations; an operator
-asking "is everything right?" must not have that done behind their back.
+Opening the database the normal way (`connect`, `open_database`) would create it and apply
+migrations; an operator asking "is everything right?" must not have that done behind their back.
+SQLite is read through a read-only URI; PostgreSQL through one connection whose transactions are
+read-only (`default_transaction_read_only`), so not even a mistake here could write.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from storage.db import load_migrations
+from storage.postgres_errors import OPEN_ERRORS, describe_url, operator_line
+from storage.postgres_migrate import postgres_migrations
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class DatabaseReport:
     latest: int = 0  # the newest migration this code has
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    engine: str = "SQLite"  # and its version, for PostgreSQL ("PostgreSQL 16.4")
 
     @property
     def pending(self) -> int:
@@ -61,6 +68,57 @@ def inspect_sqlite(path: Path) -> DatabaseReport:
     if schema > latest:
         problems.append(f"a newer version of the bot made it (schema {schema}, this code knows {latest})")
     return DatabaseReport(str(path), True, schema, latest, tuple(problems), tuple(notes))
+
+
+WAIT_SECONDS = 5.0  # for the connection and for each query: doctor must answer, not hang
+
+
+async def inspect_postgres(url: str) -> DatabaseReport:
+    """What state the PostgreSQL database at `url` is in, read-only: reachable, schema version,
+    migrations pending, and whether the next start could apply them."""
+    where, latest = describe_url(url), postgres_migrations()[-1][0]
+    try:
+        connection = await asyncpg.connect(
+            url,
+            timeout=WAIT_SECONDS,
+            command_timeout=WAIT_SECONDS,
+            server_settings={"default_transaction_read_only": "on"},
+        )
+    except OPEN_ERRORS as exc:
+        return DatabaseReport(where, False, 0, latest, (f"cannot reach it: {operator_line(exc)}",))
+    try:
+        return await _postgres_state(connection, where, latest)
+    except OPEN_ERRORS as exc:
+        return DatabaseReport(where, True, 0, latest, (f"it cannot be read: {operator_line(exc)}",))
+    finally:
+        await connection.close()
+
+
+async def _postgres_state(connection: Any, where: str, latest: int) -> DatabaseReport:
+    problems: list[str] = []
+    notes: list[str] = []
+    server = str(await connection.fetchval("SHOW server_version")).split()[0]
+    schema = 0
+    if await connection.fetchval("SELECT to_regclass('schema_version')") is not None:
+        schema = int(await connection.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+    elif await connection.fetchval("SELECT to_regclass('users')") is not None:
+        problems.append("it has a users table but no schema_version: is DATABASE_URL the right database?")
+    if schema > latest:
+        problems.append(f"a newer version of the bot made it (schema {schema}, this code knows {latest})")
+    elif schema < latest and not await connection.fetchval(
+        "SELECT has_schema_privilege(current_schema(), 'CREATE')"
+    ):
+        problems.append(
+            f"{latest - schema} migrations are pending and this user may not create tables here"
+            " (grant it CREATE on the schema, or let the owner start the bot once)"
+        )
+    if await connection.fetchval("SELECT pg_is_in_recovery()"):
+        problems.append("the server is a read-only standby; point DATABASE_URL at the primary")
+    if schema == 0 and not problems:
+        notes.append("it is empty: the first start makes the tables")
+    return DatabaseReport(
+        where, True, schema, latest, tuple(problems), tuple(notes), engine=f"PostgreSQL {server}"
+    )
 
 
 def _lock_holder(path: Path) -> str | None:

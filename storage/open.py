@@ -16,7 +16,7 @@ from typing import Any, cast
 import aiosqlite
 
 from storage.database import Database, SqliteDatabase
-from storage.db import MEMORY, StorageError, connect
+from storage.db import MEMORY, DatabaseLock, StorageError, connect, lock_database
 from storage.postgres import PostgresDatabase
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -42,6 +42,20 @@ def sqlite_path(url_or_path: str | Path | None, default_path: str | Path | None 
             raise StorageError("no database given: set DATABASE_URL or DATABASE_PATH")
         return default_path
     return MEMORY if text == MEMORY else Path(text)
+
+
+def lock_target(url_or_path: str | Path | None, default_path: str | Path | None = None) -> DatabaseLock:
+    """One bot process per SQLite file (`storage.db.lock_database`); nothing to lock on PostgreSQL,
+    where several processes share the database and its row locks keep them apart."""
+    if is_postgres(url_or_path):
+        return DatabaseLock(Path(MEMORY), -1)
+    return lock_database(sqlite_path(url_or_path, default_path))
+
+
+def shared_by_tasks(url_or_path: str | Path | None, default_path: str | Path | None = None) -> bool:
+    """Whether work that wants its own connection should reuse the process's database instead:
+    a PostgreSQL pool already serves tasks side by side, and ":memory:" cannot be opened twice."""
+    return is_postgres(url_or_path) or str(sqlite_path(url_or_path, default_path)) == MEMORY
 
 
 async def open_database(url_or_path: str | Path | None, default_path: str | Path | None = None) -> Database:

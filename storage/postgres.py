@@ -33,10 +33,16 @@ _COUNTED = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE"})
 
 @dataclass
 class _Held:
-    """The connection of one task's unit of work; the lock keeps that task's children in turn."""
+    """The connection of one task's unit of work; the lock keeps that task's children in turn.
+
+    A task started inside the unit copies the context and so sees this object; once the unit has
+    ended (`open` False) such a task must not touch the connection, which went back to the pool:
+    its statements run on their own, like any other task's.
+    """
 
     connection: asyncpg.Connection
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    open: bool = True
 
 
 class PostgresDatabase:
@@ -74,7 +80,12 @@ class PostgresDatabase:
 
     @property
     def in_transaction(self) -> bool:
-        return self._held.get() is not None
+        return self._unit() is not None
+
+    def _unit(self) -> _Held | None:
+        """This task's open unit of work, if any (not one that ended while the task lived on)."""
+        held = self._held.get()
+        return held if held is not None and held.open else None
 
     async def execute(self, sql: str, params: Params = ()) -> Done:
         query = numbered(sql)
@@ -111,14 +122,15 @@ class PostgresDatabase:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """A unit of work: all its statements are committed together, or none if it raises."""
-        if self._held.get() is not None:
+        if self._unit() is not None:
             # Nested blocks join the outer unit: it alone decides commit or rollback.
             yield
             return
         with _mapped(self.where):
             connection = await self.pool.acquire()
         try:
-            token = self._held.set(_Held(connection))
+            unit = _Held(connection)
+            token = self._held.set(unit)
             try:
                 with _mapped(self.where):
                     transaction = connection.transaction()
@@ -132,6 +144,7 @@ class PostgresDatabase:
                 with _mapped(self.where):
                     await transaction.commit()
             finally:
+                unit.open = False
                 self._held.reset(token)
         finally:
             with contextlib.suppress(*ERRORS):
@@ -147,7 +160,7 @@ class PostgresDatabase:
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
         """The task's unit-of-work connection (one statement at a time), else the pool itself."""
-        held = self._held.get()
+        held = self._unit()
         if held is None:
             with _mapped(self.where):
                 # Pool.execute/fetch/... take a connection for the one statement and give it back.

@@ -27,7 +27,8 @@ async def record_rating(db: Database, centre: str, key: str, helpful: bool) -> N
     column = "helpful" if helpful else "unhelpful"  # one of two fixed names, never input
     await db.execute(
         f"INSERT INTO ratings (centre, key, {column}) VALUES (?, ?, 1)"
-        f" ON CONFLICT (centre, key) DO UPDATE SET {column} = {column} + 1",
+        # ratings.: PostgreSQL reads a bare name here as either the row or `excluded`, and refuses.
+        f" ON CONFLICT (centre, key) DO UPDATE SET {column} = ratings.{column} + 1",
         (centre, key),
     )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage._time import from_text, to_text
-from storage.database import Database
+from storage.database import Database, Row
 
 
 @dataclass(frozen=True)
@@ -151,34 +151,62 @@ async def record_due(
     return done.rowcount == 1
 
 
-async def pending(db: Database, status: str = "due", limit: int = 10_000) -> list[Delivery]:
-    """Deliveries with this status ('due' or 'sending'), oldest first."""
-    rows = await db.fetch_all(
-        "SELECT resident_id, reminder, day, month, due_at, status, attempts FROM deliveries"
-        " WHERE status = ? ORDER BY due_at LIMIT ?",
-        (status, limit),
-    )
-    return [
-        Delivery(int(r[0]), str(r[1]), str(r[2]), str(r[3]), from_text(str(r[4])), str(r[5]), int(r[6]))
-        for r in rows
-    ]
+_DELIVERY = "resident_id, reminder, day, month, due_at, status, attempts"
+# Claimable: due, or claimed by a process whose lease ran out (it died between the claim and the mark).
+_CLAIMABLE = "status = 'due' OR (status = 'sending' AND lease_until <= ?)"
+_CLAIM_SET = "status = 'sending', attempts = attempts + 1, claimed_by = ?, lease_until = ?, updated_at = ?"
 
 
-async def claim(db: Database, delivery: Delivery, now: datetime) -> bool:
-    """due -> sending, counting the attempt; True only for the one caller that wins."""
+def _delivery(r: Row) -> Delivery:
+    return Delivery(int(r[0]), str(r[1]), str(r[2]), str(r[3]), from_text(str(r[4])), str(r[5]), int(r[6]))
+
+
+async def claim(
+    db: Database, now: datetime, limit: int, claimer: str, lease_until: datetime
+) -> list[Delivery]:
+    """Claim up to `limit` claimable deliveries, oldest first, for `claimer` until `lease_until` (one
+    attempt counted each), in ONE statement committed BEFORE they are sent: no two processes get one."""
+    stamp, until = to_text(now), to_text(lease_until)
+    if db.dialect == "postgres":
+        # SKIP LOCKED: rows another process is claiming at this moment are passed over, not waited for.
+        rows = await db.fetch_all(
+            f"WITH picked AS (SELECT resident_id, reminder, day FROM deliveries WHERE {_CLAIMABLE}"
+            " ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED)"
+            f" UPDATE deliveries d SET {_CLAIM_SET} FROM picked WHERE d.resident_id = picked.resident_id"
+            " AND d.reminder = picked.reminder AND d.day = picked.day"
+            " RETURNING d.resident_id, d.reminder, d.day, d.month, d.due_at, d.status, d.attempts",
+            (stamp, limit, claimer, until, stamp),
+        )
+    else:
+        # SQLite has one writer at a time (the database lock): the subquery and the update are one step.
+        rows = await db.fetch_all(
+            f"UPDATE deliveries SET {_CLAIM_SET} WHERE (resident_id, reminder, day) IN"
+            f" (SELECT resident_id, reminder, day FROM deliveries WHERE {_CLAIMABLE} ORDER BY due_at LIMIT ?)"
+            f" RETURNING {_DELIVERY}",
+            (claimer, until, stamp, stamp, limit),
+        )
+    return sorted((_delivery(r) for r in rows), key=lambda d: (d.due_at, d.resident_id, d.reminder))
+
+
+async def finish(db: Database, delivery: Delivery, status: str, now: datetime, claimer: str) -> bool:
+    """Set the final (or retry: 'due') status of a delivery `claimer` still holds; False when its lease
+    ran out and another process claimed it (that one marks it)."""
     done = await db.execute(
-        "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?"
-        " WHERE resident_id = ? AND reminder = ? AND day = ? AND status = 'due'",
-        (to_text(now), delivery.resident_id, delivery.reminder, delivery.day),
+        "UPDATE deliveries SET status = ?, updated_at = ?, claimed_by = NULL, lease_until = NULL"
+        " WHERE resident_id = ? AND reminder = ? AND day = ? AND status = 'sending' AND claimed_by = ?",
+        (status, to_text(now), delivery.resident_id, delivery.reminder, delivery.day, claimer),
     )
     return done.rowcount == 1
 
 
-async def finish(db: Database, delivery: Delivery, status: str, now: datetime) -> None:
-    """Set the final (or retry) status of a delivery."""
-    await db.execute(
-        "UPDATE deliveries SET status = ?, updated_at = ? WHERE resident_id = ? AND reminder = ? AND day = ?",
-        (status, to_text(now), delivery.resident_id, delivery.reminder, delivery.day),
+async def release(db: Database, deliveries: list[Delivery], now: datetime, claimer: str) -> None:
+    """Give back claimed deliveries that were never tried (an outage, a stop): 'due' again, the
+    attempt not counted."""
+    await db.execute_many(
+        "UPDATE deliveries SET status = 'due', attempts = attempts - 1, updated_at = ?, claimed_by = NULL,"
+        " lease_until = NULL WHERE resident_id = ? AND reminder = ? AND day = ? AND status = 'sending'"
+        " AND claimed_by = ?",
+        [(to_text(now), d.resident_id, d.reminder, d.day, claimer) for d in deliveries],
     )
 
 
@@ -195,12 +223,6 @@ async def count_deliveries(db: Database, status: str | None = None) -> int:
     if status is None:
         query, args = "SELECT COUNT(*) FROM deliveries", []
     return int(await db.fetch_value(query, args) or 0)
-
-
-async def retry_interrupted(db: Database) -> int:
-    """At start: deliveries left 'sending' by a crash go back to 'due'; how many."""
-    done = await db.execute("UPDATE deliveries SET status = 'due' WHERE status = 'sending'")
-    return done.rowcount
 
 
 # --- paid ----------------------------------------------------------------------------------------

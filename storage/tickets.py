@@ -20,6 +20,10 @@ class Ticket:
 async def open_ticket(db: Database, user_chat: int, centre: str | None, now: datetime) -> Ticket:
     """The user's open ticket, or a new one (looked up and opened in one unit: never two open)."""
     async with db.transaction():
+        if db.dialect == "postgres":
+            # SQLite's BEGIN IMMEDIATE already lets one unit at a time in; at READ COMMITTED two
+            # could both find no open ticket, so this user's units take a lock of their own.
+            await db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (f"ticket:{user_chat}",))
         found = await open_for(db, user_chat)
         if found is not None:
             return found

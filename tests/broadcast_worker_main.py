@@ -1,6 +1,7 @@
 """Send one broadcast's outbox to its end against a Bot API: the process the SIGKILL test kills and restarts.
 
-python -m tests.broadcast_worker_main --db PATH --base-url URL --broadcast ID [--rate R] [--concurrency N]
+python -m tests.broadcast_worker_main --db PATH --base-url URL --broadcast ID
+    [--rate R] [--concurrency N] [--lease S]
 Prints the final counts as JSON on stdout.
 """
 
@@ -30,6 +31,7 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--broadcast", type=int, required=True)
     parser.add_argument("--rate", type=float, default=25.0)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--lease", type=float, default=120.0)
     args = parser.parse_args(argv)
     db = await connect(args.db)
     request = HTTPXRequest(connection_pool_size=args.concurrency + 2)
@@ -40,7 +42,12 @@ async def main(argv: list[str]) -> int:
             return 1
         async with bot:
             worker = Worker(
-                db, telegram_send(bot), SystemClock(), rate=args.rate, concurrency=args.concurrency
+                db,
+                telegram_send(bot),
+                SystemClock(),
+                rate=args.rate,
+                concurrency=args.concurrency,
+                lease=args.lease,
             )
             final = await worker.run(item.id, item.text)
         print(json.dumps({"sent": final.sent, "blocked": final.blocked, "failed": final.failed}))

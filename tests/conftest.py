@@ -14,7 +14,7 @@ from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain import knowledge
 from bot.domain.content import Content
 from bot.domain.loader import load_content
-from storage import connect
+from storage.database import Database
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = PROJECT / "content"
@@ -48,14 +48,11 @@ def engine(content: Content, clock: FixedClock) -> Engine:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """A fresh SQLite file, for tests about SQLite itself; others take `database_target`."""
     return tmp_path / "bot.sqlite3"
 
 
 @pytest.fixture
-async def dialogue(engine: Engine, db_path: Path) -> AsyncIterator[Dialogue]:
-    """The engine with users kept in a fresh SQLite file (`dialogue.db` is the connection)."""
-    db = await connect(db_path)
-    try:
-        yield Dialogue(engine, db)
-    finally:
-        await db.close()
+async def dialogue(engine: Engine, database: Database) -> AsyncIterator[Dialogue]:
+    """The engine with users kept in a fresh database, once per engine (`dialogue.db` is it)."""
+    yield Dialogue(engine, database)

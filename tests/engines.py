@@ -5,6 +5,10 @@ with what `storage.open.open_database` accepts: a fresh SQLite file path, or the
 migrated PostgreSQL database in the session's throwaway cluster (tests/pg.py). `database` is that
 target opened as a `Database`. STORAGE_ENGINES=sqlite (or postgres) narrows the run to one engine.
 
+A test about SQLite's file itself (file modes, the flock, quick_check, WAL, sqlite3's own errors)
+that still takes these fixtures is marked `@pytest.mark.sqlite_only`: its PostgreSQL half is
+deselected, not skipped, so the summary counts only what could have run.
+
 Where no PostgreSQL can be started, its half of the tests is skipped and the run's summary says why
 in one line; with PG_REQUIRED=1 (set by .ci/run when the binaries are installed) it fails instead.
 """
@@ -113,6 +117,23 @@ async def database(database_target: str) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; runs on SQLite only")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("database_target") if callspec is not None else None
+        on_postgres = engine is not None and engine != "sqlite"
+        (dropped if on_postgres and item.get_closest_marker("sqlite_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

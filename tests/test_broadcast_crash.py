@@ -1,5 +1,6 @@
 """SIGKILL in the middle of a 2,000-recipient broadcast, then a restart: nobody is lost, and only the
-messages in flight at the moment of the kill (at most the worker's concurrency) are sent twice."""
+messages in flight at the moment of the kill (at most the worker's concurrency) are sent twice, once
+the killed worker's lease on them has run out."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.fakebotapi import FakeBotAPI, FakeBotAPIServer
 
 RECIPIENTS = 2000
 CONCURRENCY = 8
+LEASE = 2.0  # seconds: the rows the killed worker held are claimable again this soon
 FIRST_ID = 5_000_000
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -37,7 +39,7 @@ async def start_worker(db: Path, base_url: str, bid: int, log: Path) -> asyncio.
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.broadcast_worker_main",
         "--db", str(db), "--base-url", base_url, "--broadcast", str(bid),
-        "--rate", "2000", "--concurrency", str(CONCURRENCY),
+        "--rate", "2000", "--concurrency", str(CONCURRENCY), "--lease", str(LEASE),
         cwd=PROJECT, stdout=asyncio.subprocess.DEVNULL, stderr=log.open("ab"),
     )  # fmt: skip
 

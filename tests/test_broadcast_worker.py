@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.broadcasts.worker import SendResult, Worker
-from storage import broadcasts, connect, users
+from storage import broadcasts, users
 from storage.database import Database
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -36,12 +34,9 @@ class FakeTime:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    connection = await connect(tmp_path / "bot.sqlite3")
-    try:
-        yield connection
-    finally:
-        await connection.close()
+def db(database: Database) -> Database:
+    """A fresh migrated database, once per engine."""
+    return database
 
 
 async def a_broadcast(db: Database, recipients: int, text: str = "Jutro brak wody") -> int:

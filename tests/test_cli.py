@@ -26,7 +26,8 @@ from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import Content
 from bot.i18n import tr
 from bot.replies import Button, Reply
-from storage import User, connect, get_user
+from storage import User, get_user
+from storage.open import open_database
 
 PROJECT = Path(__file__).resolve().parent.parent
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -313,13 +314,14 @@ def test_chat_command_answers_from_stdin(
 
 
 def test_chat_command_keeps_the_user_in_the_database(
-    monkeypatch: pytest.MonkeyPatch, settings_env: Path
+    monkeypatch: pytest.MonkeyPatch, database_target: str
 ) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_target)  # a PostgreSQL URL or an SQLite path
     stdin(monkeypatch, "1\n2\n")  # Gliwice, then Ukrainian
     assert main(["chat"]) == 0
 
     async def stored() -> User | None:
-        db = await connect(settings_env)
+        db = await open_database(database_target)
         try:
             return await get_user(db, "console", "local")
         finally:

@@ -4,7 +4,6 @@ field, stale versions, atomic publish with history and audit, restore, access, r
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from bot.editor import documents as docs
 from bot.editor.files import is_editable
 from bot.editor.service import Editor, Refused, Stale
 from bot.staff.access import Access
-from storage import connect, content_history
+from storage import content_history
 from storage.database import Database
 from tests.conftest import CONTENT_DIR, PINNED
 
@@ -34,10 +33,9 @@ def root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    conn = await connect(tmp_path / "bot.sqlite3")
-    yield conn
-    await conn.close()
+def db(database: Database) -> Database:
+    """The content history's database, once per engine."""
+    return database
 
 
 @pytest.fixture
@@ -78,7 +76,7 @@ async def test_publish_writes_only_the_edit_records_history_audit_and_reloads(
     assert load_content(root).centres["gliwice"].faq[1].text.en == "Open on Mondays only."
     [change] = await content_history.of_folder(db, "gliwice")
     assert (change.actor, change.entry, change.action) == (7, "hours", "publish")
-    assert "+      en: \"Open on Mondays only.\"" in change.diff
+    assert '+      en: "Open on Mondays only."' in change.diff
     rows = await db.fetch_all("SELECT action, target FROM audit WHERE actor = 7")
     assert [tuple(row) for row in rows] == [("content_publish", "gliwice/faq.yaml#hours")]
     # The listeners got the reloaded content: a new engine answers from it.
@@ -185,3 +183,34 @@ async def test_a_flat_naming_an_unknown_group_is_refused_at_the_groups_field(
     moved = values | {"address": "ul. Wilgi 9, Gliwice"}
     assert (await editor.publish(STAFF, doc.path, "wilgi", moved, doc.version)).problems == []
     assert load_content(root).centres["gliwice"].flats[0].address == "ul. Wilgi 9, Gliwice"
+
+
+async def test_a_publish_waits_for_another_process_and_then_checks_the_version(
+    editor: Editor, root: Path
+) -> None:
+    """Another process publishing holds the content folder's lock; ours waits, and only then
+    compares versions, so it is refused instead of overwriting the other publish."""
+    import asyncio
+    import fcntl
+    import os
+
+    version = docs.read(root, "gliwice/faq.yaml").version
+    other = os.open(root, os.O_RDONLY | os.O_DIRECTORY)  # another open of the folder: another holder
+    fcntl.flock(other, fcntl.LOCK_EX)
+    try:
+        ours = asyncio.ensure_future(
+            editor.publish(
+                STAFF, "gliwice/faq.yaml", "hours", hours_values(editor) | {"text.en": "Ours."}, version
+            )
+        )
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not ours.done()  # waiting for the other process
+        faq = root / "gliwice/faq.yaml"  # the other process's publish lands meanwhile
+        faq.write_text(faq.read_text(encoding="utf-8").replace("Opening hours", "Office hours"), "utf-8")
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    with pytest.raises(Stale):
+        await ours
+    assert "Ours." not in (root / "gliwice/faq.yaml").read_text(encoding="utf-8")

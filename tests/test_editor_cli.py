@@ -16,11 +16,11 @@ from tests.conftest import CONTENT_DIR, PINNED
 
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def root(tmp_path: Path, database_target: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     copy = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, copy)
     monkeypatch.setenv("CONTENT_DIR", str(copy))
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+    monkeypatch.setenv("DATABASE_URL", database_target)
     return copy
 
 
@@ -47,3 +47,23 @@ def test_a_taken_or_bad_id_is_refused(root: Path, centre: str) -> None:
     before = sorted(p.name for p in root.iterdir())
     assert main(["new-centre", centre]) == 1
     assert sorted(p.name for p in root.iterdir()) == before
+
+
+async def test_a_new_centre_from_the_command_line_is_announced_to_running_processes(
+    root: Path, database_target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The content version moves, as after a panel publish: every running bot reloads on its own
+    (tests/test_editor_sync.py shows a process following the version)."""
+    import asyncio
+
+    from storage import content_version
+    from storage.open import open_database
+
+    db = await open_database(database_target)
+    try:
+        before = await content_version.current(db)
+        assert await asyncio.to_thread(main, ["new-centre", "zabrze"]) == 0
+        assert await content_version.current(db) == before + 1
+    finally:
+        await db.close()
+    assert "running bots serve it within seconds" in capsys.readouterr().out

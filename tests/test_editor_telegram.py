@@ -21,12 +21,12 @@ from tests.test_telegram_e2e import FAST_RETRY, Person
 NEW_EN = "The office is open on Mondays only, 9:00-12:00."
 
 
-async def test_a_published_answer_is_given_in_telegram(tmp_path: Path) -> None:
+async def test_a_published_answer_is_given_in_telegram(tmp_path: Path, database_target: str) -> None:
     root = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, root)
     api = FakeBotAPI()
     async with FakeBotAPIServer(api) as server:
-        settings = Settings(telegram_token=TOKEN, database=tmp_path / "bot.sqlite3", content_dir=root)
+        settings = Settings(telegram_token=TOKEN, database_url=database_target, content_dir=root)
         clock = FixedClock(PINNED)
         app = build_application(
             settings, load_content(root), clock=clock, base_url=server.base_url, reply_retry=FAST_RETRY

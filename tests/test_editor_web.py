@@ -32,10 +32,9 @@ def root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def client(root: Path, clock: FixedClock, tmp_path: Path) -> Iterator[TestClient]:
-    database = tmp_path / "bot.sqlite3"
-    settings = Settings(database=database, staff_admin_ids=frozenset({ADMIN}), content_dir=root)
-    with web_client(load_content(root), clock, database, settings=settings) as found:
+def client(root: Path, clock: FixedClock, database_target: str) -> Iterator[TestClient]:
+    settings = Settings(database_url=database_target, staff_admin_ids=frozenset({ADMIN}), content_dir=root)
+    with web_client(load_content(root), clock, database_target, settings=settings) as found:
         run(found, add_member, MEMBER, "gliwice")
         run(found, add_member, OTHER_CENTRE, "wodzislaw")
         yield found

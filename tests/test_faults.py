@@ -27,8 +27,9 @@ from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor, sender
 from bot.clock import FixedClock
 from bot.domain.reminders import DutyRule
 from bot.settings import Settings
-from storage import broadcasts, connect, users
+from storage import broadcasts, users
 from storage import residents as people
+from storage.open import open_database
 from tests.data import PROJECT, bot_data_item, shipped_content
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer, RecordingRequest, TgUser
 from tests.test_staff import NOW
@@ -36,16 +37,18 @@ from tests.test_staff import NOW
 FAST = RetryPolicy(first=0.01, cap=0.05, deadline=30.0)
 
 
-def app_for(tmp_path: Path, api: FakeBotAPI, clock: FixedClock) -> object:
-    settings = Settings(telegram_token=TOKEN, database=tmp_path / "bot.sqlite3")
+def app_for(tmp_path: Path, api: FakeBotAPI, clock: FixedClock, target: str | None = None) -> object:
+    settings = Settings(telegram_token=TOKEN, database=tmp_path / "bot.sqlite3", database_url=target)
     return build_application(
         settings, shipped_content(), clock=clock, request=RecordingRequest(api), reply_retry=FAST
     )
 
 
-async def test_a_two_minute_outage_during_a_reminder_tick_loses_no_reminder(tmp_path: Path) -> None:
+async def test_a_two_minute_outage_during_a_reminder_tick_loses_no_reminder(
+    tmp_path: Path, database_target: str
+) -> None:
     api, clock = FakeBotAPI(), FixedClock(NOW)  # Monday 10:00
-    app = app_for(tmp_path, api, clock)
+    app = app_for(tmp_path, api, clock, database_target)
     async with lifespan(app):  # type: ignore[arg-type]
         service = bot_data_item(app.bot_data, RESIDENTS_KEY, ResidentsDoor).service  # type: ignore[attr-defined]
         chats = [5000 + n for n in range(50)]
@@ -96,7 +99,8 @@ async def test_everyone_who_asked_during_an_outage_gets_the_answer(tmp_path: Pat
 
 
 def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_", "STAFF_"))}
+    prefixes = ("TELEGRAM_", "WEBHOOK_", "STAFF_", "DATABASE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_PATH=str(tmp_path / "bot.sqlite3"), LOG_LEVEL="INFO", **extra
     )
@@ -148,15 +152,19 @@ async def test_a_bad_gateway_at_start_up_is_waited_out(tmp_path: Path) -> None:
     assert TOKEN not in log
 
 
-async def test_sigterm_during_a_broadcast_exits_quickly_and_the_restart_completes_it(tmp_path: Path) -> None:
+async def test_sigterm_during_a_broadcast_exits_quickly_and_the_restart_completes_it(
+    tmp_path: Path, database_target: str
+) -> None:
+    """A real `run` process each time, on either engine (DATABASE_URL names it)."""
     recipients = [str(100_000 + n) for n in range(400)]
-    db = await connect(tmp_path / "bot.sqlite3")
+    db = await open_database(database_target)
     await users.add_users(db, "telegram", recipients, "gliwice", "pl", NOW)
     bid = await broadcasts.create_draft(db, "gliwice", "all", 42, "pl", NOW)
     await broadcasts.set_text(db, bid, "Jutro brak wody.")
     assert await broadcasts.confirm(db, bid, NOW) == len(recipients)
     await db.close()
-    env = bot_env(tmp_path, TELEGRAM_RATE="120", BROADCAST_RATE="120", BROADCAST_CONCURRENCY="8")
+    rates = {"TELEGRAM_RATE": "120", "BROADCAST_RATE": "120", "BROADCAST_CONCURRENCY": "8"}
+    env = bot_env(tmp_path, DATABASE_URL=database_target, **rates)
     async with FakeBotAPIServer() as server:
         api = server.api
 

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot import logformat, logsafe
@@ -17,8 +20,10 @@ from bot.cli import main
 from bot.clock import FixedClock
 from bot.domain.content import Content
 from storage import connect
+from storage.postgres_migrate import postgres_migrations
 from tests.fakebotapi import TOKEN as FAKE_TOKEN
 from tests.fakebotapi import FakeBotAPIServer
+from tests.pg import Cluster
 from tests.web_helpers import door, web_client
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -30,7 +35,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A deployment in `tmp_path`: its own database path and a copy of the content."""
     monkeypatch.chdir(tmp_path)  # no .env of the developer's is read
     shutil.copytree(PROJECT / "content", tmp_path / "content")
-    for name in ("TELEGRAM_BOT_TOKEN", "STAFF_ADMIN_IDS", "WEB_PORT", "LOG_FORMAT", "WEBHOOK_URL"):
+    unset = ("TELEGRAM_BOT_TOKEN", "STAFF_ADMIN_IDS", "WEB_PORT", "LOG_FORMAT", "WEBHOOK_URL", "DATABASE_URL")
+    for name in unset:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CONTENT_DIR", str(tmp_path / "content"))
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "data" / "bot.sqlite3"))
@@ -95,6 +101,66 @@ async def test_doctor_names_every_problem_in_plain_words(
     assert "TELEGRAM_BOT_TOKEN is not shaped like a token" in out
     assert "problems to fix before running" in out
     assert "Traceback" not in out
+
+
+# --- doctor and a PostgreSQL DATABASE_URL (the session's throwaway cluster) ---------------------------
+
+
+async def pg_fetch(url: str, sql: str) -> object:
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetchval(sql)
+    finally:
+        await connection.close()
+
+
+def test_doctor_on_an_up_to_date_postgres_is_ready(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    status, out = doctor(capsys)
+    assert status == 0, out
+    latest = postgres_migrations()[-1][0]
+    line = rf"OK +database: postgresql://postgres@/\w+\?host=\S+: PostgreSQL [\d.]+, schema {latest}, "
+    line += "schema up to date"
+    assert re.search(line, out), out
+    assert not (env / "data").exists()  # no SQLite file made on the side
+
+
+def test_doctor_counts_pending_postgres_migrations_and_applies_none(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> None:
+    latest = postgres_migrations()[-1][0]
+    asyncio.run(pg_fetch(pg_url, f"DELETE FROM schema_version WHERE version >= {latest - 1}"))
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    status, out = doctor(capsys)
+    assert status == 0, out
+    assert f"schema {latest - 2}, 2 migrations pending, applied at the next start" in out
+    assert asyncio.run(pg_fetch(pg_url, "SELECT MAX(version) FROM schema_version")) == latest - 2
+
+
+def test_doctor_on_an_empty_postgres_says_the_first_start_fills_it(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, pg_empty_url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", pg_empty_url)
+    status, out = doctor(capsys)
+    assert status == 0, out
+    assert "it is empty: the first start makes the tables" in out
+    assert asyncio.run(pg_fetch(pg_empty_url, "SELECT to_regclass('schema_version')")) is None
+
+
+def test_doctor_says_why_postgres_cannot_be_reached(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, pg_cluster: Cluster
+) -> None:
+    with_password = pg_cluster.url("no_such_database").replace("postgres@", "postgres:s3cret@")
+    monkeypatch.setenv("DATABASE_URL", with_password)
+    status, out = doctor(capsys)
+    assert status == 1
+    assert "PROBLEM  database:" in out and "cannot reach it: the database does not exist" in out
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@/bot?host={env}&port=5999")
+    status, out = doctor(capsys)
+    assert status == 1 and "cannot reach it: no server socket there" in out
+    assert "s3cret" not in out and "Traceback" not in out
 
 
 def test_doctor_reports_a_broken_setting_instead_of_failing(

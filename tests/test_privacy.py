@@ -13,13 +13,14 @@ import pytest
 from telegram import Update
 
 from bot import logsafe
-from bot.channels.telegram import build_application, lifespan
+from bot.channels.telegram import BOT_DATA_KEY, build_application, lifespan
 from bot.channels.telegram_render import RetryPolicy
 from bot.clock import FixedClock
 from bot.conversation.privacy import scrub
 from bot.settings import Settings
 from tests.data import shipped_content
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer, TgUser
+from tests.test_forget import rows_naming
 from tests.test_staff import NOW
 
 STAFF_CHAT = -100_321
@@ -40,7 +41,7 @@ def everything_logged(caplog: pytest.LogCaptureFixture) -> str:
 
 
 async def test_a_session_at_debug_then_forget_leaves_no_planted_string(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, database_target: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     logsafe.install([TOKEN], "DEBUG")
     caplog.set_level(logging.DEBUG)
@@ -49,7 +50,12 @@ async def test_a_session_at_debug_then_forget_leaves_no_planted_string(
     person = Named(8801, NAME, "pl")
     api = FakeBotAPI()
     async with FakeBotAPIServer(api) as server:
-        settings = Settings(telegram_token=TOKEN, database=tmp_path / "bot.sqlite3", staff_chat_id=STAFF_CHAT)
+        settings = Settings(
+            telegram_token=TOKEN,
+            database=tmp_path / "bot.sqlite3",
+            database_url=database_target,
+            staff_chat_id=STAFF_CHAT,
+        )
         app = build_application(
             settings,
             shipped_content(),
@@ -74,7 +80,10 @@ async def test_a_session_at_debug_then_forget_leaves_no_planted_string(
             await press("x:yes")
             sent = " ".join(c.visible for c in api.calls_to("sendMessage"))
             assert "ticket #1" in sent.lower() or "#1" in sent  # the ticket really went to the staff
-    for file in (tmp_path / "bot.sqlite3", tmp_path / "bot.sqlite3-wal"):
+            db = app.bot_data[BOT_DATA_KEY].db
+            for planted in PLANTED:  # no row keeps it, on either engine
+                assert await rows_naming(db, planted) == [], planted
+    for file in (tmp_path / "bot.sqlite3", tmp_path / "bot.sqlite3-wal"):  # SQLite's file and WAL
         data = file.read_bytes() if file.exists() else b""
         for planted in PLANTED:
             assert planted.encode() not in data, (file.name, planted)

@@ -13,12 +13,12 @@ from bot.clock import FixedClock
 from bot.domain.content import Content
 from bot.domain.reminders import DutyRule
 from bot.residents.service import Residents
-from storage import connect
+from storage.open import open_database
 from tests.conftest import PINNED
 
 
-async def add_duty(db_path: Path, content: Content) -> None:
-    db = await connect(db_path)
+async def add_duty(database_target: str, content: Content) -> None:
+    db = await open_database(database_target)
     try:
         await Residents(db, content, FixedClock(PINNED)).add_duty(
             "wodzislaw", "chronione", "Sprzątanie kuchni", DutyRule("monthly", 31, time(18))
@@ -28,11 +28,15 @@ async def add_duty(db_path: Path, content: Content) -> None:
 
 
 async def test_prints_payment_and_duties_in_warsaw_time(
-    db_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    database_target: str,
+    tmp_path: Path,
+    content: Content,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    await add_duty(db_path, content)
-    monkeypatch.setenv("DATABASE_PATH", str(db_path))
-    monkeypatch.chdir(db_path.parent)
+    await add_duty(database_target, content)
+    monkeypatch.setenv("DATABASE_URL", database_target)
+    monkeypatch.chdir(tmp_path)
     code = await asyncio.to_thread(
         main, ["reminders", "--flat", "chronione", "--from", "2027-02-01", "--days", "60"]
     )

@@ -7,7 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,10 +16,10 @@ from bot.domain.reminders import DutyRule
 from bot.replies import Reply
 from bot.residents.flats import resolve_flat
 from bot.residents.service import Residents
-from storage import connect
 from storage import reminders as store
 from storage import residents as people
 from storage.codes import hash_code
+from storage.open import open_database
 from storage.residents import Resident
 
 CHANNEL = "telegram"
@@ -71,8 +70,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def service(db_path: Path, content: Content, clock: FixedClock) -> AsyncIterator[Residents]:
-    db = await connect(db_path)
+async def service(database_target: str, content: Content, clock: FixedClock) -> AsyncIterator[Residents]:
+    db = await open_database(database_target)
     try:
         yield Residents(db, content, clock)
     finally:
@@ -252,15 +251,15 @@ async def test_duty_reminders_reach_every_resident_of_the_flat(service: Resident
 # --- exactly once ----------------------------------------------------------------------------
 
 
-async def restart(service: Residents, db_path: Path) -> Residents:
+async def restart(service: Residents, database_target: str) -> Residents:
     await service.db.close()
-    fresh = Residents(await connect(db_path), service.content, service.clock)
+    fresh = Residents(await open_database(database_target), service.content, service.clock)
     await fresh.recover()
     return fresh
 
 
 async def test_a_crash_in_the_middle_of_a_tick_loses_and_doubles_nothing(
-    service: Residents, clock: FixedClock, db_path: Path
+    service: Residents, clock: FixedClock, database_target: str
 ) -> None:
     for chat in "12345":
         await join(service, chat)
@@ -269,10 +268,13 @@ async def test_a_crash_in_the_middle_of_a_tick_loses_and_doubles_nothing(
     with pytest.raises(Crash):
         await service.tick(outbox)
     assert len(outbox.sent) == 2
-    service = await restart(service, db_path)
+    service = await restart(service, database_target)
     try:
         outbox.crash_before = None
         clock.set(warsaw(2027, 4, 27, 10, 1))
+        await service.tick(outbox)  # the dead process's claim still holds: nothing is sent twice yet
+        assert len(outbox.sent) == 2
+        clock.set(warsaw(2027, 4, 27, 10, 3))  # its lease (2 minutes) has run out
         await service.tick(outbox)
         await service.tick(outbox)
         assert sorted(who for who, _ in outbox.sent) == list("12345")
@@ -282,7 +284,7 @@ async def test_a_crash_in_the_middle_of_a_tick_loses_and_doubles_nothing(
 
 
 async def test_a_crash_between_send_and_mark_repeats_only_the_message_in_flight(
-    service: Residents, clock: FixedClock, db_path: Path
+    service: Residents, clock: FixedClock, database_target: str
 ) -> None:
     for chat in "123":
         await join(service, chat)
@@ -290,9 +292,10 @@ async def test_a_crash_between_send_and_mark_repeats_only_the_message_in_flight(
     clock.set(warsaw(2027, 4, 27, 10))
     with pytest.raises(Crash):
         await service.tick(outbox)
-    service = await restart(service, db_path)
+    service = await restart(service, database_target)
     try:
         outbox.crash_after = None
+        clock.set(warsaw(2027, 4, 27, 10, 3))  # after the dead process's lease
         await service.tick(outbox)
         counts = sorted(len(outbox.to(chat)) for chat in "123")
         assert counts == [1, 1, 2]  # the documented at-most-in-flight repeat
@@ -301,12 +304,12 @@ async def test_a_crash_between_send_and_mark_repeats_only_the_message_in_flight(
 
 
 async def test_a_restart_before_anything_was_sent_sends_everything_once(
-    service: Residents, clock: FixedClock, db_path: Path
+    service: Residents, clock: FixedClock, database_target: str
 ) -> None:
     for chat in "12":
         await join(service, chat)
     await service.collect(warsaw(2027, 4, 27, 10))  # recorded as due, then the process stops
-    service = await restart(service, db_path)
+    service = await restart(service, database_target)
     try:
         outbox = Outbox()
         await tick_at(service, clock, warsaw(2027, 4, 27, 10, 3), outbox)
@@ -326,11 +329,11 @@ async def test_overlapping_ticks_send_each_reminder_once(service: Residents, clo
 
 
 async def test_two_services_on_one_database_do_not_double_send(
-    service: Residents, clock: FixedClock, db_path: Path, content: Content
+    service: Residents, clock: FixedClock, database_target: str, content: Content
 ) -> None:
     for chat in "123":
         await join(service, chat)
-    other = Residents(await connect(db_path), content, clock)
+    other = Residents(await open_database(database_target), content, clock)
     try:
         outbox = Outbox()
         clock.set(warsaw(2027, 4, 27, 10))

@@ -38,12 +38,15 @@ class Live:
 
 
 @pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[Live]:
+async def live(tmp_path: Path, database_target: str) -> AsyncIterator[Live]:
     api = FakeBotAPI()
     clock = FixedClock(START)
     async with FakeBotAPIServer(api) as server:
         settings = Settings(
-            telegram_token=TOKEN, database=tmp_path / "bot.sqlite3", staff_admin_ids=frozenset({STAFF_ID})
+            telegram_token=TOKEN,
+            database=tmp_path / "bot.sqlite3",
+            database_url=database_target,
+            staff_admin_ids=frozenset({STAFF_ID}),
         )
         app = build_application(settings, shipped_content(), clock=clock, base_url=server.base_url)
         async with lifespan(app):

@@ -68,11 +68,15 @@ def texts_of(calls: list[Call]) -> list[str]:
     return [c.visible for c in calls if c.ok and c.method in ("sendMessage", "editMessageText")]
 
 
-async def make_harness(tmp_path: Path, content_dir: Path | None = None) -> tuple[TelegramApp, Harness]:
+async def make_harness(
+    tmp_path: Path, content_dir: Path | None = None, target: str | None = None
+) -> tuple[TelegramApp, Harness]:
+    """The bot on `target` (a `database_target`), else on an SQLite file in `tmp_path`."""
     api = FakeBotAPI()
     settings = Settings(
         telegram_token=TOKEN,
         database=tmp_path / "bot.sqlite3",
+        database_url=target,
         staff_admin_ids=frozenset({ADMIN.id}),
         staff_chat_id=STAFF_CHAT,
         default_centre="gliwice",
@@ -83,9 +87,11 @@ async def make_harness(tmp_path: Path, content_dir: Path | None = None) -> tuple
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Harness]:
+async def bot(
+    tmp_path: Path, database_target: str, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Harness]:
     caplog.set_level(logging.INFO)
-    app, harness = await make_harness(tmp_path)
+    app, harness = await make_harness(tmp_path, target=database_target)
     async with lifespan(app):
         db = harness.door.db
         for user in (ADMIN, STAFF, RESIDENT, OTHER):

@@ -58,13 +58,14 @@ class Live:
 
 
 @pytest.fixture
-async def live(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Live]:
+async def live(tmp_path: Path, database_target: str, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Live]:
     caplog.set_level(logging.INFO)
     api = FakeBotAPI()
     async with FakeBotAPIServer(api) as server:
         settings = Settings(
             telegram_token=TOKEN,
             database=tmp_path / "bot.sqlite3",
+            database_url=database_target,
             staff_admin_ids=frozenset({ADMIN_ID}),
             staff_chat_id=STAFF_CHAT,
         )

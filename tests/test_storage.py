@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -35,10 +34,9 @@ MIGRATIONS_DIR = Path(storage.__file__).parent / "migrations"
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    connection = await connect(tmp_path / "bot.sqlite3")
-    yield connection
-    await connection.close()
+def db(database: Database) -> Database:
+    """A fresh migrated database, once per engine (the file tests below open SQLite themselves)."""
+    return database
 
 
 async def table_names(db: Database) -> set[str]:

@@ -88,11 +88,13 @@ FAST_RETRY = RetryPolicy(first=0.01, cap=0.05, deadline=2.0)  # the outage polic
 
 
 @pytest.fixture
-async def live(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Live]:
+async def live(tmp_path: Path, database_target: str, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Live]:
     caplog.set_level(logging.INFO)
     api = FakeBotAPI()
     async with FakeBotAPIServer(api) as server:
-        settings = Settings(telegram_token=TOKEN, database=tmp_path / "bot.sqlite3")
+        settings = Settings(
+            telegram_token=TOKEN, database=tmp_path / "bot.sqlite3", database_url=database_target
+        )
         app = build_application(
             settings,
             shipped_content(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -24,13 +23,13 @@ def started() -> list[tuple[int, float]]:
 
 @pytest.fixture
 def client(
-    content: Content, clock: FixedClock, db_path: Path, started: list[tuple[int, float]]
+    content: Content, clock: FixedClock, database_target: str, started: list[tuple[int, float]]
 ) -> Iterator[TestClient]:
     def schedule(bid: int, delay: float) -> None:
         started.append((bid, delay))
 
-    settings = Settings(database=db_path)
-    with web_client(content, clock, db_path, settings=settings, scheduler=schedule) as found:
+    settings = Settings(database_url=database_target)
+    with web_client(content, clock, database_target, settings=settings, scheduler=schedule) as found:
         run(found, add_member, MEMBER, "gliwice")
         ids = [str(1000 + n) for n in range(7)]
         run(found, users.add_users, "telegram", ids, "gliwice", "pl", clock.now())

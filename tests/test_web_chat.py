@@ -14,15 +14,17 @@ from bot.channels.web.config import WebSettings
 from bot.channels.web.session import COOKIE, external_id
 from bot.clock import FixedClock
 from bot.domain.content import Content
-from storage import connect, users
+from storage import users
+from storage.open import is_postgres, open_database
 from storage.web_sessions import purge_web_users
 from storage.web_tickets import add_line, open_web_ticket_of
+from tests.test_forget import rows_naming
 from tests.web_helpers import TestClient, Ticks, bot_text, csrf_of, door, send, web_client
 
 
 @pytest.fixture
-def client(content: Content, clock: FixedClock, db_path: Path) -> Iterator[TestClient]:
-    with web_client(content, clock, db_path) as found:
+def client(content: Content, clock: FixedClock, database_target: str) -> Iterator[TestClient]:
+    with web_client(content, clock, database_target) as found:
         yield found
 
 
@@ -79,7 +81,7 @@ def test_a_crisis_gets_the_help_numbers_first(client: TestClient) -> None:
     assert "112" in first_answer["text"] and "116 123" in first_answer["text"]
 
 
-def test_privacy_and_forget_me(client: TestClient, db_path: Path) -> None:
+def test_privacy_and_forget_me(client: TestClient, database_target: str) -> None:
     csrf = csrf_of(open_page(client))
     send(client, csrf, text="godziny")
     session_id = client.cookies[COOKIE]
@@ -93,7 +95,7 @@ def test_privacy_and_forget_me(client: TestClient, db_path: Path) -> None:
     assert "Twoje dane zostały usunięte" in page and "godziny" not in page.split("usunięte")[0]
 
     async def stored() -> object:
-        db = await connect(db_path)
+        db = await open_database(database_target)
         try:
             return await users.get_user(db, "web", external_id(session_id))
         finally:
@@ -102,11 +104,22 @@ def test_privacy_and_forget_me(client: TestClient, db_path: Path) -> None:
     assert client.portal.call(stored) is None  # type: ignore[union-attr]
 
 
-def test_nothing_about_the_visitor_is_stored(client: TestClient, db_path: Path) -> None:
+def test_nothing_about_the_visitor_is_stored(client: TestClient, database_target: str) -> None:
     """No address, no user agent, not even the cookie itself: only its hash keys the user row."""
     html = client.get("/chat/gliwice", headers={"user-agent": "VisitorBrowser/1.0"}).text
     send(client, csrf_of(html), text="ile kosztuje mieszkanie 1500 zł")
-    dump = b"".join(p.read_bytes() for p in db_path.parent.glob("bot.sqlite3*"))
+    if is_postgres(database_target):  # no file of ours there: every row of every table instead
+
+        async def naming(needle: str) -> list[str]:
+            return await rows_naming(door(client).db, needle)
+
+        call = client.portal.call  # type: ignore[union-attr]
+        for absent in ("VisitorBrowser", "testclient", "127.0.0.1", client.cookies[COOKIE]):
+            assert call(naming, absent) == [], absent
+        assert call(naming, external_id(client.cookies[COOKIE]))
+        return
+    files = Path(database_target).parent.glob("bot.sqlite3*")  # the file, its WAL and shared memory
+    dump = b"".join(p.read_bytes() for p in files)
     assert b"VisitorBrowser" not in dump and b"testclient" not in dump and b"127.0.0.1" not in dump
     assert client.cookies[COOKIE].encode() not in dump
     assert external_id(client.cookies[COOKIE]).encode() in dump
@@ -164,10 +177,11 @@ def test_the_widget_script_is_served_for_other_sites(client: TestClient) -> None
 
 
 def test_a_flood_gets_a_polite_slow_down_then_answers_again(
-    content: Content, clock: FixedClock, db_path: Path
+    content: Content, clock: FixedClock, database_target: str
 ) -> None:
     ticks = Ticks()
-    with web_client(content, clock, db_path, web=WebSettings(chat_per_minute=3), ticks=ticks) as client:
+    web = WebSettings(chat_per_minute=3)
+    with web_client(content, clock, database_target, web=web, ticks=ticks) as client:
         csrf = csrf_of(open_page(client))
         for _ in range(3):
             assert "poniedziałek" in bot_text(send(client, csrf, text="godziny"))
@@ -177,8 +191,10 @@ def test_a_flood_gets_a_polite_slow_down_then_answers_again(
         assert "poniedziałek" in bot_text(send(client, csrf, text="godziny"))
 
 
-def test_one_address_is_limited_across_sessions(content: Content, clock: FixedClock, db_path: Path) -> None:
-    with web_client(content, clock, db_path, web=WebSettings(address_per_minute=4)) as client:
+def test_one_address_is_limited_across_sessions(
+    content: Content, clock: FixedClock, database_target: str
+) -> None:
+    with web_client(content, clock, database_target, web=WebSettings(address_per_minute=4)) as client:
         for _ in range(4):
             client.cookies.clear()
             assert client.get("/chat/gliwice").status_code == 200

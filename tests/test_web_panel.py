@@ -19,8 +19,9 @@ from bot.clock import FixedClock, SystemClock
 from bot.conversation.privacy import CONSENT_YES
 from bot.domain.content import Content
 from bot.settings import Settings
-from storage import audit, connect, panel_links
+from storage import audit, panel_links
 from storage import staff as staff_store
+from storage.open import open_database
 from storage.ratings import record_rating
 from storage.unanswered import record_unanswered
 from tests.web_helpers import TestClient, bot_text, csrf_of, door, send, web_client
@@ -31,9 +32,9 @@ FORMS = ["/staff/tickets/1/answer", "/staff/tickets/1/close", "/staff/tickets/1/
 
 
 @pytest.fixture
-def client(content: Content, clock: FixedClock, db_path: Path) -> Iterator[TestClient]:
-    settings = Settings(database=db_path, staff_admin_ids=frozenset({ADMIN}))
-    with web_client(content, clock, db_path, settings=settings) as found:
+def client(content: Content, clock: FixedClock, database_target: str) -> Iterator[TestClient]:
+    settings = Settings(database_url=database_target, staff_admin_ids=frozenset({ADMIN}))
+    with web_client(content, clock, database_target, settings=settings) as found:
         run(found, add_member, MEMBER, "gliwice")
         run(found, add_member, OTHER_CENTRE, "wodzislaw")
         yield found
@@ -77,10 +78,10 @@ def open_web_ticket(client: TestClient, question: str) -> int:
 
 
 def test_staff_link_prints_a_one_time_link(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_target: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+    monkeypatch.setenv("DATABASE_URL", database_target)
     monkeypatch.setenv("WEB_PUBLIC_URL", "https://pomoc.example.pl")
     assert main(["staff-link", "7"]) == 0
     link = capsys.readouterr().out.strip()
@@ -88,7 +89,7 @@ def test_staff_link_prints_a_one_time_link(
     code = link.rsplit("/", 1)[1]
 
     async def spend() -> tuple[int | None, int | None, bool]:
-        db = await connect(tmp_path / "bot.sqlite3")
+        db = await open_database(database_target)
         try:
             now = SystemClock().now()
             first = await panel_links.use_link(db, code, now)
@@ -199,25 +200,30 @@ def test_unanswered_groups_similar_questions_and_numbers_have_charts(client: Tes
 
 
 def test_a_web_ticket_is_announced_in_the_staff_chat_when_the_bot_runs_here(
-    content: Content, clock: FixedClock, db_path: Path
+    content: Content, clock: FixedClock, database_target: str
 ) -> None:
-    relayed: list[tuple[int, str]] = []
+    posted: list[tuple[int, str, str]] = []
 
-    async def relay(chat: int, text: str) -> bool:
-        relayed.append((chat, text))
+    async def post_ticket(ticket: int, header: str, text: str) -> bool:
+        posted.append((ticket, header, text))
         return True
 
-    settings = Settings(database=db_path, staff_chat_id=-100777)
+    settings = Settings(database_url=database_target, staff_chat_id=-100777)
     web = WebSettings(public_url="https://pomoc.example.pl")
-    with web_client(content, clock, db_path, web=web, settings=settings) as client:
-        door(client).relay = relay
+    with web_client(content, clock, database_target, web=web, settings=settings) as client:
+        door(client).post_ticket = post_ticket
         ticket = open_web_ticket(client, "Czy jest winda?")
-    assert relayed == [
+        send(client, csrf_of(client.get("/chat/gliwice").text), button="m:ask")
+        send(client, csrf_of(client.get("/chat/gliwice").text), text="I czy jest parking?")
+    name = content.centres["gliwice"].centre.name.get("pl")  # the centre in words, never its id
+    assert posted == [
         (
-            -100777,
-            f"Zgłoszenie #{ticket} z czatu na stronie (gliwice, pl). Odpowiedz w panelu pracownika: "
-            f"https://pomoc.example.pl/staff/tickets/{ticket}\n\nCzy jest winda?",
-        )
+            ticket,
+            f"Zgłoszenie #{ticket} z czatu na stronie ({name}, pl). Odpowiedz na tę wiadomość albo w panelu"
+            f" pracownika: https://pomoc.example.pl/staff/tickets/{ticket}",
+            "Czy jest winda?",
+        ),
+        (ticket, f"Zgłoszenie #{ticket}: użytkownik pisze:", "I czy jest parking?"),
     ]
 
 
@@ -242,15 +248,15 @@ def test_answers_rated_down_come_first_with_their_titles(client: TestClient) -> 
     assert rows == [("Opłaty", "2", "1"), ("Godziny i kontakt", "0", "1")]
 
 
-def test_a_ticket_is_handed_to_a_colleague(content: Content, clock: FixedClock, db_path: Path) -> None:
+def test_a_ticket_is_handed_to_a_colleague(content: Content, clock: FixedClock, database_target: str) -> None:
     relayed: list[tuple[int, str]] = []
 
     async def relay(chat: int, text: str) -> bool:
         relayed.append((chat, text))
         return True
 
-    settings = Settings(database=db_path, staff_admin_ids=frozenset({ADMIN}))
-    with web_client(content, clock, db_path, settings=settings) as client:
+    settings = Settings(database_url=database_target, staff_admin_ids=frozenset({ADMIN}))
+    with web_client(content, clock, database_target, settings=settings) as client:
         door(client).relay = relay
         run(client, add_member, MEMBER, "gliwice")
         run(client, add_member, OTHER_CENTRE, "wodzislaw")

@@ -37,15 +37,16 @@ class Ticks:
 def web_client(
     content: Content,
     clock: FixedClock,
-    database: Path,
+    database: str | Path,
     web: WebSettings | None = None,
     settings: Settings | None = None,
     ticks: Ticks | None = None,
     scheduler: BroadcastScheduler | None = None,
 ) -> Iterator[TestClient]:
-    """A client whose requests run the whole app (lifespan included) in this thread's portal."""
+    """A client whose requests run the whole app (lifespan included) in this thread's portal;
+    `database` is a `database_target` (an SQLite path or a PostgreSQL URL)."""
     app = create_app(
-        settings or Settings(database=database),
+        settings or Settings(database_url=str(database)),
         web or WebSettings(),
         content,
         clock=clock,

@@ -9,8 +9,10 @@ becomes inactive); 'pending' again with a backoff for a transient error (5xx, ne
 budget (`bot.outgoing.deliver`, which pauses the whole token); a RetryAfter that still reaches the
 worker puts the row back, due after the wait, without counting the attempt.
 
-A crash between the claim and the mark leaves at most `concurrency` rows in 'sending'; `run`
-starts by putting them back to 'pending', so they may be sent twice, and nothing else is.
+Each claim names this worker (`claimer`) and holds for `lease` seconds. A crash between the claim
+and the mark leaves at most `concurrency` rows in 'sending'; when their lease runs out any worker,
+in this process or another, claims them again, so they may be sent twice, and nothing else is. A
+worker marks only rows it still holds, and the broadcast is done when no row waits or is in flight.
 
 When `stopping` is set (SIGTERM) the worker claims nothing more, lets the sends in flight finish,
 marks them and returns; the broadcast stays 'sending' and the next start resumes it.
@@ -35,6 +37,7 @@ from bot.staff.access import Access, record
 from storage import broadcasts as store
 from storage.broadcasts import Counts, RowStatus
 from storage.database import Database
+from storage.leader import holder_name
 
 log = logging.getLogger("bot.broadcast")
 
@@ -79,6 +82,10 @@ MAX_ATTEMPTS = 4
 BACKOFF_BASE = 2.0  # seconds: 2, 4, 8, ... capped at BACKOFF_MAX
 BACKOFF_MAX = 60.0
 PROGRESS_EVERY = 5.0  # seconds between progress edits
+# How long a claim holds: far longer than one round (a few messages at the rate, a RetryAfter pause),
+# short enough that rows a dead process held go out again soon after.
+DEFAULT_LEASE = 120.0
+DEFAULT_POLL = 5.0  # seconds between looks while every row left is another worker's
 
 
 class Worker:
@@ -100,6 +107,9 @@ class Worker:
         progress_every: float = PROGRESS_EVERY,
         stopping: asyncio.Event | None = None,
         budget: Budget | None = None,
+        claimer: str | None = None,
+        lease: float = DEFAULT_LEASE,
+        poll: float = DEFAULT_POLL,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -117,6 +127,9 @@ class Worker:
         self.progress, self.progress_every = progress, progress_every
         self.stopping = stopping or asyncio.Event()
         self.stopped = False  # True when run() returned early because of `stopping`
+        self.claimer = claimer or holder_name()
+        self.lease = timedelta(seconds=lease)
+        self.poll = poll
 
     async def _sleep(self, seconds: float) -> None:
         """The injected sleep, cut short by `stopping` (then Stopped is raised)."""
@@ -137,31 +150,37 @@ class Worker:
 
     async def run(self, broadcast_id: int, text: str) -> Counts:
         """Send every pending row of the broadcast, then mark it done; returns the final counts."""
-        recovered = await store.recover(self.db, broadcast_id)
-        if recovered:
-            log.info(
-                "broadcast %s: %s messages in flight at the last stop are sent again", broadcast_id, recovered
-            )
         last_progress = self.clock.now()
         while True:
             if self.stopping.is_set():
                 self.stopped = True
                 log.info("broadcast %s: stopping; the rest is sent after the next start", broadcast_id)
                 return await store.counts(self.db, broadcast_id)
-            batch = await store.claim(self.db, broadcast_id, self.clock.now(), self.concurrency)
+            now = self.clock.now()
+            batch = await store.claim(
+                self.db, broadcast_id, now, self.concurrency, self.claimer, now + self.lease
+            )
             if not batch:
                 due = await store.next_due(self.db, broadcast_id)
                 if due is None:
                     break
+                # At most `poll` at a time: another worker may mark its rows long before their lease ends.
+                wait = max(0.0, (due - self.clock.now()).total_seconds())
                 with contextlib.suppress(Stopped):
-                    await self._sleep(max(0.0, (due - self.clock.now()).total_seconds()))
+                    await self._sleep(min(wait, self.poll))
                 continue
             results = await asyncio.gather(*(self._one(row.user_id, text) for row in batch))
             now = self.clock.now()
             marks: list[tuple[int, RowStatus, datetime | None, bool]] = []
             for row, result in zip(batch, results, strict=True):
                 marks.append(self._mark(row, result, now))
-            await store.mark(self.db, broadcast_id, marks, now)
+            held = await store.mark(self.db, broadcast_id, marks, now, self.claimer)
+            if held < len(marks):  # our lease ran out and another worker took those rows over
+                log.warning(
+                    "broadcast %s: %d rows were claimed again by another worker",
+                    broadcast_id,
+                    len(marks) - held,
+                )
             if self.progress is not None and (now - last_progress).total_seconds() >= self.progress_every:
                 last_progress = now
                 await self._report(broadcast_id)

@@ -1,7 +1,9 @@
 """Broadcasts in Telegram: the sending job, its progress and report, and the audience names.
 
 The wizard that prepares a broadcast is bot.channels.telegram_broadcast_flow. Rows are sent by
-`bot.broadcasts.worker.Worker` in a JobQueue job on a database connection of its own.
+`bot.broadcasts.worker.Worker` in a JobQueue job on a database connection of its own, in the
+scheduler process only (telegram_processes: always, with SQLite); its sweep resumes broadcasts
+another process started or left unfinished.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bot.broadcasts.audience import label as audience_label
 from bot.broadcasts.wizard import parse_send_at
 from bot.broadcasts.worker import Send, SendResult, Worker
 from bot.channels.telegram_outgoing import budget_of, limit_args
+from bot.channels.telegram_processes import leading
 from bot.channels.telegram_render import escape
 from bot.channels.telegram_staff_common import (
     STAFF_KEY,
@@ -31,8 +34,11 @@ from bot.channels.telegram_staff_common import (
 from bot.clock import SystemClock
 from bot.i18n import tr
 from bot.outgoing import Priority
-from storage import broadcasts, connect
+from storage import broadcasts
 from storage.broadcasts import Broadcast, Counts
+from storage.open import open_database, shared_by_tasks
+
+# --- broadcasts --------------------------------------------------------------------------------
 
 log = logging.getLogger("bot.staff")
 __all__ = [
@@ -81,19 +87,30 @@ def start_job(context: Context, bid: int, delay: float = 0.0) -> None:
 
 
 async def resume_broadcasts(application: Any) -> None:
-    """post_init: broadcasts that were sending go on; scheduled ones are scheduled again."""
+    """post_init: the sweep that resumes and schedules broadcasts (its first run is at once)."""
     config: StaffConfig = application.bot_data[STAFF_KEY]
-    db = application.bot_data["door"].db
     queue = application.job_queue
     if queue is None:
         return
+    interval = config.settings.leader_retry_seconds
+    queue.run_repeating(broadcast_sweep, interval=interval, first=0, name=callbacks.JOB_BROADCAST_SWEEP)
+
+
+async def broadcast_sweep(context: Context) -> None:
+    """The scheduler's job (only while this process leads): every broadcast that is sending and not
+    sent from here gets its worker; every scheduled one gets its job at its moment. A leader that
+    takes over after a crash resumes the dead one's broadcasts this way."""
+    if not leading(context.bot_data):
+        return
+    config, db = staff_config(context), _door(context).db
     now = config.clock.now()
     for item in await broadcasts.with_status(db, "sending"):
-        log.info("broadcast %s was sending at the last stop: resuming", item.id)
-        queue.run_once(broadcast_job, 0, data=item.id, name=job_name(item.id))
+        if item.id not in config.running and not _jobs(context, item.id):
+            log.info("broadcast %s is sending and no worker here sends it: resuming", item.id)
+            start_job(context, item.id)
     for item in await broadcasts.with_status(db, "scheduled"):
-        delay = max(0.0, ((item.send_at or now) - now).total_seconds())
-        queue.run_once(broadcast_job, delay, data=item.id, name=job_name(item.id))
+        if not _jobs(context, item.id):
+            start_job(context, item.id, ((item.send_at or now) - now).total_seconds())
 
 
 def telegram_send(bot: Bot) -> Send:
@@ -131,11 +148,12 @@ async def broadcast_job(context: Context) -> None:
     if job is None or not isinstance(job.data, int):
         return
     bid, config = job.data, staff_config(context)
-    if bid in config.running:
+    if bid in config.running or not leading(context.bot_data):  # the leader's sweep takes it up
         return
     config.running.add(bid)
-    shared = str(config.settings.database) == ":memory:"
-    db = _door(context).db if shared else await connect(config.settings.database)
+    settings = config.settings
+    shared = shared_by_tasks(settings.database_url, settings.database)
+    db = _door(context).db if shared else await open_database(settings.database_url, settings.database)
     try:
         clock = SystemClock()  # the rate limit and backoff run on real time
         await broadcasts.start_scheduled(db, bid, clock.now())
@@ -158,6 +176,7 @@ async def broadcast_job(context: Context) -> None:
             backoff_base=config.backoff_base,
             stopping=config.stopping,
             budget=budget_of(context.bot),  # replies, reminders and this broadcast share the token
+            lease=config.settings.claim_lease_seconds,
         )
         final = await worker.run(bid, item.text)
         if worker.stopped:  # SIGTERM: the broadcast stays 'sending'; the next start resumes it

@@ -3,7 +3,8 @@
 With PTB's default (one update at a time) every Bot API round trip, and every 429 pause, holds up
 everybody. Plain `concurrent_updates=True` would let two quick messages of one user race on that
 user's stored conversation step. This processor does both right: different users in parallel (up
-to a bound), one user's updates strictly one after another.
+to a bound), one user's updates strictly one after another. `across` extends that to several
+processes on one database (storage/user_locks.py; with SQLite it adds nothing).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from storage.user_locks import LocalOnly, UserLocks
 
 
 def order_key(update: object) -> int | None:
@@ -28,12 +31,13 @@ def order_key(update: object) -> int | None:
 class PerUserOrder(BaseUpdateProcessor):
     """Up to `max_concurrent_updates` updates at once, but never two of the same user."""
 
-    __slots__ = ("_locks", "_queued")
+    __slots__ = ("_locks", "_queued", "across")
 
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._queued: dict[int, int] = {}
+        self.across: UserLocks = LocalOnly()  # set when the database is open (telegram_processes)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = order_key(update)
@@ -43,7 +47,7 @@ class PerUserOrder(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())  # asyncio.Lock wakes waiters in FIFO order
         self._queued[key] = self._queued.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self.across.hold(key):  # in this process first, then across processes
                 await coroutine
         finally:
             self._queued[key] -= 1

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any, Final, TypeAlias
 
 from telegram import Bot, Update
@@ -22,6 +23,7 @@ from telegram.ext import Application
 
 from bot import callbacks
 from bot.channels.telegram.context import BotContext
+from bot.channels.telegram_processes import leading
 from bot.channels.telegram_render import Target, say, send_replies
 from bot.channels.telegram_staff_common import actor_access
 from bot.clock import Clock
@@ -75,6 +77,7 @@ async def start_reminders(
 ) -> Residents:
     """Open the service, retry what a crash left in flight, and start the tick (post_init)."""
     service = Residents(db, content, clock, settings_grace(settings), settings_invite_ttl(settings))
+    service.lease = timedelta(seconds=settings.claim_lease_seconds)
     stopping = application.bot_data.get(STOPPING_KEY)
     if isinstance(stopping, asyncio.Event):
         service.stopping = stopping
@@ -105,6 +108,8 @@ def sender(bot: Bot) -> Sender:
 
 async def tick_job(context: Context) -> None:
     """The JobQueue callback: one tick at the injected clock's `now`."""
+    if not leading(context.bot_data):  # another process is the scheduler (telegram_processes)
+        return
     found = residents_door(context)
     report = await found.service.tick(sender(context.bot))
     # Unanswered questions are kept at most 90 days (bot/conversation/privacy.py); the tick is the

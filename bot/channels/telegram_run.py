@@ -25,9 +25,9 @@ from telegram.ext import Application
 
 from bot import logsafe
 from bot.domain.content import Content
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from storage import StorageError
-from storage.db import lock_database
+from storage.open import lock_target
 
 log = logging.getLogger("bot.telegram")
 
@@ -70,15 +70,21 @@ def run_telegram(
     `base_url` points the bot at another Bot API server (the fault tests' fake one).
     """
     from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
+    from bot.channels.web.config import WebSettings
 
     logsafe.install([settings.telegram_token, settings.webhook_secret], settings.log_level)
+    try:  # the panel may run in another process on the same database: /panel links lead there
+        panel_url = WebSettings.from_env().panel_url
+    except SettingsError as exc:
+        log.error("cannot start: %s", exc)
+        return 1
     try:
-        lock = lock_database(settings.database)
+        lock = lock_target(settings.database_url, settings.database)
     except StorageError as exc:
         log.error("cannot start: %s", exc)
         return 1
     try:
-        application = build_application(settings, content, base_url=base_url)
+        application = build_application(settings, content, base_url=base_url, panel_url=panel_url)
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         stopping = stopping_of(application)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot import callbacks
 from bot.broadcasts.audience import label as audience_label
@@ -40,6 +41,7 @@ from bot.replies import Reply
 from bot.staff import insights
 from bot.staff.access import Access, record
 from bot.staff.access import join as join_staff
+from bot.staff.panel_links import login_link
 from storage import audit, broadcasts, top_unanswered
 from storage import staff as staff_store
 from storage.stats import stats
@@ -102,7 +104,7 @@ async def on_staff_invite(update: Update, context: Context) -> None:
     if isinstance(result, staff_store.StaffMember):
         context.forget_person()  # its centre changed
         text = t._(
-            "Welcome to the staff of {centre}. Commands: /broadcast, /unanswered, /stats, /reload."
+            "Welcome to the staff of {centre}. Commands: /broadcast, /unanswered, /stats, /reload, /panel."
         ).format(centre=result.centre)
     else:
         text = {
@@ -192,3 +194,30 @@ async def on_reload(update: Update, context: Context, access: Access, lang: str)
         residents.service.content = content
     await record(_door(context).db, config.clock, access, "reload", "ok")
     await say(update, context, Reply(t._("Content reloaded.")))
+
+
+# --- the staff panel ---------------------------------------------------------------------------
+
+
+@staff_command("panel")
+async def on_panel(update: Update, context: Context, access: Access, lang: str) -> None:
+    """/panel: a one-time login link to the staff panel, in a private chat only (anyone in a group
+    could open a link posted there before the staff member does)."""
+    t = tr(lang)
+    config = staff_config(context)
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        text = t._("Write /panel to me in a private chat: I never post a login link in a group.")
+        await say(update, context, Reply(text))
+        return
+    if config.panel_url is None:
+        text = t._(
+            "The staff panel has no web address yet, so I cannot give you a link."
+            " An administrator sets it (WEB_PUBLIC_URL)."
+        )
+        await say(update, context, Reply(text))
+        return
+    link = await login_link(_door(context).db, config.clock, access.user_id, config.panel_url)
+    await record(_door(context).db, config.clock, access, "panel_link", None)
+    text = t._("Your login link to the staff panel. It works once, for 10 minutes. Do not forward it:")
+    await say(update, context, Reply(f"{text}\n{link}"))

@@ -48,6 +48,7 @@ class StaffConfig:
     running: set[int] = field(default_factory=set)  # broadcasts this process is sending now
     finished: dict[int, Counts] = field(default_factory=dict)  # final counts, for tests and logs
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set at SIGTERM (telegram_run)
+    panel_url: str | None = None  # the staff panel's public address (WEB_PUBLIC_URL), for /panel
 
 
 def staff_config(context: Context) -> StaffConfig:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 
@@ -22,10 +22,13 @@ from bot.channels.telegram_staff_common import (
     staff_config,
 )
 from bot.flows import AskQuestion
-from bot.handover import tickets as handover
+from bot.handover import tickets as rules
 from bot.i18n import tr
 from bot.replies import Button, Reply
-from storage import tickets
+from bot.settings import Settings
+from bot.staff.access import role_of
+from storage import audit, tickets
+from storage.database import Database
 
 # --- handover to a person ----------------------------------------------------------------------
 
@@ -45,12 +48,12 @@ def fit(header: str, body: str, note: str) -> str:
 
 
 async def to_staff_chat(
-    context: Context, staff_chat: int, text: str, staff_lang: str, ticket_id: int
+    bot: Bot, staff_chat: int, text: str, staff_lang: str, ticket_id: int
 ) -> Message | None:
     """Send to the staff chat (retried through outages); None when it cannot get there."""
     try:
         return await with_retries(
-            lambda: context.bot.send_message(
+            lambda: bot.send_message(
                 staff_chat,
                 escape(text),
                 reply_markup=keyboard(Reply("", close_button(staff_lang, ticket_id))),
@@ -66,6 +69,24 @@ def close_button(lang: str, ticket_id: int) -> tuple[tuple[Button, ...], ...]:
     return ((Button(tr(lang)._("Close the ticket"), data),),)
 
 
+
+async def post_ticket(
+    bot: Bot, db: Database, settings: Settings, ticket_id: int, header: str, body: str
+) -> bool:
+    """A ticket's message in the staff chat (a web ticket's too), linked to the ticket so a reply
+    to it is the answer; False when there is no staff chat or it cannot be reached."""
+    staff_chat = settings.staff_chat_id
+    if staff_chat is None:
+        return False
+    staff_lang = settings.default_lang or "pl"
+    note = tr(staff_lang)._("(shortened: the message was too long)")
+    sent = await to_staff_chat(bot, staff_chat, fit(header, body, note), staff_lang, ticket_id)
+    if sent is None:
+        return False
+    await tickets.link(db, staff_chat, sent.message_id, ticket_id)
+    return True
+
+
 async def on_ask(update: Update, context: Context) -> None:
     """/ask [question]: hand the question to a person in the staff chat."""
     user, chat = update.effective_user, update.effective_chat
@@ -75,10 +96,10 @@ async def on_ask(update: Update, context: Context) -> None:
         return
     t = tr(await context.lang())
     if staff_config(context).settings.staff_chat_id is None:
-        await say(
-            update,
+        await _say(
             context,
-            Reply(t._("Sorry, I cannot pass questions to the staff here. Please contact the centre.")),
+            update,
+            t._("Sorry, I cannot pass questions to the staff here. Please contact the centre."),
         )
         return
     question = " ".join(context.args or []).strip()
@@ -86,10 +107,8 @@ async def on_ask(update: Update, context: Context) -> None:
         await open_ticket(update, context, question)
     else:
         await context.begin(AskQuestion())  # stored: the next message is the question, restart or not
-        await say(
-            update,
-            context,
-            Reply(t._("Write your question in one message; a staff member will answer here.")),
+        await _say(
+            context, update, t._("Write your question in one message; a staff member will answer here.")
         )
 
 
@@ -110,9 +129,9 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
     config, db = staff_config(context), _door(context).db
     staff_chat = config.settings.staff_chat_id
     lang = await context.lang()
-    if handover.blank(question):  # nothing to pass on: no empty ticket, the question is still awaited
+    if rules.blank(question):  # nothing to pass on: no empty ticket, the question is still awaited
         await context.begin(AskQuestion())
-        await say(update, context, Reply(tr(lang)._("Please write your question in words, in one message.")))
+        await _say(context, update, tr(lang)._("Please write your question in words, in one message."))
         return
     if isinstance(await context.flow(), AskQuestion):
         await context.end(AskQuestion)
@@ -121,38 +140,32 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
     stored = await context.person()
     ticket = await tickets.open_ticket(db, user.id, stored.centre if stored else None, config.clock.now())
     staff_lang = config.settings.default_lang or "pl"
-    centre = handover.centre_words(context.door.content, ticket.centre, staff_lang)
+    centre = rules.centre_words(context.door.content, ticket.centre, staff_lang)
     header = (
         tr(staff_lang)
         ._("Ticket #{id} ({centre}, {lang}). Reply to this message to answer.")
         .format(id=ticket.id, centre=centre, lang=lang)
     )
-    note = tr(staff_lang)._("(shortened: the message was too long)")
-    sent = await to_staff_chat(context, staff_chat, fit(header, question, note), staff_lang, ticket.id)
-    if sent is None:  # nobody will see it: say so, and do not leave the ticket open
+    if not await post_ticket(context.bot, db, config.settings, ticket.id, header, question):
+        # nobody will see it: say so, and do not leave the ticket open
         await tickets.close(db, ticket.id, config.clock.now())
-        await say(
-            update,
+        await _say(
             context,
-            Reply(
-                tr(lang)._(
-                    "Sorry, I could not pass your question to the staff."
-                    " Please try again later or contact the centre."
-                )
+            update,
+            tr(lang)._(
+                "Sorry, I could not pass your question to the staff."
+                " Please try again later or contact the centre."
             ),
         )
         return
-    await tickets.link(db, staff_chat, sent.message_id, ticket.id)
     t = tr(lang)
-    await say(
-        update,
+    await _say(
         context,
-        Reply(
-            t._("Your question went to the staff as ticket #{id}. The answer will come here.").format(
-                id=ticket.id
-            ),
-            close_button(lang, ticket.id),
+        update,
+        t._("Your question went to the staff as ticket #{id}. The answer will come here.").format(
+            id=ticket.id
         ),
+        close_button(lang, ticket.id),
     )
 
 
@@ -167,15 +180,20 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
     if ticket is None:
         return False
     staff_lang = config.settings.default_lang or "pl"
-    if ticket.status != "open":
+    answered = await rules.answer_from_staff(config.settings, db, config.clock, user.id, ticket, message.text)
+    if answered == "closed":
         await context.bot.send_message(
             message.chat.id, escape(tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id))
         )
         return True
-    if not await handover.may_answer(config.settings, db, config.clock, user.id, ticket):
+    if answered == "no_access":
         await context.bot.send_message(
             message.chat.id, escape(tr(staff_lang)._("Sorry, you have no access to this command."))
         )
+        return True
+    if isinstance(answered, rules.ToWeb):  # stored: the visitor's chat shows it when it next looks
+        said = tr(staff_lang)._("Ticket #{id}: the answer is saved; the person will see it in the web chat.")
+        await context.bot.send_message(message.chat.id, escape(said.format(id=ticket.id)))
         return True
     lang = await lang_of(context, ticket.user_chat)
     t = tr(lang)
@@ -218,37 +236,42 @@ async def user_ticket_reply(update: Update, context: Context, ticket: tickets.Ti
     lang = await lang_of(context, ticket.user_chat)
     staff_chat = config.settings.staff_chat_id
     if ticket.status != "open" or staff_chat is None:
-        await say(update, context, Reply(tr(lang)._("This ticket is closed. Send /ask to ask again.")))
+        await _say(context, update, tr(lang)._("This ticket is closed. Send /ask to ask again."))
         return
     staff_lang = config.settings.default_lang or "pl"
     header = tr(staff_lang)._("Ticket #{id}: the user writes:").format(id=ticket.id)
-    note = tr(staff_lang)._("(shortened: the message was too long)")
-    sent = await to_staff_chat(context, staff_chat, fit(header, text, note), staff_lang, ticket.id)
-    if sent is None:
-        await say(
-            update,
+    if not await post_ticket(context.bot, db, config.settings, ticket.id, header, text):
+        await _say(
             context,
-            Reply(tr(lang)._("Sorry, I could not pass your message to the staff. Please try again later.")),
+            update,
+            tr(lang)._("Sorry, I could not pass your message to the staff. Please try again later."),
         )
-        return
-    await tickets.link(db, staff_chat, sent.message_id, ticket.id)
 
 
 async def close_ticket(update: Update, context: Context, ticket: tickets.Ticket, by_staff: bool) -> None:
     config, db = staff_config(context), _door(context).db
     user = update.effective_user
-    staff_user = user.id if by_staff and user is not None else None
-    closed = await handover.close(config.settings, db, config.clock, ticket, staff_user)
+    closed = await rules.close(db, config.clock, ticket.id)
     staff_lang = config.settings.default_lang or "pl"
     user_lang = await lang_of(context, ticket.user_chat)
-    if not closed:
+    if by_staff and user is not None:
+        await audit.record(
+            db,
+            config.clock.now(),
+            user.id,
+            await role_of(config.settings, db, user.id),
+            "ticket_close",
+            str(ticket.id),
+        )
+    if not closed.was_open:
         return
     staff_text = tr(staff_lang)._("Ticket #{id} is closed.").format(id=ticket.id)
     user_text = tr(user_lang)._("Ticket #{id} is closed. Send /ask to ask again.").format(id=ticket.id)
     with suppress(TelegramError):
         if config.settings.staff_chat_id is not None:
             await context.bot.send_message(config.settings.staff_chat_id, escape(staff_text))
-        await context.bot.send_message(ticket.user_chat, escape(user_text))
+        if not closed.web:  # a web visitor has no chat to tell; their page says so when they look
+            await context.bot.send_message(ticket.user_chat, escape(user_text))
 
 
 async def on_ticket_button(update: Update, context: Context) -> None:
@@ -267,7 +290,7 @@ async def on_ticket_button(update: Update, context: Context) -> None:
     ticket = await tickets.get(_door(context).db, button.ticket)
     staff_chat = staff_config(context).settings.staff_chat_id
     in_staff_chat = isinstance(query.message, Message) and query.message.chat.id == staff_chat
-    if ticket is not None and handover.may_close(ticket, user.id, in_staff_chat):
+    if ticket is not None and (in_staff_chat or ticket.user_chat == user.id):
         with suppress(TelegramError):
             await query.edit_message_reply_markup(None)
         await close_ticket(update, context, ticket, in_staff_chat)
@@ -287,3 +310,9 @@ async def on_close(update: Update, context: Context) -> None:
         ticket = await tickets.open_for(db, user.id)
         if ticket is not None:
             await close_ticket(update, context, ticket, False)
+
+
+async def _say(
+    context: Context, update: Update, text: str, buttons: tuple[tuple[Button, ...], ...] = ()
+) -> None:
+    await say(update, context, Reply(text, buttons))

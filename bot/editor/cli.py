@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
-from pathlib import Path
 from typing import Any
 
 from bot.domain.loader import ContentError
 from bot.editor.new_centre import NewCentre, create_centre
+from bot.settings import Settings
+from storage import StorageError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -41,7 +43,8 @@ def centre_from(args: argparse.Namespace) -> NewCentre:
     )
 
 
-def new_centre_command(args: argparse.Namespace, root: Path) -> int:
+def new_centre_command(args: argparse.Namespace, settings: Settings) -> int:
+    root = settings.content_dir
     try:
         create_centre(root, centre_from(args))
     except ValueError:
@@ -50,5 +53,23 @@ def new_centre_command(args: argparse.Namespace, root: Path) -> int:
     except ContentError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
-    print(f"created {root / args.id}; send /reload in Telegram or publish from the panel to serve it")
+    try:
+        asyncio.run(_announce(settings))
+    except StorageError as exc:  # the folder is made; only the running bots have not heard yet
+        print(f"created {root / args.id}; running bots serve it after /reload ({exc})")
+        return 0
+    print(f"created {root / args.id}; running bots serve it within seconds")
     return 0
+
+
+async def _announce(settings: Settings) -> None:
+    """Tell every running process, as a publish does: the content version in the database."""
+    from storage import content_version
+    from storage.open import open_database
+
+    db = await open_database(settings.database_url, settings.database)
+    try:
+        async with db.transaction():
+            await content_version.bump(db)
+    finally:
+        await db.close()

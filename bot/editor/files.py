@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import os
 import re
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.domain.loader import CENTRE_FILES
@@ -55,3 +59,20 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.fsync(folder)  # the rename itself survives a power cut
     finally:
         os.close(folder)
+
+
+@contextlib.asynccontextmanager
+async def exclusive(root: Path) -> AsyncIterator[None]:
+    """Only one publish at a time across every process sharing this content folder: the version
+    check and the write happen under an OS lock on the content folder itself (no file of ours in
+    it), so two processes publishing the same file at the same moment cannot both pass the check.
+    Waited for in a thread, never on the event loop."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

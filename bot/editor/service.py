@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.domain.content import Content
 from bot.domain.loader import ContentError
 from bot.editor import documents as docs
-from bot.editor.files import atomic_write, is_editable, may_edit
+from bot.editor.files import atomic_write, exclusive, is_editable, may_edit
 from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.editor.validate import Problem, load_with, place
 from bot.staff.access import Access, record
@@ -98,7 +98,7 @@ class Editor:
     ) -> Draft:
         """Validate and write the edit; a draft with problems means nothing was written."""
         self.check(access, path)
-        async with self.lock:
+        async with self.lock, exclusive(self.root):
             doc = self._current(path, entry, version)
             edit(doc, entry, values)
             return await self._commit(access, doc, entry, doc.dump(), "publish")
@@ -106,7 +106,7 @@ class Editor:
     async def publish_file(self, access: Access, path: str, text: str, version: str) -> Draft:
         """A whole file as typed (the shared files, administrators only): validated like any edit."""
         self.check(access, path)
-        async with self.lock:
+        async with self.lock, exclusive(self.root):
             doc = self._current(path, docs.CENTRE_ENTRY, version)
             return await self._commit(access, doc, docs.CENTRE_ENTRY, text.replace("\r\n", "\n"), "publish")
 
@@ -117,7 +117,7 @@ class Editor:
             raise Refused(str(change_id))
         self.check(access, change.path)
         entry = change.entry or docs.whole_entry(change.path)
-        async with self.lock:
+        async with self.lock, exclusive(self.root):
             doc = self._current(change.path, entry, version)
             text = restored(doc, docs.parse(change.path, change.before.encode("utf-8")), change.entry)
             return await self._commit(access, doc, entry, text, "restore")

@@ -6,15 +6,17 @@ SQLite is the truth. Each (resident, reminder) has one `schedule` row holding it
 1. **collect**: every schedule row with `next_at <= now` is recorded in `deliveries` under the
    unique key (resident, reminder, local date) with status `due` (or `skipped`: older than the
    grace window, paid, muted), and the row moves on to its next occurrence, in one transaction;
-2. **deliver**: each `due` delivery is claimed (`due -> sending`, one attempt counted, committed),
-   sent, and marked `sent`. A resident whose chat refuses our messages (Forbidden) becomes
-   `blocked`: their schedule is cleared and the record kept.
+2. **deliver**: `due` deliveries are claimed a batch at a time (`due -> sending`, one attempt
+   counted, the claimer's name and a lease, one conditional statement, committed), sent one by
+   one, and each marked `sent` by its claimer. A resident whose chat refuses our messages
+   (Forbidden) becomes `blocked`: their schedule is cleared and the record kept.
 
 A restart loses nothing: `due` rows are sent by the next tick, and a row left in `sending` (the
-process died between the claim and the mark) is retried once by `recover()`; so a crash exactly
-between the send and the mark may repeat at most the messages that were in flight, never others.
-Ticks never overlap: one asyncio.Lock per service, and the claim is a conditional UPDATE, so even
-two processes cannot both send one delivery. Nothing is sent in the quiet hours (21:00–08:00).
+process died between the claim and the mark) is claimable again once its lease has run out, by
+this process or another; so a crash exactly between the send and the mark may repeat at most the
+one message that was in flight, never others. Ticks never overlap: one asyncio.Lock per service,
+one scheduler among processes (storage/leader.py), and the claim is conditional, so even two
+processes cannot both send one delivery. Nothing is sent in the quiet hours (21:00–08:00).
 Telegram types never appear here: the door passes a `Sender`.
 """
 
@@ -37,6 +39,7 @@ from bot.residents.texts import duty_reply, payment_reply
 from storage import reminders as store
 from storage import residents as people
 from storage.database import Database
+from storage.leader import holder_name
 from storage.residents import Resident
 
 log = logging.getLogger("bot.reminders")
@@ -44,6 +47,8 @@ log = logging.getLogger("bot.reminders")
 RETRY_FIRST = timedelta(minutes=1)  # the pause after a tick hit a Telegram outage, doubled each time
 RETRY_MAX = timedelta(minutes=8)
 BATCH = 5_000
+CLAIM_BATCH = 25  # deliveries claimed at once; the rest stay claimable by anyone
+LEASE = timedelta(minutes=2)  # how long a claim holds: far beyond one batch's sends
 
 # Sends one reply to a resident: True when sent, False when the chat refuses us (blocked);
 # any exception is a temporary failure (retried at later ticks until the grace window ends).
@@ -72,6 +77,8 @@ class ReminderTick:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     blocked: set[str] = field(default_factory=set)  # external ids of blocked residents (welcome_back)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set at SIGTERM: send nothing more
+    claimer: str = field(default_factory=holder_name)  # this service's name in `claimed_by`
+    lease: timedelta = LEASE
     _failures: int = 0  # ticks in a row that met a Telegram outage
     _retry_at: datetime | None = None
 
@@ -88,13 +95,10 @@ class ReminderTick:
 
     # --- the tick -----------------------------------------------------------------------------
 
-    async def recover(self) -> int:
-        """At start: deliveries left in 'sending' by a crash go back to 'due' (the grace window decides)."""
-        interrupted = await store.retry_interrupted(self.db)
-        if interrupted:
-            log.warning("%d reminder(s) were being sent when the bot stopped; retrying", interrupted)
+    async def recover(self) -> None:
+        """At start: who blocked the bot. (Deliveries a crash left in 'sending' need nothing: their
+        lease runs out and any tick claims them again; the grace window decides.)"""
         self.blocked = await people.blocked_ids(self.db)
-        return interrupted
 
     async def tick(self, send: Sender) -> TickReport:
         """One pass: record what is due at the clock's `now`, then send it. Never runs twice at once."""
@@ -211,16 +215,29 @@ class ReminderTick:
         report = report if report is not None else TickReport()
         if self._retry_at is not None and now < self._retry_at:
             return report
-        for delivery in await store.pending(self.db, "due"):
-            if self.stopping.is_set():  # the rest stays 'due' for the next start
+        while not self.stopping.is_set():  # on a stop the rest stays claimable for the next start
+            moment = self.clock.now()  # the lease runs on the clock, however long the tick takes
+            batch = await store.claim(self.db, moment, CLAIM_BATCH, self.claimer, moment + self.lease)
+            if not batch or not await self._deliver_batch(batch, now, send, report):
                 break
+        return report
+
+    async def _deliver_batch(
+        self, batch: list[store.Delivery], now: datetime, send: Sender, report: TickReport
+    ) -> bool:
+        """Send claimed deliveries one by one; False when sending pauses (an outage, a stop), and then
+        the untried rest is given back at once instead of waiting for its lease."""
+        for index, delivery in enumerate(batch):
+            if self.stopping.is_set():
+                await store.release(self.db, batch[index:], now, self.claimer)
+                return False
             try:
                 outcome = await self._deliver_one(delivery, now, send, report)
             except Exception:  # a broken row (bad month, vanished duty...): marked, logged, skipped
                 log.exception(
                     "reminder %s of resident %s: cannot be sent", delivery.reminder, delivery.resident_id
                 )
-                await store.finish(self.db, delivery, "failed", now)
+                await self._finish(delivery, "failed", now)
                 report.failed += 1
                 continue
             if outcome == "transient":
@@ -228,54 +245,64 @@ class ReminderTick:
                 pause = min(RETRY_MAX, RETRY_FIRST * 2 ** min(self._failures - 1, 10))
                 self._retry_at = now + pause
                 log.warning("Telegram unavailable: reminders wait %s and go on after that", pause)
-                break
+                await store.release(self.db, batch[index + 1 :], now, self.claimer)
+                return False
             self._failures, self._retry_at = 0, None
-        return report
+        return True
 
     async def _deliver_one(
         self, delivery: store.Delivery, now: datetime, send: Sender, report: TickReport
     ) -> Literal["sent", "skipped", "blocked", "transient", "failed"]:
         if delivery.due_at < now - self.grace:
             # Past its window: never sent late. After failed attempts that is giving up, and says so.
-            gave_up = delivery.attempts > 0
-            await store.finish(self.db, delivery, "failed" if gave_up else "skipped", now)
+            tried = delivery.attempts - 1  # the claim counted one that is not made
+            gave_up = tried > 0
+            await self._finish(delivery, "failed" if gave_up else "skipped", now)
             log.log(
                 logging.WARNING if gave_up else logging.INFO,
                 "reminder %s of resident %s for %s %s",
                 delivery.reminder,
                 delivery.resident_id,
                 delivery.day,
-                f"given up after {delivery.attempts} attempts" if gave_up else "skipped: too late",
+                f"given up after {tried} attempts" if gave_up else "skipped: too late",
             )
             if gave_up:
                 report.failed += 1
             else:
                 report.skipped += 1
             return "failed" if gave_up else "skipped"
-        if not await store.claim(self.db, delivery, now):
-            return "skipped"  # someone else took it
         reply = await self._render(delivery)
         resident = await people.get_resident_by_id(self.db, delivery.resident_id)
         if reply is None or resident is None or resident.status != "active":
-            await store.finish(self.db, delivery, "skipped", now)
+            await self._finish(delivery, "skipped", now)
             report.skipped += 1
             return "skipped"
         try:
             delivered = await send(resident, reply)
         except Exception as exc:  # network, 5xx, timeouts: again at a later tick, inside the window
-            await store.finish(self.db, delivery, "due", now)
+            await self._finish(delivery, "due", now)
             log.warning("reminder for resident %s not sent (%s); will retry", resident.id, type(exc).__name__)
             report.failed += 1
             return "transient"
         if delivered:
-            await store.finish(self.db, delivery, "sent", now)
+            await self._finish(delivery, "sent", now)
             report.sent += 1
             return "sent"
-        await store.finish(self.db, delivery, "failed", now)
+        await self._finish(delivery, "failed", now)
         await self._deactivate(resident, "blocked")
         log.info("resident %s blocked the bot: marked inactive, reminders stopped", resident.id)
         report.blocked += 1
         return "blocked"
+
+    async def _finish(self, delivery: store.Delivery, status: str, now: datetime) -> None:
+        if not await store.finish(self.db, delivery, status, now, self.claimer):
+            # Our lease ran out and another process claimed it: its mark counts, ours is dropped.
+            log.warning(
+                "reminder %s of resident %s: claimed again elsewhere before it was marked %s",
+                delivery.reminder,
+                delivery.resident_id,
+                status,
+            )
 
     # --- texts --------------------------------------------------------------------------------
 

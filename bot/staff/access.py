@@ -34,6 +34,7 @@ COMMANDS: Final[dict[str, Role]] = {
     "unanswered": "staff",
     "stats": "staff",
     "reload": "staff",
+    "panel": "staff",
 }
 REFUSAL_WINDOW: Final = timedelta(minutes=1)
 

@@ -24,6 +24,7 @@ from bot.channels.telegram.context import BOT_DATA_KEY, BotContext, Door, Telegr
 from bot.channels.telegram.routing import register_handlers
 from bot.channels.telegram_order import PerUserOrder
 from bot.channels.telegram_outgoing import outgoing_limiter
+from bot.channels.telegram_processes import join_processes, leave_processes
 from bot.channels.telegram_render import RetryPolicy, set_reply_retry
 from bot.channels.telegram_residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
 from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, resume_broadcasts
@@ -32,7 +33,7 @@ from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
 from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.settings import Settings
-from storage import connect
+from storage.open import open_database
 
 log = logging.getLogger("bot.telegram")
 
@@ -53,6 +54,7 @@ def build_application(
     max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
     reply_retry: RetryPolicy | None = None,
     follow_content: bool = True,
+    panel_url: str | None = None,
 ) -> TelegramApp:
     """The configured Application; the database is opened in post_init and closed in post_shutdown.
 
@@ -62,7 +64,8 @@ def build_application(
     are handled concurrently (at most `max_concurrent_updates`), each user's in arrival order;
     `reply_retry` is how long replies keep trying through an outage (tests make its waits short);
     `follow_content` reloads content published by any process (False where the web door beside
-    this one in the same process already follows it for both).
+    this one in the same process already follows it for both); `panel_url` is the staff panel's
+    public address for /panel's login links (WEB_PUBLIC_URL; None: /panel says it is not set).
     """
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -73,7 +76,7 @@ def build_application(
     engine_clock = clock or SystemClock()
 
     async def post_init(application: TelegramApp) -> None:
-        db = await connect(settings.database)
+        db = await open_database(settings.database_url, settings.database)
         engine = Engine(
             content,
             engine_clock,
@@ -84,6 +87,7 @@ def build_application(
         dialogue = Dialogue(engine, db)
         await dialogue.prepare()  # indexes and vectors, in the reader thread, before any update
         application.bot_data[BOT_DATA_KEY] = Door(db, dialogue, content, settings.default_lang)
+        await join_processes(application, db, settings)  # the scheduler election, cross-process order
         await start_reminders(application, settings, content, engine_clock, db)
         await resume_broadcasts(application)
         await set_command_menus(application)
@@ -96,6 +100,7 @@ def build_application(
         sync = application.bot_data.pop(SYNC_KEY, None)
         if isinstance(sync, ContentSync):
             await sync.stop()
+        await leave_processes(application)
         opened = application.bot_data.pop(BOT_DATA_KEY, None)
         if isinstance(opened, Door):
             await opened.db.close()
@@ -116,7 +121,9 @@ def build_application(
         builder = builder.base_url(base_url)
     application: TelegramApp = builder.build()  # type: ignore[assignment]
     application.bot_data[STOPPING_KEY] = stopping
-    application.bot_data[STAFF_KEY] = StaffConfig(settings, engine_clock, stopping=stopping)
+    application.bot_data[STAFF_KEY] = StaffConfig(
+        settings, engine_clock, stopping=stopping, panel_url=panel_url
+    )
     register_handlers(application)
     return application
 

@@ -45,7 +45,14 @@ from bot.channels.telegram_residents_staff import (
     on_residents,
     on_staff_button,
 )
-from bot.channels.telegram_staff import on_reload, on_staff, on_staff_invite, on_stats, on_unanswered
+from bot.channels.telegram_staff import (
+    on_panel,
+    on_reload,
+    on_staff,
+    on_staff_invite,
+    on_stats,
+    on_unanswered,
+)
 from bot.channels.telegram_staff_common import staff_config
 from bot.channels.telegram_tickets import (
     on_ask,
@@ -141,6 +148,7 @@ def register_handlers(application: TelegramApp) -> None:
             CommandHandler("unanswered", on_unanswered, filters=message),
             CommandHandler("stats", on_stats, filters=message),
             CommandHandler("reload", on_reload, filters=message),
+            CommandHandler("panel", on_panel, filters=message),
             CommandHandler("invite", on_invite, filters=message),
             CommandHandler("residents", on_residents, filters=message),
             CommandHandler("remove", on_remove, filters=message),

@@ -35,8 +35,8 @@ from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import Content
 from bot.editor.service import Editor, Listener
 from bot.settings import Settings
-from storage import connect
 from storage.database import Database
+from storage.open import open_database
 from storage.web_sessions import purge_web_users
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +44,9 @@ SWEEP_SECONDS = 3600.0
 log = logging.getLogger("bot.web")
 # Sends a staff answer to a Telegram user (chat id, text) -> delivered; None where no bot runs here.
 TelegramRelay = Callable[[int, str], Awaitable[bool]]
+# Posts a ticket's message (ticket id, header, text) in the Telegram staff chat with its Close button,
+# linked so a reply there is the answer -> posted; None where no bot runs here.
+TicketPoster = Callable[[int, str, str], Awaitable[bool]]
 # Starts the Telegram bot's sending job for a confirmed broadcast (id, delay in seconds).
 BroadcastScheduler = Callable[[int, float], None]
 
@@ -65,6 +68,7 @@ class WebDoor:
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     relay: TelegramRelay | None = None
     scheduler: BroadcastScheduler | None = None
+    post_ticket: TicketPoster | None = None
     editor: Editor | None = None  # the content editor (issue 14); publishing reloads this door
 
     def swap_content(self, content: Content) -> None:
@@ -105,6 +109,7 @@ def create_app(
     db: Database | None = None,
     relay: TelegramRelay | None = None,
     scheduler: BroadcastScheduler | None = None,
+    post_ticket: TicketPoster | None = None,
     ticks: Callable[[], float] = time.monotonic,
     extra_routes: list[BaseRoute] | None = None,
     roomy_paths: tuple[str, ...] = (),
@@ -121,7 +126,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        conn = db or await connect(settings.database)
+        conn = db or await open_database(settings.database_url, settings.database)
         engine = Engine(content, the_clock, settings.default_centre, settings.default_lang, handover=True)
         app.state.door = WebDoor(
             settings=settings,
@@ -136,6 +141,7 @@ def create_app(
             address_limit=RateLimiter(web.address_per_minute, ticks),
             relay=relay,
             scheduler=scheduler,
+            post_ticket=post_ticket,
         )
         door: WebDoor = app.state.door
         await door.dialogue.prepare()  # indexes, vectors and the model, off the loop, before serving

@@ -10,7 +10,9 @@ from bot.channels.web.config import WebSettings
 from bot.clock import SystemClock
 from bot.domain.content import Content
 from bot.settings import Settings, SettingsError
-from storage import StorageError, connect, panel_links
+from bot.staff.panel_links import login_link
+from storage import StorageError
+from storage.open import open_database
 
 
 def run_web_command(command: str, args: argparse.Namespace, settings: Settings, content: Content) -> int:
@@ -33,9 +35,8 @@ def run_web_command(command: str, args: argparse.Namespace, settings: Settings, 
 
 async def staff_link(settings: Settings, web: WebSettings, user_id: int) -> str:
     """A login link for the panel, valid 10 minutes, usable once (for deployments without Telegram)."""
-    db = await connect(settings.database)
+    db = await open_database(settings.database_url, settings.database)
     try:
-        code = await panel_links.add_link(db, user_id, SystemClock().now())
+        return await login_link(db, SystemClock(), user_id, web.public_url)
     finally:
         await db.close()
-    return f"{web.public_url}/staff/login/{code}"

@@ -19,6 +19,12 @@ class WebSettings:
     frame_ancestors: str = "*"  # sites allowed to show the chat in an iframe (the widget)
     chat_per_minute: int = 30  # messages one browser session may send in a minute
     address_per_minute: int = 300  # requests one address may make in a minute (it is never stored)
+    public_url_set: bool = False  # WEB_PUBLIC_URL was given (else public_url is only our own address)
+
+    @property
+    def panel_url(self) -> str | None:
+        """Where a login link sent to a phone can lead: only an address the operator configured."""
+        return self.public_url if self.public_url_set else None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:
@@ -32,7 +38,8 @@ class WebSettings:
         port_text = get("WEB_PORT")
         port = _int(port_text, "WEB_PORT") if port_text else None
         host = get("WEB_HOST") or "127.0.0.1"
-        url = get("WEB_PUBLIC_URL") or f"http://{host}:{port or 8080}"
+        given = get("WEB_PUBLIC_URL")
+        url = given or f"http://{host}:{port or 8080}"
         return cls(
             host=host,
             port=port,
@@ -41,6 +48,7 @@ class WebSettings:
             frame_ancestors=get("WEB_FRAME_ANCESTORS") or "*",
             chat_per_minute=_int(get("WEB_CHAT_PER_MINUTE") or "30", "WEB_CHAT_PER_MINUTE"),
             address_per_minute=_int(get("WEB_ADDRESS_PER_MINUTE") or "300", "WEB_ADDRESS_PER_MINUTE"),
+            public_url_set=given is not None,
         )
 
 

@@ -16,6 +16,7 @@ from bot.channels.web.session import Entry, Transcript, external_id
 from bot.conversation.dialogue import Incoming, State
 from bot.conversation.menus import menu_row
 from bot.flows import AskQuestion, Conversations, Expired, expired_text
+from bot.handover import tickets as rules
 from bot.i18n import tr
 from bot.replies import Button, Reply
 from storage import users
@@ -157,20 +158,35 @@ async def _to_staff(door: WebDoor, ext: str, url_centre: str, lang: str, text: s
         existing = await store.open_web_ticket_of(door.db, ext)
         ticket = await store.open_web_ticket(door.db, user.id, ext, centre, lang, now)
         await store.add_line(door.db, ticket.id, "user", text, now)
-    await tell_staff_chat(door, ticket.id, centre, lang, text)
+    await tell_staff_chat(door, ticket.id, centre, lang, text, follow_up=existing is not None)
     said = texts.ticket_added(lang, ticket.id) if existing else texts.ticket_opened(lang, ticket.id)
     return Reply(said, close_row(lang, ticket.id))
 
 
-async def tell_staff_chat(door: WebDoor, ticket_id: int, centre: str, lang: str, text: str) -> None:
-    """Where the bot runs beside us, the staff chat hears of a web ticket, with the panel's link."""
-    chat = door.settings.staff_chat_id
-    if door.relay is None or chat is None:
+async def tell_staff_chat(
+    door: WebDoor, ticket_id: int, centre: str, lang: str, text: str, *, follow_up: bool
+) -> None:
+    """Where the bot runs beside us, the web ticket goes to the staff chat as a Telegram one does
+    (centre in words and the language, nothing about the visitor), with the panel's link; a reply
+    to it there is the answer. Not posted: the panel still lists it."""
+    if door.post_ticket is None:
         return
     staff_lang = door.settings.default_lang or "pl"
-    url = f"{door.web.public_url}/staff/tickets/{ticket_id}"
-    header = texts.web_ticket_for_staff(staff_lang, ticket_id, centre, lang, url)
-    await door.relay(chat, f"{header}\n\n{text}")
+    if follow_up:
+        header = texts.web_ticket_follow_up(staff_lang, ticket_id)
+    else:
+        url = f"{door.web.public_url}/staff/tickets/{ticket_id}"
+        where = rules.centre_words(door.content, centre, staff_lang)
+        header = texts.web_ticket_for_staff(staff_lang, ticket_id, where, lang, url)
+    if not await door.post_ticket(ticket_id, header, text):
+        log.warning("web ticket %s could not reach the staff chat", ticket_id)
+
+
+async def tell_closed(door: WebDoor, ticket_id: int) -> None:
+    """The staff chat hears that a web ticket was closed, as it does for a Telegram one."""
+    chat = door.settings.staff_chat_id
+    if door.relay is not None and chat is not None:
+        await door.relay(chat, texts.closed_for_staff(door.settings.default_lang or "pl", ticket_id))
 
 
 async def _close(door: WebDoor, ext: str, lang: str, data: str) -> list[Reply]:
@@ -180,7 +196,8 @@ async def _close(door: WebDoor, ext: str, lang: str, data: str) -> list[Reply]:
     if ticket_id is None or owner is None or owner[0] != ext:
         # Not this visitor's ticket (or a stale button): the engine's menu, as for any stale button.
         return await door.dialogue.handle(CHANNEL, ext, Incoming(text="/menu"), lang)
-    await store.close_ticket(door.db, ticket_id, door.clock.now())
+    if (await rules.close(door.db, door.clock, ticket_id)).was_open:
+        await tell_closed(door, ticket_id)
     return [Reply(texts.ticket_closed(lang, ticket_id), (menu_row_for(lang),))]
 
 

@@ -50,7 +50,9 @@ def editor_ui(lang: str) -> dict[str, str]:
         "fee_note": t._("Note {number}"),
         "fee_note_new": t._("A new note (optional)"),
         "full_fee_amount": t._("Full monthly fee in zł (empty: not published)"),
-        "admission_limit_percent": t._("Admission up to this % of the income criterion (empty: not known)"),
+        "admission_limit_percent": t._(
+            "Admission up to this percentage of the income criterion (empty: not known)"
+        ),
         "admission_source": t._("Source of the admission limit"),
         "fee_table": t._("Fee table {number}"),
         "fee_table_new": t._("A new fee table (optional)"),
@@ -60,7 +62,8 @@ def editor_ui(lang: str) -> dict[str, str]:
         "basis_single": t._("the criterion for a person living alone"),
         "basis_per_person": t._("the criterion per person in a family"),
         "brackets": t._(
-            "Income as % of the criterion, and the fee as % of the full fee (empty rows are left out)"
+            "Income as a percentage of the criterion, and the fee as a percentage of the full fee"
+            " (empty rows are left out)"
         ),
         "above_percent": t._("Income above %"),
         "up_to_percent": t._("Up to % (empty: no upper limit)"),

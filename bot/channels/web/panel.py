@@ -15,10 +15,12 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.web import panel_texts, texts
 from bot.channels.web.app import door_of, render
+from bot.channels.web.conversation import tell_closed
 from bot.channels.web.grouping import Group, group_similar
 from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
 from bot.channels.web.panel_broadcasts import routes as broadcast_routes
 from bot.conversation import menus
+from bot.handover import tickets as rules
 from bot.i18n import tr
 from bot.staff.access import record
 from storage import staff as staff_store
@@ -174,7 +176,8 @@ async def close(request: Request) -> Response:
     ticket = await _visible_ticket(request, staff)
     if ticket is not None and ticket.status != "closed":
         door = door_of(request)
-        await store.close_ticket(door.db, ticket.id, door.clock.now())
+        if (await rules.close(door.db, door.clock, ticket.id)).was_open:
+            await tell_closed(door, ticket.id)  # the staff chat hears it, whichever side closed it
         if ticket.door == "telegram" and door.relay is not None:
             stored = await tickets.get(door.db, ticket.id)
             if stored is not None:

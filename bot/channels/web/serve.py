@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.web.app import BroadcastScheduler, TelegramRelay, create_app
+from bot.channels.web.app import BroadcastScheduler, TelegramRelay, TicketPoster, create_app
 from bot.channels.web.config import WebSettings
 from bot.domain.content import Content
 from bot.editor.service import Listener
@@ -32,6 +33,7 @@ def server(
     extra_routes: list[BaseRoute] | None = None,
     scheduler: BroadcastScheduler | None = None,
     listeners: list[Listener] | None = None,
+    post_ticket: TicketPoster | None = None,
 ) -> uvicorn.Server:
     # Telegram's updates may be larger than any chat form (long texts with entities).
     roomy = tuple(route.path for route in extra_routes or [] if isinstance(route, Route))
@@ -41,6 +43,7 @@ def server(
         content,
         relay=relay,
         scheduler=scheduler,
+        post_ticket=post_ticket,
         extra_routes=extra_routes,
         roomy_paths=roomy,
         listeners=listeners,
@@ -71,6 +74,47 @@ def telegram_swap(application: Any) -> Listener:
     return content_listener(application)
 
 
+@dataclass(frozen=True)
+class TelegramHooks:
+    """What the web door may ask of the Telegram bot running in the same process."""
+
+    relay: TelegramRelay
+    post_ticket: TicketPoster
+    scheduler: BroadcastScheduler
+
+
+def telegram_hooks(application: Any) -> TelegramHooks:
+    """The web door's ways into the running bot: a message to a chat, a ticket in the staff chat
+    (as /ask posts one, so a reply there answers it) and a broadcast's sending job."""
+    from telegram.error import TelegramError
+
+    from bot.channels.telegram import BOT_DATA_KEY, Door, staff_config_of
+    from bot.channels.telegram_broadcast import broadcast_job, job_name
+    from bot.channels.telegram_render import escape
+    from bot.channels.telegram_tickets import post_ticket
+
+    async def relay(chat_id: int, text: str) -> bool:
+        try:
+            await application.bot.send_message(chat_id, escape(text))
+        except TelegramError:
+            return False
+        return True
+
+    async def post(ticket_id: int, header: str, text: str) -> bool:
+        settings = staff_config_of(application).settings
+        found = application.bot_data.get(BOT_DATA_KEY)  # opened in post_init, before we serve
+        if not isinstance(found, Door):
+            return False
+        # The bot's own connection: the staff chat's handler reads the link it writes.
+        return await post_ticket(application.bot, found.db, settings, ticket_id, header, text)
+
+    def schedule(bid: int, delay: float) -> None:
+        assert application.job_queue is not None
+        application.job_queue.run_once(broadcast_job, max(0.0, delay), data=bid, name=job_name(bid))
+
+    return TelegramHooks(relay, post, schedule)
+
+
 def webhook_route(path: str, secret: str | None, put: Callable[[Any], Awaitable[None]]) -> Route:
     """Telegram's webhook: a POST carrying the secret header is queued for the bot; others get 403."""
 
@@ -97,29 +141,18 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
     broadcast worker and the reminder tick claim no more work, and then PTB stops.
     """
     from telegram import Update
-    from telegram.error import TelegramError
 
     from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
-    from bot.channels.telegram_broadcast import broadcast_job, job_name
-    from bot.channels.telegram_render import escape
     from bot.channels.telegram_run import bootstrap
-    from storage.db import lock_database
+    from storage.open import lock_target
 
-    lock = lock_database(settings.database)  # one Telegram process per database, as `run` alone
+    # One Telegram process per SQLite file, as `run` alone; PostgreSQL takes several.
+    lock = lock_target(settings.database_url, settings.database)
     try:
         # The web door's follower reloads both doors of this process: Telegram needs none of its own.
-        application = build_application(settings, content, follow_content=False)
+        application = build_application(settings, content, follow_content=False, panel_url=web.panel_url)
 
-        async def relay(chat_id: int, text: str) -> bool:
-            try:
-                await application.bot.send_message(chat_id, escape(text))
-            except TelegramError:
-                return False
-            return True
-
-        def schedule(bid: int, delay: float) -> None:
-            assert application.job_queue is not None
-            application.job_queue.run_once(broadcast_job, max(0.0, delay), data=bid, name=job_name(bid))
+        hooks = telegram_hooks(application)
 
         async def put(data: Any) -> None:
             await application.update_queue.put(Update.de_json(data, application.bot))
@@ -142,7 +175,9 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
         log.info("web door on http://%s:%d beside Telegram", web.host, web.port or 8080)
         try:
             swap = telegram_swap(application)  # what the editor publishes reaches Telegram too
-            await server(settings, web, content, relay, routes, schedule, [swap]).serve()
+            await server(
+                settings, web, content, hooks.relay, routes, hooks.scheduler, [swap], hooks.post_ticket
+            ).serve()
         finally:
             stopping_of(application).set()
             if application.updater is not None and application.updater.running:

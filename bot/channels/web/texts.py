@@ -121,6 +121,15 @@ def ticket_closed(lang: str, ticket_id: int) -> str:
 
 def web_ticket_for_staff(lang: str, ticket_id: int, centre: str, user_lang: str, url: str) -> str:
     text = tr(lang)._(
-        "Ticket #{id} from the web chat ({centre}, {lang}). Answer it in the staff panel: {url}"
+        "Ticket #{id} from the web chat ({centre}, {lang}). Reply to this message to answer,"
+        " or answer in the staff panel: {url}"
     )
     return text.format(id=ticket_id, centre=centre, lang=user_lang, url=url)
+
+
+def web_ticket_follow_up(lang: str, ticket_id: int) -> str:
+    return tr(lang)._("Ticket #{id}: the user writes:").format(id=ticket_id)
+
+
+def closed_for_staff(lang: str, ticket_id: int) -> str:
+    return tr(lang)._("Ticket #{id} is closed.").format(id=ticket_id)
