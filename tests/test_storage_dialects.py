@@ -5,12 +5,13 @@ that READ COMMITTED would let two callers through at once."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from storage import broadcasts, content_history, tickets, users
 from storage.database import Database
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+LEASE_END = NOW + timedelta(minutes=2)  # far beyond the test: no row is claimable twice
 BIG = 7_123_456_789  # a real-looking Telegram id, past 2**31
 
 
@@ -24,7 +25,7 @@ async def a_draft(db: Database, recipients: list[int]) -> int:
 async def test_telegram_ids_past_32_bits_reach_the_outbox(database: Database) -> None:
     bid = await a_draft(database, [BIG, 42])
     assert await broadcasts.confirm(database, bid, NOW) == 2
-    claimed = await broadcasts.claim(database, bid, NOW, 10)
+    claimed = await broadcasts.claim(database, bid, NOW, 10, "p1", LEASE_END)
     assert sorted(c.user_id for c in claimed) == [42, BIG]
 
 
@@ -39,11 +40,13 @@ async def test_claims_at_once_never_hand_out_a_row_twice(database: Database) -> 
     bid = await a_draft(database, list(range(1000, 1300)))
     await broadcasts.confirm(database, bid, NOW)
     claimed: list[int] = []
-    while batch := await asyncio.gather(*(broadcasts.claim(database, bid, NOW, 25) for _ in range(6))):
+    claims = (broadcasts.claim(database, bid, NOW, 25, f"p{n}", LEASE_END) for n in range(6))
+    while batch := await asyncio.gather(*claims):
         rows = [c.user_id for claim in batch for c in claim]
         if not rows:
             break
         claimed += rows
+        claims = (broadcasts.claim(database, bid, NOW, 25, f"p{n}", LEASE_END) for n in range(6))
     assert sorted(claimed) == list(range(1000, 1300))  # each exactly once
 
 
