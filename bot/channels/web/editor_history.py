@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.web.app import door_of
 from bot.channels.web.editor_texts import editor_ui
-from bot.channels.web.panel_auth import gate, no_access
+from bot.channels.web.panel_auth import Staff, gate, no_access
 from bot.editor import documents as docs
 from bot.editor.service import Refused, Stale
 from storage import content_history
@@ -56,21 +58,31 @@ def label(ui: dict[str, str], path: str, entry: str | None) -> str:
 
 async def restore(request: Request) -> Response:
     """Restoring is a publish: the same version check, validation, write, history and audit."""
-    from bot.channels.web.editor import editor_of, read_form
-
     centre = request.path_params["centre"]
     staff = await gate(request, "content_restore", target=centre)
     if isinstance(staff, Response):
         return staff
+    return await restore_change(
+        request, staff, lambda path: path.startswith(f"{centre}/"), f"/staff/content/{centre}/history"
+    )
+
+
+async def restore_change(
+    request: Request, staff: Staff, belongs: Callable[[str], bool], back: str
+) -> Response:
+    """Restore the change named in the URL if `belongs(its path)`, then back to `back` with the
+    outcome; the one tail of a centre's and a shared file's restore."""
+    from bot.channels.web.editor import editor_of, read_form
+
     fields = await read_form(request, staff)
     change = await content_history.get(door_of(request).db, int(request.path_params["change"]))
-    if fields is None or change is None or not change.path.startswith(f"{centre}/"):
+    if fields is None or change is None or not belongs(change.path):
         return no_access(request, staff.lang, 403)
     try:
         draft = await editor_of(request).restore(staff.access, change.id, fields.get("version", ""))
     except Refused:
         return no_access(request, staff.lang, 403)
     except Stale:
-        return RedirectResponse(f"/staff/content/{centre}/history?done=stale", status_code=303)
+        return RedirectResponse(f"{back}?done=stale", status_code=303)
     outcome = "restored" if not draft.problems else "invalid"
-    return RedirectResponse(f"/staff/content/{centre}/history?done={outcome}", status_code=303)
+    return RedirectResponse(f"{back}?done={outcome}", status_code=303)

@@ -85,21 +85,12 @@ async def shared_post(request: Request) -> Response:
 
 async def shared_restore(request: Request) -> Response:
     """The file as it was before a recorded change: the same check, validation, write and history."""
-    from bot.channels.web.editor import editor_of, read_form
+    from bot.channels.web.editor_history import restore_change
 
     name = request.path_params["name"]
     staff = await gate(request, "content_restore", need="admin", target=name)
     if isinstance(staff, Response):
         return staff
-    fields = await read_form(request, staff)
-    change = await content_history.get(door_of(request).db, int(request.path_params["change"]))
-    if fields is None or change is None or name not in SHARED_FILES or change.path != name:
+    if name not in SHARED_FILES:
         return no_access(request, staff.lang, 403)
-    try:
-        draft = await editor_of(request).restore(staff.access, change.id, fields.get("version", ""))
-    except Refused:
-        return no_access(request, staff.lang, 403)
-    except Stale:
-        return RedirectResponse(f"/staff/content/shared/{name}?done=stale", status_code=303)
-    outcome = "restored" if not draft.problems else "invalid"
-    return RedirectResponse(f"/staff/content/shared/{name}?done={outcome}", status_code=303)
+    return await restore_change(request, staff, lambda path: path == name, f"/staff/content/shared/{name}")
