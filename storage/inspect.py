@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 
+from storage.database import Database
 from storage.db import load_migrations
 from storage.postgres_errors import OPEN_ERRORS, describe_url, operator_line
 from storage.postgres_migrate import postgres_migrations
@@ -138,10 +139,10 @@ def _lock_holder(path: Path) -> str | None:
         os.close(handle)
 
 
-async def ping(db: Any) -> bool:
+async def ping(db: Database) -> bool:
     """The database answers a trivial query now (for /readyz); False instead of raising."""
     try:
-        await db.execute("SELECT 1")
+        await db.fetch_value("SELECT 1")
     except Exception:  # any engine's error means "not ready", which is the answer asked for
         return False
     return True
