@@ -35,7 +35,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.broadcasts.worker import Worker
-from bot.channels.telegram_staff import telegram_send
+from bot.channels.telegram.staff import telegram_send
 from bot.clock import SystemClock
 from bot.domain.content import Content
 from bot.outgoing import Budget, Priority
@@ -148,7 +148,7 @@ async def run_with_questions(
 ) -> dict[str, float]:
     """The door answering `per_second` questions during one broadcast, both on one outgoing budget."""
     from bot.channels.telegram import ALLOWED_UPDATES, build_application, lifespan, staff_config_of
-    from bot.channels.telegram_outgoing import outgoing_limiter
+    from bot.channels.telegram.outgoing import outgoing_limiter
     from bot.settings import Settings
     from tests.fakebotapi import TgUser
 

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot import callbacks  # noqa: E402 - after the path line, so the bench runs from anywhere
-from bot.channels.telegram_render import messages, utf16_len  # noqa: E402
+from bot.channels.telegram.render import messages, utf16_len  # noqa: E402
 from bot.replies import Reply  # noqa: E402
 
 PIECES = [
@@ -306,7 +306,7 @@ async def fuzz_updates(count: int, seed: int) -> Result:
     from telegram import Update
 
     from bot.channels.telegram import build_application, lifespan
-    from bot.channels.telegram_render import RetryPolicy
+    from bot.channels.telegram.render import RetryPolicy
     from bot.clock import FixedClock
     from bot.settings import Settings
     from storage import staff as staff_store

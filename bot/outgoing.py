@@ -18,7 +18,7 @@ then puts the row back for later).
 
 `Budget` is the interface; `LocalBudget` keeps its state in this process. A budget shared by several
 processes (one token, several workers) implements the same two methods over shared storage.
-Nothing here knows Telegram: the door's rate limiter (bot/channels/telegram_outgoing.py) routes
+Nothing here knows Telegram: the door's rate limiter (bot/channels/telegram/outgoing.py) routes
 every Bot API call through `deliver`. Time is injected (`now`, `sleep`) so tests never wait.
 """
 

@@ -1,7 +1,7 @@
 """Per-user ordering across processes: one user's updates are never handled by two processes at once.
 
 Within a process the Telegram door already queues each user's updates one after another
-(bot/channels/telegram_order.py). `UserLocks` adds what several processes need:
+(bot/channels/telegram/order.py). `UserLocks` adds what several processes need:
 
 - SQLite: nothing (`LocalOnly`): one process owns the database, so the in-process order is all.
 - PostgreSQL (`AdvisoryUserLocks`): a session-level advisory lock per user, all on ONE connection

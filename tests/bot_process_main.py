@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.channels.telegram_run import run_telegram
+from bot.channels.telegram.run import run_telegram
 from bot.domain.loader import load_content
 from bot.settings import Settings
 

@@ -17,7 +17,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.broadcasts.worker import Worker
-from bot.channels.telegram_staff import telegram_send
+from bot.channels.telegram.staff import telegram_send
 from bot.clock import SystemClock
 from storage import broadcasts, connect
 from tests.fakebotapi import TOKEN

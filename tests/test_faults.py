@@ -22,8 +22,8 @@ from pathlib import Path
 from telegram import Update
 
 from bot.channels.telegram import build_application, lifespan
-from bot.channels.telegram_render import RetryPolicy
-from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor, sender
+from bot.channels.telegram.render import RetryPolicy
+from bot.channels.telegram.residents import RESIDENTS_KEY, ResidentsDoor, sender
 from bot.clock import FixedClock
 from bot.domain.reminders import DutyRule
 from bot.settings import Settings

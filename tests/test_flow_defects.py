@@ -123,7 +123,7 @@ async def test_the_user_row_is_read_once_per_update(bot: Harness) -> None:
 async def test_a_failing_step_ends_its_update_with_the_flows_apology(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.channels import telegram_broadcast_flow
+    from bot.channels.telegram import broadcast_flow as telegram_broadcast_flow
 
     async def broken(*args: object) -> None:
         raise RuntimeError("the database went away")
@@ -184,8 +184,8 @@ async def test_a_failed_menu_edit_is_sent_as_a_new_message(bot: Harness) -> None
 async def test_a_failing_staff_button_never_falls_through_to_the_menu(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.channels import telegram_broadcast_flow
-    from bot.channels import telegram_texts as texts
+    from bot.channels.telegram import broadcast_flow as telegram_broadcast_flow
+    from bot.channels.telegram import texts
 
     async def broken(*args: object) -> None:
         raise TimeoutError("Telegram or the database timed out")

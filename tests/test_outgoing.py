@@ -20,8 +20,8 @@ import pytest
 from telegram.ext import ExtBot
 
 from bot.broadcasts.worker import Worker
-from bot.channels.telegram_broadcast import telegram_send
-from bot.channels.telegram_outgoing import BudgetRateLimiter, budget_of
+from bot.channels.telegram.broadcast import telegram_send
+from bot.channels.telegram.outgoing import BudgetRateLimiter, budget_of
 from bot.outgoing import Limits, LocalBudget, Priority, Rate, Stopped
 from storage import broadcasts, connect, users
 from storage.database import Database

@@ -14,7 +14,7 @@ from telegram import Update
 
 from bot import logsafe
 from bot.channels.telegram import BOT_DATA_KEY, build_application, lifespan
-from bot.channels.telegram_render import RetryPolicy
+from bot.channels.telegram.render import RetryPolicy
 from bot.clock import FixedClock
 from bot.conversation.privacy import scrub
 from bot.settings import Settings

@@ -12,7 +12,7 @@ import pytest
 
 from bot import callbacks
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramApp, build_application, lifespan
-from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor, sender
+from bot.channels.telegram.residents import RESIDENTS_KEY, ResidentsDoor, sender
 from bot.clock import WARSAW, FixedClock
 from bot.residents.tick import TickReport
 from bot.settings import Settings

@@ -15,8 +15,8 @@ import pytest
 from telegram import Update
 
 from bot.channels.telegram import BOT_DATA_KEY, Door, TelegramApp, build_application, lifespan
-from bot.channels.telegram_render import utf16_len
-from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, job_name, parse_send_at
+from bot.channels.telegram.render import utf16_len
+from bot.channels.telegram.staff import STAFF_KEY, StaffConfig, job_name, parse_send_at
 from bot.clock import WARSAW, FixedClock
 from bot.conversation.dialogue import Engine, Incoming, State
 from bot.i18n import tr
@@ -321,7 +321,7 @@ async def test_reload_keeps_the_running_content_on_errors(tmp_path: Path) -> Non
         assert ("reload", "failed") in outcomes and ("reload", "ok") in outcomes
 
 
-# Residents' staff commands (bot/channels/telegram_residents.py) share the same audited check.
+# Residents' staff commands (bot/channels/telegram/residents.py) share the same audited check.
 # The audit names the real action (item 13 of issue 16), e.g. "duty_list" for /duty list.
 RESIDENT_STAFF_COMMANDS = {
     "invite zawiszy": "invite",

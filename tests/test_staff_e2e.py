@@ -23,7 +23,7 @@ from bot.channels.telegram import (
     build_application,
     lifespan,
 )
-from bot.channels.telegram_staff import STAFF_KEY, StaffConfig
+from bot.channels.telegram.staff import STAFF_KEY, StaffConfig
 from bot.clock import WARSAW, FixedClock
 from bot.i18n import tr
 from bot.settings import Settings

@@ -21,7 +21,6 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import callbacks
 from bot.channels import telegram as telegram_door
-from bot.channels import telegram_texts as texts
 from bot.channels.telegram import (
     BOT_DATA_KEY,
     CHANNEL,
@@ -31,10 +30,11 @@ from bot.channels.telegram import (
     TelegramApp,
     build_application,
     lifespan,
+    texts,
     without_mention,
 )
-from bot.channels.telegram_order import PerUserOrder, order_key
-from bot.channels.telegram_render import MAX_TEXT, split_text, utf16_len
+from bot.channels.telegram.order import PerUserOrder, order_key
+from bot.channels.telegram.render import MAX_TEXT, split_text, utf16_len
 from bot.clock import WARSAW, FixedClock
 from bot.conversation.dialogue import Incoming
 from bot.domain.content import Content
@@ -609,7 +609,7 @@ def test_run_telegram_serves_a_webhook_when_configured(
         "allowed_updates": ["message", "callback_query"],
         "drop_pending_updates": False,
         "bootstrap_retries": -1,  # an outage at start is waited out, never the end of the process
-        "stop_signals": None,  # our SIGTERM handler stops the workers first (telegram_run)
+        "stop_signals": None,  # our SIGTERM handler stops the workers first (telegram/run.py)
     }
     assert [c.method for c in api.calls] == ["getMe"]  # the start-up call, through the fake
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from bot.channels import telegram_texts as texts
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
     BOT_DATA_KEY,
@@ -25,8 +24,9 @@ from bot.channels.telegram import (
     TelegramApp,
     build_application,
     lifespan,
+    texts,
 )
-from bot.channels.telegram_render import RetryPolicy
+from bot.channels.telegram.render import RetryPolicy
 from bot.clock import WARSAW, FixedClock
 from bot.settings import Settings
 from storage import users

@@ -1,8 +1,9 @@
 """The Telegram door: a python-telegram-bot Application around the channel-free dialogue and flows.
 
 `app` wires it (one function), `routing` is the one routing table, `context` the typed context that
-reads the person once per update, `basics` the everyday handlers; the feature handlers are the
-`bot.channels.telegram_*` modules. Telegram types never leave the door.
+reads the person once per update, `basics` the everyday handlers; one handler module per feature
+(`staff`, `broadcast_flow`, `tickets`, `residents`, ...), `render` and `outgoing` for what goes out,
+`run`, `processes` and `order` for the process around it. Telegram types never leave the door.
 
 The names below are loaded on first use, so a feature module can import `.context` without
 pulling in the wiring that imports it.

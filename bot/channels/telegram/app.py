@@ -1,7 +1,7 @@
 """The Telegram door's one wiring function: the Application, its lifespan and the command menus.
 
 `build_application` wires everything (nothing is created at import time); `run_telegram` runs it
-with long polling, or as a webhook server when WEBHOOK_URL is set (bot.channels.telegram_run).
+with long polling, or as a webhook server when WEBHOOK_URL is set (bot.channels.telegram.run).
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot.channels import telegram_texts as texts
+from bot.channels.telegram import texts
 from bot.channels.telegram.context import BOT_DATA_KEY, BotContext, Door, TelegramApp
+from bot.channels.telegram.order import PerUserOrder
+from bot.channels.telegram.outgoing import outgoing_limiter
+from bot.channels.telegram.processes import join_processes, leave_processes
+from bot.channels.telegram.render import RetryPolicy, set_reply_retry
+from bot.channels.telegram.residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
 from bot.channels.telegram.routing import register_handlers
-from bot.channels.telegram_order import PerUserOrder
-from bot.channels.telegram_outgoing import outgoing_limiter
-from bot.channels.telegram_processes import join_processes, leave_processes
-from bot.channels.telegram_render import RetryPolicy, set_reply_retry
-from bot.channels.telegram_residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
-from bot.channels.telegram_staff import STAFF_KEY, StaffConfig, resume_broadcasts
+from bot.channels.telegram.staff import STAFF_KEY, StaffConfig, resume_broadcasts
 from bot.clock import Clock, SystemClock
 from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
@@ -179,7 +179,7 @@ async def lifespan(application: TelegramApp) -> AsyncIterator[TelegramApp]:
 
 
 def run_telegram(settings: Settings, content: Content) -> int:
-    """Serve Telegram until SIGTERM/SIGINT (bot.channels.telegram_run); 0 or 1."""
-    from bot.channels.telegram_run import run_telegram as run
+    """Serve Telegram until SIGTERM/SIGINT (bot.channels.telegram.run); 0 or 1."""
+    from bot.channels.telegram.run import run_telegram as run
 
     return run(settings, content)

@@ -1,7 +1,7 @@
 """The everyday handlers: /start, the menus, /privacy, /forget, typed questions and the engine's buttons.
 
 Handlers are thin: they turn an Update into `Incoming`, ask `Dialogue.handle` with the person the
-context read once, and render the replies (bot.channels.telegram_render).
+context read once, and render the replies (bot.channels.telegram.render).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot import callbacks
-from bot.channels import telegram_texts as texts
+from bot.channels.telegram import texts
 from bot.channels.telegram.context import CHANNEL, Context
-from bot.channels.telegram_render import (
+from bot.channels.telegram.render import (
     deliver_after_button,
     edit_in_place,
     escape,
@@ -27,7 +27,7 @@ from bot.channels.telegram_render import (
     send_replies,
     target_of,
 )
-from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor
+from bot.channels.telegram.residents import RESIDENTS_KEY, ResidentsDoor
 from bot.conversation.dialogue import Incoming
 from bot.flows import ForgetConfirm
 from bot.replies import Button, Reply

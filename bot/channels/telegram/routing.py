@@ -20,24 +20,23 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot import callbacks
-from bot.channels import telegram_texts as texts
-from bot.channels.telegram import basics
-from bot.channels.telegram.context import BOT_DATA_KEY, Context, Door, TelegramApp
-from bot.channels.telegram_broadcast_flow import (
+from bot.channels.telegram import basics, texts
+from bot.channels.telegram.broadcast_flow import (
     broadcast_text,
     broadcast_time,
     on_broadcast,
     on_broadcast_button,
 )
-from bot.channels.telegram_render import say, send_replies, target_of
-from bot.channels.telegram_residents import (
+from bot.channels.telegram.context import BOT_DATA_KEY, Context, Door, TelegramApp
+from bot.channels.telegram.render import say, send_replies, target_of
+from bot.channels.telegram.residents import (
     on_anything,
     on_leave,
     on_resident_button,
     on_resident_menu,
     on_start_invite,
 )
-from bot.channels.telegram_residents_staff import (
+from bot.channels.telegram.residents_staff import (
     duty_input,
     on_duty,
     on_invite,
@@ -45,7 +44,7 @@ from bot.channels.telegram_residents_staff import (
     on_residents,
     on_staff_button,
 )
-from bot.channels.telegram_staff import (
+from bot.channels.telegram.staff import (
     on_panel,
     on_reload,
     on_staff,
@@ -53,8 +52,8 @@ from bot.channels.telegram_staff import (
     on_stats,
     on_unanswered,
 )
-from bot.channels.telegram_staff_common import staff_config
-from bot.channels.telegram_tickets import (
+from bot.channels.telegram.staff_common import staff_config
+from bot.channels.telegram.tickets import (
     on_ask,
     on_ask_button,
     on_close,

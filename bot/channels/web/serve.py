@@ -89,9 +89,9 @@ def telegram_hooks(application: Any) -> TelegramHooks:
     from telegram.error import TelegramError
 
     from bot.channels.telegram import BOT_DATA_KEY, Door, staff_config_of
-    from bot.channels.telegram_broadcast import broadcast_job, job_name
-    from bot.channels.telegram_render import escape
-    from bot.channels.telegram_tickets import post_ticket
+    from bot.channels.telegram.broadcast import broadcast_job, job_name
+    from bot.channels.telegram.render import escape
+    from bot.channels.telegram.tickets import post_ticket
 
     async def relay(chat_id: int, text: str) -> bool:
         try:
@@ -143,7 +143,7 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
     from telegram import Update
 
     from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
-    from bot.channels.telegram_run import bootstrap
+    from bot.channels.telegram.run import bootstrap
     from storage.open import lock_target
 
     # One Telegram process per SQLite file, as `run` alone; PostgreSQL takes several.

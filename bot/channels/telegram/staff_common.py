@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.broadcasts.worker import BACKOFF_BASE, PROGRESS_EVERY
 from bot.channels.telegram.context import BotContext, Door
-from bot.channels.telegram_render import escape, keyboard, say, target_of, with_retries
+from bot.channels.telegram.render import escape, keyboard, say, target_of, with_retries
 from bot.clock import Clock
 from bot.i18n import tr
 from bot.replies import Button, Reply
@@ -47,7 +47,7 @@ class StaffConfig:
     backoff_base: float = BACKOFF_BASE  # seconds before the first retry of a transient error
     running: set[int] = field(default_factory=set)  # broadcasts this process is sending now
     finished: dict[int, Counts] = field(default_factory=dict)  # final counts, for tests and logs
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set at SIGTERM (telegram_run)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set at SIGTERM (telegram/run.py)
     panel_url: str | None = None  # the staff panel's public address (WEB_PUBLIC_URL), for /panel
 
 

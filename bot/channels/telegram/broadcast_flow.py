@@ -2,7 +2,7 @@
 
 Each step re-checks the role and the broadcast's centre (bot.staff.access); the step waiting for typed
 text (the message, or the "send later" time) is stored with the person (bot.flows), so a restart
-in the middle continues it. The sending job is bot.channels.telegram_broadcast.
+in the middle continues it. The sending job is bot.channels.telegram.broadcast.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from bot.broadcasts import audience as audiences
 from bot.broadcasts.audience import label as audience_label
 from bot.broadcasts.wizard import parse_send_at
 from bot.broadcasts.worker import confirm as confirm_broadcast
-from bot.channels.telegram_broadcast import _jobs, progress_text, start_job
-from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, say, target_of, utf16_len
-from bot.channels.telegram_staff_common import (
+from bot.channels.telegram.broadcast import _jobs, progress_text, start_job
+from bot.channels.telegram.render import MAX_TEXT, escape, keyboard, say, target_of, utf16_len
+from bot.channels.telegram.staff_common import (
     Context,
     StaffConfig,
     _door,

@@ -1,8 +1,8 @@
 """Broadcasts in Telegram: the sending job, its progress and report, and the audience names.
 
-The wizard that prepares a broadcast is bot.channels.telegram_broadcast_flow. Rows are sent by
+The wizard that prepares a broadcast is bot.channels.telegram.broadcast_flow. Rows are sent by
 `bot.broadcasts.worker.Worker` in a JobQueue job on a database connection of its own, in the
-scheduler process only (telegram_processes: always, with SQLite); its sweep resumes broadcasts
+scheduler process only (telegram/processes.py: always, with SQLite); its sweep resumes broadcasts
 another process started or left unfinished.
 """
 
@@ -21,10 +21,10 @@ from bot import callbacks
 from bot.broadcasts.audience import label as audience_label
 from bot.broadcasts.wizard import parse_send_at
 from bot.broadcasts.worker import Send, SendResult, Worker
-from bot.channels.telegram_outgoing import budget_of, limit_args
-from bot.channels.telegram_processes import leading
-from bot.channels.telegram_render import escape
-from bot.channels.telegram_staff_common import (
+from bot.channels.telegram.outgoing import budget_of, limit_args
+from bot.channels.telegram.processes import leading
+from bot.channels.telegram.render import escape
+from bot.channels.telegram.staff_common import (
     STAFF_KEY,
     Context,
     StaffConfig,

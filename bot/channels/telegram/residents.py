@@ -23,9 +23,9 @@ from telegram.ext import Application
 
 from bot import callbacks
 from bot.channels.telegram.context import BotContext
-from bot.channels.telegram_processes import leading
-from bot.channels.telegram_render import Target, say, send_replies
-from bot.channels.telegram_staff_common import actor_access
+from bot.channels.telegram.processes import leading
+from bot.channels.telegram.render import Target, say, send_replies
+from bot.channels.telegram.staff_common import actor_access
 from bot.clock import Clock
 from bot.domain import reminders as rules
 from bot.domain.content import Content
@@ -46,7 +46,7 @@ log = logging.getLogger("bot.telegram")
 
 CHANNEL: Final = "telegram"
 RESIDENTS_KEY: Final = "residents"
-STOPPING_KEY: Final = "stopping"  # the asyncio.Event set at SIGTERM (bot/channels/telegram_run.py)
+STOPPING_KEY: Final = "stopping"  # the asyncio.Event set at SIGTERM (bot/channels/telegram/run.py)
 TICK_SECONDS: Final = 60
 FIRST_TICK_SECONDS: Final = 5  # catch up soon after start
 Context: TypeAlias = BotContext
@@ -108,7 +108,7 @@ def sender(bot: Bot) -> Sender:
 
 async def tick_job(context: Context) -> None:
     """The JobQueue callback: one tick at the injected clock's `now`."""
-    if not leading(context.bot_data):  # another process is the scheduler (telegram_processes)
+    if not leading(context.bot_data):  # another process is the scheduler (telegram/processes.py)
         return
     found = residents_door(context)
     report = await found.service.tick(sender(context.bot))

@@ -17,7 +17,7 @@ from typing import Any, Final
 from telegram.ext import Application
 
 from bot import callbacks
-from bot.channels.telegram_order import PerUserOrder
+from bot.channels.telegram.order import PerUserOrder
 from bot.settings import Settings
 from storage.database import Database
 from storage.leader import Leader, open_leader

@@ -17,7 +17,7 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import CallbackContext
 
-from bot.channels.telegram_outgoing import limit_args
+from bot.channels.telegram.outgoing import limit_args
 from bot.outgoing import Priority
 from bot.replies import Reply
 

@@ -13,8 +13,8 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 
 from bot import callbacks
-from bot.channels.telegram_render import MAX_TEXT, escape, keyboard, say, utf16_len, with_retries
-from bot.channels.telegram_staff_common import (
+from bot.channels.telegram.render import MAX_TEXT, escape, keyboard, say, utf16_len, with_retries
+from bot.channels.telegram.staff_common import (
     Context,
     _door,
     acknowledge,
@@ -67,7 +67,6 @@ async def to_staff_chat(
 def close_button(lang: str, ticket_id: int) -> tuple[tuple[Button, ...], ...]:
     data = callbacks.encode(callbacks.CloseTicket(ticket_id))
     return ((Button(tr(lang)._("Close the ticket"), data),),)
-
 
 
 async def post_ticket(

@@ -16,15 +16,15 @@ from telegram.constants import ChatType
 
 from bot import callbacks
 from bot.broadcasts.audience import label as audience_label
-from bot.channels.telegram_broadcast import (
+from bot.channels.telegram.broadcast import (
     job_name,
     parse_send_at,
     resume_broadcasts,
     telegram_send,
 )
-from bot.channels.telegram_render import say
-from bot.channels.telegram_residents import RESIDENTS_KEY, ResidentsDoor
-from bot.channels.telegram_staff_common import (
+from bot.channels.telegram.render import say
+from bot.channels.telegram.residents import RESIDENTS_KEY, ResidentsDoor
+from bot.channels.telegram.staff_common import (
     MAX_PROBLEMS_SHOWN,
     STAFF_INVITE_TTL,
     STAFF_KEY,

@@ -16,8 +16,8 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot import callbacks
-from bot.channels.telegram_render import say
-from bot.channels.telegram_residents import (
+from bot.channels.telegram.render import say
+from bot.channels.telegram.residents import (
     Context,
     duty_line,
     flat_label,

@@ -37,7 +37,7 @@ class PerUserOrder(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._queued: dict[int, int] = {}
-        self.across: UserLocks = LocalOnly()  # set when the database is open (telegram_processes)
+        self.across: UserLocks = LocalOnly()  # set when the database is open (telegram/processes.py)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = order_key(update)
