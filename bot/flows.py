@@ -172,6 +172,14 @@ class Conversations:
         await store.delete(self.db, user_id)
         return Expired(row.flow)
 
+    async def peek(self, user_id: int) -> Flow | None:
+        """The user's live flow, ending nothing: for showing a waiting step again (a page opened
+        after a restart); an expired one is left for `current` to report when the person acts."""
+        row = await store.get(self.db, user_id)
+        if row is None or row.expires_at <= self.clock.now():
+            return None
+        return decode(row.flow, row.data)
+
     async def begin(self, user_id: int, flow: Flow) -> None:
         """Start (or advance to) `flow`, replacing whatever flow the user was in."""
         now = self.clock.now()

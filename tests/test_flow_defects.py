@@ -6,12 +6,14 @@ update, a failing handler ends its update with its own apology and a failed edit
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot import callbacks
 from bot.channels.telegram import lifespan
+from bot.clock import FixedClock
 from bot.flows import AskQuestion, BroadcastText, decode, failed_text
 from bot.i18n import tr
 from storage import audit, users
@@ -61,6 +63,33 @@ async def test_a_stale_forget_yes_deletes_nothing(bot: Harness) -> None:
         tr("pl")._("This question has expired, so nothing was deleted. Send /forget to start again.")
     ]
     assert await users.get_user(bot.door.db, "telegram", str(PERSON.id)) is not None
+
+
+async def test_a_restart_between_forget_and_yes_still_deletes(tmp_path: Path) -> None:
+    """The question is stored with the user (bot.flows.ForgetConfirm), not in the process."""
+    app, before = await make_harness(tmp_path)
+    async with lifespan(app):
+        await before.say(PERSON, "/start gliwice")
+        await before.say(PERSON, "/forget")
+    app, after = await make_harness(tmp_path)  # a new Application on the same database
+    async with lifespan(app):
+        done = tr("pl")._("Done: your data has been deleted. Send /start if you want to talk again.")
+        assert texts_of(await after.press(PERSON, "x:yes")) == [done]
+        assert await users.get_user(after.door.db, "telegram", str(PERSON.id)) is None
+
+
+async def test_a_forget_yes_after_its_hour_deletes_nothing(bot: Harness) -> None:
+    await bot.say(PERSON, "/start gliwice")
+    await bot.say(PERSON, "/forget")
+    clock = bot.door.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(clock.now() + timedelta(hours=1, seconds=1))
+    shown = texts_of(await bot.press(PERSON, "x:yes"))
+    assert shown == [
+        tr("pl")._("This question has expired, so nothing was deleted. Send /forget to start again.")
+    ]
+    assert await users.get_user(bot.door.db, "telegram", str(PERSON.id)) is not None
+    assert await stored_flows(bot) == []
 
 
 @pytest.mark.parametrize("blank", ["   ", "\u200b", " \u2060 \u200b "])

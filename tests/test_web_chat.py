@@ -104,6 +104,71 @@ def test_privacy_and_forget_me(client: TestClient, database_target: str) -> None
     assert client.portal.call(stored) is None  # type: ignore[union-attr]
 
 
+def stored_user(client: TestClient, database_target: str, session_id: str) -> users.User | None:
+    """The visitor's user row, read on a connection of its own (what a restart would find)."""
+
+    async def read() -> users.User | None:
+        db = await open_database(database_target)
+        try:
+            return await users.get_user(db, "web", external_id(session_id))
+        finally:
+            await db.close()
+
+    found: users.User | None = client.portal.call(read)  # type: ignore[union-attr]
+    return found
+
+
+def test_a_restart_between_forget_me_and_yes_still_deletes(
+    content: Content, clock: FixedClock, database_target: str
+) -> None:
+    """The question is stored with the visitor: after a restart (a new app, a new secret) the old
+    page's Yes is refused as an expired form, the page shows the question again, and Yes deletes."""
+    with web_client(content, clock, database_target) as first:
+        old_csrf = csrf_of(open_page(first))
+        send(first, old_csrf, text="godziny")
+        send(first, old_csrf, button="w:forget")
+        session_id = first.cookies[COOKIE]
+    with web_client(content, clock, database_target) as second:
+        second.cookies.set(COOKIE, session_id, domain="127.0.0.1", path="/chat")  # the same browser
+        refused = bot_text(send(second, old_csrf, button="x:yes"))
+        assert refused == "Formularz wygasł. Wyślij wiadomość jeszcze raz."
+        assert stored_user(second, database_target, session_id) is not None
+        page = second.get("/chat/gliwice").text
+        assert 'value="x:yes"' in page and "Usunąć wszystko" in page  # the question, resumed
+        done = second.post(
+            "/chat/gliwice", data={"csrf": csrf_of(page), "button": "x:yes"}, follow_redirects=False
+        )
+        assert done.status_code == 303 and second.cookies[COOKIE] != session_id
+        assert "Twoje dane zostały usunięte" in second.get("/chat/gliwice").text
+        assert stored_user(second, database_target, session_id) is None
+
+
+def test_an_expired_or_unasked_forget_yes_deletes_nothing(
+    client: TestClient, clock: FixedClock, database_target: str
+) -> None:
+    csrf = csrf_of(open_page(client))
+    send(client, csrf, text="godziny")
+    session_id = client.cookies[COOKIE]
+    expired = "To pytanie jest już nieaktualne. Nic nie zostało usunięte."
+    assert expired in bot_text(send(client, csrf, button="x:yes"))  # never asked: a forged Yes
+    send(client, csrf, button="w:forget")
+    clock.set(clock.now() + timedelta(hours=1, minutes=1))  # the question's hour is over
+    assert expired in bot_text(send(client, csrf, button="x:yes"))
+    assert expired in bot_text(send(client, csrf, button="x:yes"))  # and it stays over
+    assert client.cookies[COOKIE] == session_id
+    assert stored_user(client, database_target, session_id) is not None
+    assert "godziny" in client.get("/chat/gliwice").text  # the conversation is still there
+
+
+def test_no_closes_the_forget_question(client: TestClient, database_target: str) -> None:
+    csrf = csrf_of(open_page(client, "en"))
+    send(client, csrf, button="w:forget", lang="en")
+    assert "Nothing was deleted." in bot_text(send(client, csrf, button="x:no", lang="en"))
+    late_yes = bot_text(send(client, csrf, button="x:yes", lang="en"))  # the old Yes, after No
+    assert "nothing was deleted" in late_yes
+    assert stored_user(client, database_target, client.cookies[COOKIE]) is not None
+
+
 def test_nothing_about_the_visitor_is_stored(client: TestClient, database_target: str) -> None:
     """No address, no user agent, not even the cookie itself: only its hash keys the user row."""
     html = client.get("/chat/gliwice", headers={"user-agent": "VisitorBrowser/1.0"}).text

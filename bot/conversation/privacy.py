@@ -12,6 +12,10 @@ name, surname, place), when it is installed; in any case every capitalised word 
 a sentence is taken for a name (that covers Ukrainian and English names, which Morfeusz does not know).
 
 The engine calls two functions (see `offer` and `answer`); everything else is internal.
+
+"Forget me" has one rule for every door (`ask_to_forget`, `forget_decision`, `answer_to_forget`):
+the question is a stored flow (bot.flows.ForgetConfirm, with its hour), so a restart between the
+question and the Yes loses nothing, and only a Yes while that flow is current deletes.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ import hashlib
 import logging
 import re
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Final
 
 from bot import callbacks
+from bot.flows import Conversations, Expired, Flow, ForgetConfirm
 from bot.i18n import tr
 from bot.replies import Button, Reply
 from storage import unanswered as store
@@ -159,3 +165,38 @@ async def answer(
 async def forget(db: Database, channel: str, external_id: str) -> None:
     """/forget: every kept and pending question of this person."""
     await store.forget_asker(db, asker_key(channel, external_id))
+
+
+# --- "forget me": the confirmation, in every door ------------------------------------------------
+
+
+class ForgetDecision(StrEnum):
+    """What an answer to "delete everything?" does."""
+
+    DELETE = "delete"  # a Yes while the question is current: the door deletes everything
+    KEEP = "keep"  # a No: nothing is deleted, the question is closed
+    EXPIRED = "expired"  # a Yes after the hour, or never asked (stale or forged): nothing is deleted
+
+
+def forget_decision(waiting: Flow | Expired | None, yes: bool) -> ForgetDecision:
+    """The one rule: only a Yes while the stored ForgetConfirm is current deletes. An expired
+    question (its hour is over) and a question never asked (a forged or stale button) delete
+    nothing, whatever the button says."""
+    if not yes:
+        return ForgetDecision.KEEP
+    return ForgetDecision.DELETE if isinstance(waiting, ForgetConfirm) else ForgetDecision.EXPIRED
+
+
+async def ask_to_forget(flows: Conversations, user_id: int) -> None:
+    """The question was shown: store it with the user, for its hour (it survives a restart)."""
+    await flows.begin(user_id, ForgetConfirm())
+
+
+async def answer_to_forget(flows: Conversations, user_id: int | None, yes: bool) -> ForgetDecision:
+    """Decide an answer from the stored flow; an answer that deletes nothing closes the question.
+    On DELETE the question stays until the door's deletion removes it with the user row."""
+    waiting = await flows.current(user_id) if user_id is not None else None
+    decision = forget_decision(waiting, yes)
+    if decision is not ForgetDecision.DELETE and user_id is not None:
+        await flows.end(user_id, ForgetConfirm)
+    return decision

@@ -28,6 +28,7 @@ from bot.channels.telegram.render import (
     target_of,
 )
 from bot.channels.telegram.residents import RESIDENTS_KEY, ResidentsDoor
+from bot.conversation import privacy
 from bot.conversation.dialogue import Incoming
 from bot.flows import ForgetConfirm
 from bot.replies import Button, Reply
@@ -187,7 +188,7 @@ async def on_forget(update: Update, context: Context) -> None:
     if chat.type != ChatType.PRIVATE:
         await say(update, context, Reply(texts.forget_in_private(lang)))
         return
-    await context.begin(ForgetConfirm())  # only a Yes within the hour deletes, even after a restart
+    await context.begin(ForgetConfirm())  # privacy.ask_to_forget's rule: a Yes in the hour
     buttons = ((Button(texts.forget_yes(lang), FORGET_YES), Button(texts.forget_no(lang), FORGET_NO)),)
     await say(update, context, Reply(texts.forget_question(lang), buttons))
 
@@ -200,15 +201,17 @@ async def on_forget_answer(update: Update, context: Context) -> None:
     await acknowledge(query)
     found = callbacks.decode(query.data)
     lang = await context.lang()
-    asked = isinstance(await context.flow(), ForgetConfirm)
-    if not isinstance(found, callbacks.ForgetAnswer) or (found.yes and not asked):
-        text = texts.forget_expired(lang)  # a stale or forged Yes deletes nothing
-    elif found.yes:
+    decision = privacy.ForgetDecision.EXPIRED  # an unreadable button deletes nothing
+    if isinstance(found, callbacks.ForgetAnswer):
+        decision = privacy.forget_decision(await context.flow(), found.yes)  # every door's rule
+    if decision is privacy.ForgetDecision.DELETE:
         await forget_everywhere(context, user.id)
         text = texts.forgotten(lang)
-    else:
+    elif decision is privacy.ForgetDecision.KEEP:
         await context.end(ForgetConfirm)
         text = texts.not_forgotten(lang)
+    else:
+        text = texts.forget_expired(lang)  # a stale or forged Yes deletes nothing
     edited = isinstance(query.message, Message) and await edit_in_place(query, escape(text), None)
     if not edited:
         await say(update, context, Reply(text))

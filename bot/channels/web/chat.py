@@ -110,6 +110,7 @@ async def page(request: Request) -> Response:
     lang = await conversation.page_lang(door, session_id, hint)
     centre = await conversation.page_centre(door, session_id, url_centre)
     conversation.greet(door, transcript, centre, lang)
+    await conversation.resume(door, session_id, transcript, lang)  # the step a stored flow waits for
     await conversation.pull_staff_answers(door, session_id, transcript)
     response = render_chat(request, door, transcript, session_id, url_centre, centre, lang)
     if fresh:
@@ -187,7 +188,7 @@ async def post(request: Request) -> Response:
         transcript.add("bot", Reply(texts.slow_down(lang)))
     elif text is not None and len(text) > texts.MAX_TEXT:
         transcript.add("bot", Reply(texts.too_long(lang)))
-    elif button == conversation.FORGET_YES:
+    elif button == conversation.FORGET_YES and await conversation.forget_confirmed(door, session_id):
         return await forgotten(request, door, session_id, url_centre, lang)
     elif text is not None or (button is not None and len(button) <= callbacks.MAX_BYTES):
         await conversation.exchange(door, session_id, url_centre, transcript, Message(text, button, hint))

@@ -13,9 +13,10 @@ from bot import callbacks
 from bot.channels.web import texts
 from bot.channels.web.app import WebDoor
 from bot.channels.web.session import Entry, Transcript, external_id
+from bot.conversation import privacy
 from bot.conversation.dialogue import Incoming, State
 from bot.conversation.menus import menu_row
-from bot.flows import AskQuestion, Conversations, Expired, expired_text
+from bot.flows import AskQuestion, Conversations, Expired, ForgetConfirm, expired_text
 from bot.handover import tickets as rules
 from bot.i18n import tr
 from bot.replies import Button, Reply
@@ -26,8 +27,8 @@ log = logging.getLogger("bot.web")
 CHANNEL = "web"
 PRIVACY = "w:privacy"  # the door's own buttons (the engine never sees them)
 FORGET = "w:forget"
-FORGET_YES = callbacks.make(callbacks.FORGET, "yes")
-FORGET_NO = callbacks.make(callbacks.FORGET, "no")
+FORGET_YES = callbacks.encode(callbacks.ForgetAnswer(True))  # the same buttons as Telegram's
+FORGET_NO = callbacks.encode(callbacks.ForgetAnswer(False))
 ASK = callbacks.make(callbacks.MENU, callbacks.MENU_ASK)
 
 
@@ -57,6 +58,37 @@ def greet(door: WebDoor, transcript: Transcript, centre: str, lang: str) -> None
     outcome = door.dialogue.engine.respond(State(centre, lang), Incoming(text="/start"))
     for reply in outcome.replies:
         transcript.add("bot", reply)
+
+
+async def resume(door: WebDoor, session_id: str, transcript: Transcript, lang: str) -> None:
+    """A page this process has no message of the visitor for (after a restart, say) shows the step
+    their stored flow waits for, once, so "forget me" or "ask a person" asked before can still be
+    answered there. Nothing is changed."""
+    if any(entry.author == "user" for entry in transcript.entries):
+        return  # the visitor wrote here since the start: the page already shows the step
+    user = await users.get_user(door.db, CHANNEL, external_id(session_id))
+    waiting = await Conversations(door.db, door.clock).peek(user.id) if user is not None else None
+    step: Reply | None = None
+    if isinstance(waiting, ForgetConfirm):
+        step = forget_question(lang)
+    elif isinstance(waiting, AskQuestion):
+        step = Reply(texts.ask_question(lang), (menu_row_for(lang),))
+    if step is not None and (not transcript.entries or transcript.entries[-1].reply != step):
+        transcript.add("bot", step)
+
+
+def forget_question(lang: str) -> Reply:
+    yes, no = Button(texts.forget_yes(lang), FORGET_YES), Button(texts.forget_no(lang), FORGET_NO)
+    return Reply(texts.forget_question(lang), ((yes, no),))
+
+
+async def forget_confirmed(door: WebDoor, session_id: str) -> bool:
+    """A Yes: True when the visitor's stored question is current (the caller then forgets them);
+    an expired or never asked one deletes nothing and is answered by `exchange`."""
+    user = await users.get_user(door.db, CHANNEL, external_id(session_id))
+    flows = Conversations(door.db, door.clock)
+    decision = await privacy.answer_to_forget(flows, user.id if user else None, yes=True)
+    return decision is privacy.ForgetDecision.DELETE
 
 
 async def pull_staff_answers(door: WebDoor, session_id: str, transcript: Transcript) -> list[Entry]:
@@ -122,10 +154,16 @@ async def _replies(
     if message.button == PRIVACY or command == "/privacy":
         return [Reply(texts.privacy_text(lang), (menu_row_for(lang),))]
     if message.button == FORGET or command == "/forget":
-        yes, no = Button(texts.forget_yes(lang), FORGET_YES), Button(texts.forget_no(lang), FORGET_NO)
-        return [Reply(texts.forget_question(lang), ((yes, no),))]
+        # The question is stored with the visitor (a row is made for it), for its hour.
+        asker = user or await users.get_or_create_user(door.db, CHANNEL, ext, door.clock.now())
+        await privacy.ask_to_forget(flows, asker.id)
+        return [forget_question(lang)]
     if message.button == FORGET_NO:
+        await privacy.answer_to_forget(flows, user.id if user else None, yes=False)
         return [Reply(texts.not_forgotten(lang), (menu_row_for(lang),))]
+    if message.button == FORGET_YES:
+        # A confirmed Yes never gets here (chat.post forgets at once): this one deletes nothing.
+        return [Reply(texts.forget_expired(lang), (menu_row_for(lang),))]
     if message.button == ASK or command == "/ask":
         asker = user or await users.get_or_create_user(door.db, CHANNEL, ext, door.clock.now())
         await flows.begin(asker.id, AskQuestion())

@@ -67,6 +67,11 @@ def forget_no(lang: str) -> str:
     return tr(lang)._("Cancel")
 
 
+def forget_expired(lang: str) -> str:
+    # The Telegram door's sentence: typing /forget works here too (as does the "Forget me" button).
+    return tr(lang)._("This question has expired, so nothing was deleted. Send /forget to start again.")
+
+
 def forgotten(lang: str) -> str:
     return tr(lang)._("Done: your data has been deleted.")
 
