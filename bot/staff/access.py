@@ -69,12 +69,17 @@ async def authorize(
     settings: Settings,
     db: Database,
     clock: Clock,
-    user_id: int,
+    user_id: int | None,
     action: str,
     need: Role = "staff",
     target: str | None = None,
 ) -> Access | None:
-    """The actor's Access when their role is at least `need`; None otherwise. Both outcomes are audited."""
+    """The actor's Access when their role is at least `need`; None otherwise. Both outcomes are audited.
+
+    No actor (`user_id` None: a Telegram message sent on behalf of a chat, an anonymous group admin
+    or a channel) is no one to check or to audit: None."""
+    if user_id is None:
+        return None
     role = await role_of(settings, db, user_id)
     if RANK[role] < RANK[need]:
         await audit.record_refusal(db, clock.now(), user_id, role, action, target, REFUSAL_WINDOW)

@@ -7,6 +7,7 @@ in the middle continues it. The sending job is bot.channels.telegram.broadcast.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -24,9 +25,9 @@ from bot.channels.telegram.staff_common import (
     StaffConfig,
     _door,
     acknowledge,
+    centre_command,
     edit_or_say,
     gate,
-    staff_command,
     staff_config,
 )
 from bot.clock import WARSAW
@@ -46,13 +47,10 @@ def cancel_row(t: Any, bid: int) -> tuple[tuple[Button, ...], ...]:
     return ((Button(t._("Cancel"), bdata(callbacks.CancelBroadcast(bid))),),)
 
 
-@staff_command("broadcast")
-async def on_broadcast(update: Update, context: Context, access: Access, lang: str) -> None:
+@centre_command("broadcast")
+async def on_broadcast(update: Update, context: Context, access: Access, lang: str, centre: str) -> None:
     """/broadcast: choose the audience."""
     t = tr(lang)
-    if access.centre is None:
-        await say(update, context, Reply(t._("Choose your centre first with /centre.")))
-        return
     db = _door(context).db
     rows: list[tuple[Button, ...]] = [
         (
@@ -61,7 +59,7 @@ async def on_broadcast(update: Update, context: Context, access: Access, lang: s
                 bdata(callbacks.ChooseAudience(choice.audience)),
             ),
         )
-        for choice in await audiences.offered(db, access.centre)
+        for choice in await audiences.offered(db, centre)
     ]
     rows.extend(cancel_row(t, 0))
     await say(update, context, Reply(t._("Who should receive the message?"), tuple(rows)))
@@ -187,24 +185,50 @@ async def confirm(
     return await confirm_broadcast(db, config.clock, access, bid, send_at)
 
 
+TypedStep = type[BroadcastText] | type[BroadcastTime]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What a step waiting for typed text works with, once the role is checked again."""
+
+    access: Access
+    lang: str
+    item: broadcasts.Broadcast | None  # None when the broadcast is gone
+    config: StaffConfig
+    db: Database
+
+
+async def typed_step(
+    update: Update, context: Context, step: TypedStep, action: str, bid: int
+) -> Waiting | None:
+    """The prologue of a step that waits for typed text: the role is checked again (a refused actor's
+    step ends, the gate has answered), then the broadcast is read."""
+    found = await gate(update, context, action, target=str(bid))
+    if found is None:
+        await context.end(step)
+        return None
+    db = _door(context).db
+    return Waiting(*found, await broadcasts.get(db, bid), staff_config(context), db)
+
+
+async def end_step(update: Update, context: Context, step: TypedStep, text: str) -> None:
+    """The waiting step cannot go on: it ends, and the actor is told why."""
+    await context.end(step)
+    await say(update, context, Reply(text))
+
+
 async def broadcast_text(update: Update, context: Context, bid: int, text: str) -> None:
     """The text of a draft: the preview exactly as recipients will see it, the count, confirm or cancel."""
-    found = await gate(update, context, "broadcast_text", target=str(bid))
-    if found is None:
-        await context.end(BroadcastText)
+    step = await typed_step(update, context, BroadcastText, "broadcast_text", bid)
+    if step is None:
         return
-    access, lang = found
-    t = tr(lang)
-    config = staff_config(context)
-    db = _door(context).db
-    draft = await broadcasts.get(db, bid)
+    t, db, draft = tr(step.lang), step.db, step.item
     if draft is None or draft.status != "draft" or draft.text is not None:
-        await context.end(BroadcastText)
-        await say(update, context, Reply(t._("This message was already sent or cancelled.")))
+        await end_step(update, context, BroadcastText, t._("This message was already sent or cancelled."))
         return
-    if not await in_centre(db, config.clock, access, "broadcast_text", draft.centre, str(draft.id)):
-        await context.end(BroadcastText)
-        await say(update, context, Reply(t._("Sorry, you have no access to this command.")))
+    if not await in_centre(db, step.config.clock, step.access, "broadcast_text", draft.centre, str(bid)):
+        await end_step(update, context, BroadcastText, t._("Sorry, you have no access to this command."))
         return
     text = text.strip()
     if not text or utf16_len(text) > MAX_TEXT:
@@ -216,6 +240,15 @@ async def broadcast_text(update: Update, context: Context, bid: int, text: str) 
         return
     await broadcasts.set_text(db, draft.id, text)
     await context.end(BroadcastText)  # the next step is a button (send now / later / cancel)
+    await show_preview(update, context, t, db, replace(draft, text=text))
+
+
+async def show_preview(
+    update: Update, context: Context, t: Any, db: Database, draft: broadcasts.Broadcast
+) -> None:
+    """The draft exactly as recipients will get it, then how many they are, with the buttons."""
+    assert draft.text is not None
+    text = draft.text
     count = await broadcasts.count_audience(db, draft.centre, draft.audience)
     target = target_of(update)
     assert target is not None
@@ -241,17 +274,12 @@ async def broadcast_text(update: Update, context: Context, bid: int, text: str) 
 
 async def broadcast_time(update: Update, context: Context, bid: int, text: str) -> None:
     """The "send later" time of a previewed draft (the step is stored: a restart does not lose it)."""
-    found = await gate(update, context, "broadcast_at", target=str(bid))
-    if found is None:
-        await context.end(BroadcastTime)
+    step = await typed_step(update, context, BroadcastTime, "broadcast_at", bid)
+    if step is None:
         return
-    access, lang = found
-    t = tr(lang)
-    config, db = staff_config(context), _door(context).db
-    item = await broadcasts.get(db, bid)
+    t, db, config, access, item = tr(step.lang), step.db, step.config, step.access, step.item
     if item is None or not await in_centre(db, config.clock, access, "broadcast_at", item.centre, str(bid)):
-        await context.end(BroadcastTime)
-        await say(update, context, Reply(t._("This message was already sent or cancelled.")))
+        await end_step(update, context, BroadcastTime, t._("This message was already sent or cancelled."))
         return
     now = config.clock.now()
     when = parse_send_at(text, now)

@@ -25,7 +25,7 @@ from bot import callbacks
 from bot.channels.telegram.context import BotContext
 from bot.channels.telegram.processes import leading
 from bot.channels.telegram.render import Target, say, send_replies
-from bot.channels.telegram.staff_common import actor_access
+from bot.channels.telegram.staff_common import acting_person
 from bot.clock import Clock
 from bot.domain import reminders as rules
 from bot.domain.content import Content
@@ -36,7 +36,7 @@ from bot.residents.schedule import settings_grace, settings_invite_ttl
 from bot.residents.service import Residents
 from bot.residents.tick import Sender
 from bot.settings import Settings
-from bot.staff.access import REFUSAL_WINDOW, Access, in_centre
+from bot.staff.access import REFUSAL_WINDOW, Access, authorize, in_centre
 from storage import audit, unanswered, users
 from storage import reminders as store
 from storage.database import Database
@@ -144,8 +144,8 @@ async def staff_only(
     that centre only (administrators everywhere). Everyone else is told so and gets None."""
     found = residents_door(context)
     service = found.service
-    access = await actor_access(
-        update, found.settings, service.db, service.clock, action, target=target or None
+    access = await authorize(
+        found.settings, service.db, service.clock, acting_person(update), action, target=target or None
     )
     if access is not None and (
         centre is None or await in_centre(service.db, service.clock, access, action, centre, target)

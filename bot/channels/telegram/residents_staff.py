@@ -9,7 +9,10 @@ flats, residents and duties of their own centre, administrators everywhere (audi
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
+from typing import Any, TypeAlias
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -59,15 +62,35 @@ async def staff_for_flat(
     return None if access is None else (access, place)
 
 
-async def on_invite(update: Update, context: Context) -> None:
+Place: TypeAlias = tuple[str, str] | None  # (centre, flat), None when the command names no flat we know
+FlatHandler: TypeAlias = Callable[[Update, Context, str, Access, Place], Awaitable[None]]
+Handler: TypeAlias = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def flat_command(action: str) -> Callable[[FlatHandler], Handler]:
+    """The prologue of a `/command FLAT`: the flat named first (None when it names none we know),
+    then the actor's role and access to its centre (`staff_for_flat`, audited); the handler runs with
+    the sender's language, the Access and the flat, or not at all (the actor was told)."""
+
+    def wrap(handler: FlatHandler) -> Handler:
+        @functools.wraps(handler)
+        async def with_flat(update: Update, context: Context) -> None:
+            lang = await context.lang()
+            named = next(iter(context.args or []), None)
+            found = await staff_for_flat(update, context, lang, action, named)
+            if found is not None:
+                await handler(update, context, lang, *found)
+
+        return with_flat
+
+    return wrap
+
+
+@flat_command("invite")
+async def on_invite(update: Update, context: Context, lang: str, access: Access, place: Place) -> None:
     """/invite FLAT: a single-use deep link that binds whoever opens it to the flat."""
     service = residents_door(context).service
-    lang = await context.lang()
     t = tr(lang)
-    found = await staff_for_flat(update, context, lang, "invite", next(iter(context.args or []), None))
-    if found is None:
-        return
-    access, place = found
     if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
         await say(update, context, Reply(t._("Please create invitations in a private chat with me.")))
         return
@@ -84,15 +107,11 @@ async def on_invite(update: Update, context: Context) -> None:
     await say(update, context, Reply(f"{text}\n{link}"))
 
 
-async def on_residents(update: Update, context: Context) -> None:
+@flat_command("residents")
+async def on_residents(update: Update, context: Context, lang: str, access: Access, place: Place) -> None:
     """/residents FLAT: the flat's residents (numbers only, no names) with remove buttons."""
     service = residents_door(context).service
-    lang = await context.lang()
     t = tr(lang)
-    allowed = await staff_for_flat(update, context, lang, "residents", next(iter(context.args or []), None))
-    if allowed is None:
-        return
-    place = allowed[1]
     if place is None:
         await say(update, context, Reply(unknown_flat(lang, service.content)))
         return

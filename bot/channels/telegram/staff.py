@@ -2,7 +2,8 @@
 
 Every staff command goes through `bot.staff.access.authorize` (audited, "no access" for everyone else).
 The handlers are registered in the door's one routing table (bot.channels.telegram.routing); the
-role gate is the `staff_command` decorator, which injects the actor's Access. Broadcasts are sent
+role gate is the `staff_command` decorator, which injects the actor's Access (`centre_command` adds their
+centre, asking one who has none to choose it first). Broadcasts are sent
 by `bot.broadcasts.worker.Worker` in a JobQueue job with its own database connection; running and
 scheduled broadcasts are picked up again in post_init.
 """
@@ -31,6 +32,7 @@ from bot.channels.telegram.staff_common import (
     Context,
     StaffConfig,
     _door,
+    centre_command,
     staff_command,
     staff_config,
 )
@@ -118,20 +120,15 @@ async def on_staff_invite(update: Update, context: Context) -> None:
 # --- insights and reload -----------------------------------------------------------------------
 
 
-@staff_command("unanswered")
-async def on_unanswered(update: Update, context: Context, access: Access, lang: str) -> None:
+@centre_command("unanswered")
+async def on_unanswered(update: Update, context: Context, access: Access, lang: str, centre: str) -> None:
     """/unanswered: the most frequent questions of the staff member's centre that fell to the fallback."""
     t = tr(lang)
-    if access.centre is None:
-        await say(update, context, Reply(t._("Choose your centre first with /centre.")))
-        return
-    top = await top_unanswered(_door(context).db, access.centre, 20, staff_config(context).clock.now())
+    top = await top_unanswered(_door(context).db, centre, 20, staff_config(context).clock.now())
     if not top:
         await say(update, context, Reply(t._("No unanswered questions yet.")))
     else:
-        lines = [
-            t._("Questions I could not answer ({centre}), most frequent first:").format(centre=access.centre)
-        ]
+        lines = [t._("Questions I could not answer ({centre}), most frequent first:").format(centre=centre)]
         lines += [f"{count}× [{qlang}] {text}" for text, qlang, count in top]
         await say(update, context, Reply("\n".join(lines)))
 

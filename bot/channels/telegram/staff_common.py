@@ -25,7 +25,6 @@ from bot.settings import Settings
 from bot.staff.access import Access, Role, authorize
 from storage import users
 from storage.broadcasts import Counts
-from storage.database import Database
 
 log = logging.getLogger("bot.staff")
 
@@ -74,21 +73,13 @@ async def lang_of(context: Context, user_id: int) -> str:
     return str(found.default_lang or "pl")
 
 
-async def actor_access(
-    update: Update,
-    settings: Settings,
-    db: Database,
-    clock: Clock,
-    action: str,
-    need: Role = "staff",
-    target: str | None = None,
-) -> Access | None:
-    """The one role check of every staff handler (audited); None for everyone else. A message sent on
-    behalf of a chat (an anonymous group admin, a channel) has no person to check, so it gets None."""
+def acting_person(update: Update) -> int | None:
+    """The person an update is from, for the role check of every staff handler; None for a message
+    sent on behalf of a chat (an anonymous group admin, a channel): there is no person to check."""
     user, message = update.effective_user, update.effective_message
     if user is None or (message is not None and message.sender_chat is not None):
         return None
-    return await authorize(settings, db, clock, user.id, action, need, target)
+    return user.id
 
 
 async def gate(
@@ -100,8 +91,8 @@ async def gate(
     so it gets "no access" too.
     """
     config = staff_config(context)
-    access = await actor_access(
-        update, config.settings, _door(context).db, config.clock, action, need, target
+    access = await authorize(
+        config.settings, _door(context).db, config.clock, acting_person(update), action, need, target
     )
     lang = await context.lang() if update.effective_user is not None else "pl"
     if access is None:
@@ -133,6 +124,27 @@ def staff_command(
                 await handler(update, context, *found)
 
         return gated
+
+    return wrap
+
+
+CentreGated = Callable[[Update, Context, Access, str, str], Awaitable[None]]
+
+
+def centre_command(action: str, need: Role = "staff") -> Callable[[CentreGated], Handler]:
+    """`staff_command` for a command about the actor's own centre: it runs with that centre as well;
+    an actor without one (an administrator who chose none) is asked to choose it first."""
+
+    def wrap(handler: CentreGated) -> Handler:
+        @staff_command(action, need)
+        @functools.wraps(handler)
+        async def with_centre(update: Update, context: Context, access: Access, lang: str) -> None:
+            if access.centre is None:
+                await say(update, context, Reply(tr(lang)._("Choose your centre first with /centre.")))
+                return
+            await handler(update, context, access, lang, access.centre)
+
+        return with_centre
 
     return wrap
 
