@@ -143,6 +143,22 @@ def test_a_restart_between_forget_me_and_yes_still_deletes(
         assert stored_user(second, database_target, session_id) is None
 
 
+def test_a_page_after_a_restart_shows_the_question_ask_a_person_waits_for(
+    content: Content, clock: FixedClock, database_target: str
+) -> None:
+    with web_client(content, clock, database_target) as first:
+        send(first, csrf_of(open_page(first, "en")), button="m:ask", lang="en")
+        session_id = first.cookies[COOKIE]
+    with web_client(content, clock, database_target) as second:
+        second.cookies.set(COOKIE, session_id, domain="127.0.0.1", path="/chat")
+        page = open_page(second, "en")
+        assert "Write your question in one message" in page  # the waiting step, shown again
+        assert page.count("Write your question in one message") == 1
+        assert page == open_page(second, "en")  # shown once, not at every reload
+        sent = bot_text(send(second, csrf_of(page), text="Can I keep a cat?", lang="en"))
+        assert "Your question went to the staff as ticket #" in sent
+
+
 def test_an_expired_or_unasked_forget_yes_deletes_nothing(
     client: TestClient, clock: FixedClock, database_target: str
 ) -> None:

@@ -73,7 +73,7 @@ async def resume(door: WebDoor, session_id: str, transcript: Transcript, lang: s
         step = forget_question(lang)
     elif isinstance(waiting, AskQuestion):
         step = Reply(texts.ask_question(lang), (menu_row_for(lang),))
-    if step is not None and (not transcript.entries or transcript.entries[-1].reply != step):
+    if step is not None and all(entry.reply != step for entry in transcript.entries):
         transcript.add("bot", step)
 
 
