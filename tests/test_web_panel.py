@@ -19,7 +19,7 @@ from bot.clock import FixedClock, SystemClock
 from bot.conversation.privacy import CONSENT_YES
 from bot.domain.content import Content
 from bot.settings import Settings
-from storage import audit, panel_links
+from storage import audit, panel_links, ticket_posts
 from storage import staff as staff_store
 from storage.open import open_database
 from storage.ratings import record_rating
@@ -199,22 +199,17 @@ def test_unanswered_groups_similar_questions_and_numbers_have_charts(client: Tes
     assert 'role="img"' in numbers and "<script" not in numbers.split("</head>")[1]
 
 
-def test_a_web_ticket_is_announced_in_the_staff_chat_when_the_bot_runs_here(
+def test_a_web_ticket_is_left_for_the_telegram_staff_chat(
     content: Content, clock: FixedClock, database_target: str
 ) -> None:
-    posted: list[tuple[int, str, str]] = []
-
-    async def post_ticket(ticket: int, header: str, text: str) -> bool:
-        posted.append((ticket, header, text))
-        return True
-
     settings = Settings(database_url=database_target, staff_chat_id=-100777)
     web = WebSettings(public_url="https://pomoc.example.pl")
     with web_client(content, clock, database_target, web=web, settings=settings) as client:
-        door(client).post_ticket = post_ticket
         ticket = open_web_ticket(client, "Czy jest winda?")
         send(client, csrf_of(client.get("/chat/gliwice").text), button="m:ask")
         send(client, csrf_of(client.get("/chat/gliwice").text), text="I czy jest parking?")
+        waiting = run(client, ticket_posts.waiting)
+    posted = [(p.ticket_id, p.header, p.body) for p in waiting if p.kind == "ticket" and p.chat_id is None]
     name = content.centres["gliwice"].centre.name.get("pl")  # the centre in words, never its id
     assert posted == [
         (
@@ -249,15 +244,8 @@ def test_answers_rated_down_come_first_with_their_titles(client: TestClient) -> 
 
 
 def test_a_ticket_is_handed_to_a_colleague(content: Content, clock: FixedClock, database_target: str) -> None:
-    relayed: list[tuple[int, str]] = []
-
-    async def relay(chat: int, text: str) -> bool:
-        relayed.append((chat, text))
-        return True
-
     settings = Settings(database_url=database_target, staff_admin_ids=frozenset({ADMIN}))
     with web_client(content, clock, database_target, settings=settings) as client:
-        door(client).relay = relay
         run(client, add_member, MEMBER, "gliwice")
         run(client, add_member, OTHER_CENTRE, "wodzislaw")
         ticket = open_web_ticket(client, "Czy jest winda?")
@@ -274,4 +262,5 @@ def test_a_ticket_is_handed_to_a_colleague(content: Content, clock: FixedClock, 
         assert "Pracownik 1" in client.get("/staff/tickets").text
         trail = [(e.action, e.target) for e in run(client, audit.entries, MEMBER)]
         assert ("ticket_assign", f"{ticket}:{ADMIN}") in trail
-    assert relayed[-1][0] == ADMIN and f"#{ticket}" in relayed[-1][1]
+        relayed = [(p.chat_id, p.header) for p in run(client, ticket_posts.waiting) if p.kind == "notice"]
+    assert relayed[-1][0] == ADMIN and f"#{ticket}" in relayed[-1][1]  # for the Telegram door to send

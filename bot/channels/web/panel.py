@@ -20,6 +20,7 @@ from bot.channels.web.grouping import Group, group_similar
 from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
 from bot.channels.web.panel_broadcasts import routes as broadcast_routes
 from bot.conversation import menus
+from bot.handover import posts
 from bot.handover import tickets as rules
 from bot.i18n import tr
 from bot.staff.access import record
@@ -31,8 +32,7 @@ from storage.ratings import worst_rated
 # What the ticket page says after an action (the URL carries only the key, never a text).
 DONE = {
     "sent": panel_texts.answer_sent,
-    "failed": panel_texts.answer_failed,
-    "elsewhere": panel_texts.answer_elsewhere,
+    "on_its_way": panel_texts.answer_on_its_way,
     "closed": panel_texts.ticket_closed,
     "assigned": panel_texts.ticket_assigned,
 }
@@ -118,7 +118,7 @@ async def colleagues(request: Request, centre: str | None) -> list[int]:
 
 
 async def assign(request: Request) -> Response:
-    """Hand the ticket to a colleague (audited); they hear of it in Telegram where the bot runs here."""
+    """Hand the ticket to a colleague (audited); they hear of it in Telegram (bot.handover.posts)."""
     found = await form_gate(request, "ticket_assign", target=str(request.path_params["ticket"]))
     if isinstance(found, Response):
         return found
@@ -130,9 +130,11 @@ async def assign(request: Request) -> Response:
     door = door_of(request)
     await store.assign(door.db, ticket.id, int(chosen), staff.access.user_id, door.clock.now())
     await record(door.db, door.clock, staff.access, "ticket_assign", f"{ticket.id}:{chosen}")
-    if door.relay is not None and int(chosen) != staff.access.user_id:
+    if int(chosen) != staff.access.user_id:
         url = f"{door.web.public_url}/staff/tickets/{ticket.id}"
-        await door.relay(int(chosen), panel_texts.handed_to_you(staff.lang, ticket.id, url))
+        said = panel_texts.handed_to_you(staff.lang, ticket.id, url)
+        await posts.notice(door.settings, door.db, door.clock, ticket.id, int(chosen), said)
+        door.wake_telegram()
     return RedirectResponse(f"/staff/tickets/{ticket.id}?done=assigned", status_code=303)
 
 
@@ -150,22 +152,20 @@ async def answer(request: Request) -> Response:
 
 
 async def relay_answer(request: Request, ticket: store.TicketRow, text: str) -> str:
-    """To the user's door: a web ticket keeps the line for the chat; Telegram gets a message now."""
+    """To the user's door: a web ticket keeps the line for the chat; a Telegram user's answer is
+    left for the Telegram door (bot.handover.posts), whichever process runs it."""
     door = door_of(request)
-    now = door.clock.now()
     if ticket.door == "web":
-        await store.add_line(door.db, ticket.id, "staff", text, now)
+        await store.add_line(door.db, ticket.id, "staff", text, door.clock.now())
         return "sent"
-    if door.relay is None:
-        return "elsewhere"
     found = await tickets.get(door.db, ticket.id)
+    if found is None:
+        return "sent"
     lang = ticket.lang or "pl"
-    message = f"{texts.staff_answer(lang, ticket.id)}\n\n{text}"
-    delivered = found is not None and await door.relay(found.user_chat, message)
-    if not delivered:
-        await store.close_ticket(door.db, ticket.id, now)
-        return "failed"
-    return "sent"
+    header = texts.staff_answer(lang, ticket.id)
+    await posts.to_user(door.db, door.clock, ticket.id, found.user_chat, lang, header, text)
+    door.wake_telegram()
+    return "on_its_way"
 
 
 async def close(request: Request) -> Response:
@@ -178,10 +178,11 @@ async def close(request: Request) -> Response:
         door = door_of(request)
         if (await rules.close(door.db, door.clock, ticket.id)).was_open:
             await tell_closed(door, ticket.id)  # the staff chat hears it, whichever side closed it
-        if ticket.door == "telegram" and door.relay is not None:
-            stored = await tickets.get(door.db, ticket.id)
-            if stored is not None:
-                await door.relay(stored.user_chat, texts.ticket_closed(ticket.lang or "pl", ticket.id))
+        stored = await tickets.get(door.db, ticket.id) if ticket.door == "telegram" else None
+        if stored is not None:
+            said = texts.ticket_closed(ticket.lang or "pl", ticket.id)
+            await posts.notice(door.settings, door.db, door.clock, ticket.id, stored.user_chat, said)
+            door.wake_telegram()
     return RedirectResponse(f"/staff/tickets/{request.path_params['ticket']}?done=closed", status_code=303)
 
 
