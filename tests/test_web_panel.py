@@ -19,7 +19,7 @@ from bot.clock import FixedClock, SystemClock
 from bot.conversation.privacy import CONSENT_YES
 from bot.domain.content import Content
 from bot.settings import Settings
-from storage import audit, panel_links, ticket_posts
+from storage import audit, panel_links, ticket_posts, web_tickets
 from storage import staff as staff_store
 from storage.open import open_database
 from storage.ratings import record_rating
@@ -158,6 +158,24 @@ def test_a_ticket_from_the_web_chat_is_answered_in_the_panel(client: TestClient)
     assert "Czy mogę przyjść z psem?" not in closed  # the conversation is dropped on closing
     actions = [e.action for e in run(client, audit.entries, MEMBER)]
     assert "ticket_reply" in actions and "ticket_close" in actions
+
+
+def test_an_answer_the_visitor_has_not_seen_survives_closing_the_ticket(client: TestClient) -> None:
+    ticket = open_web_ticket(client, "Czy jest winda?")
+    log_in(client, MEMBER)
+    csrf = staff_csrf(client, f"/staff/tickets/{ticket}")
+    client.post(f"/staff/tickets/{ticket}/answer", data={"csrf": csrf, "text": "Tak, jest winda."})
+    client.post(f"/staff/tickets/{ticket}/close", data={"csrf": csrf})  # before the visitor looked
+    kept = run(client, web_tickets.lines, ticket)
+    assert [(line.author, line.text) for line in kept] == [("staff", "Tak, jest winda.")]  # question gone
+
+    shown = client.get("/chat/gliwice/updates?after=0").json()["entries"]
+    staff = [e for e in shown if e["author"] == "staff"]
+    assert len(staff) == 1 and staff[0]["text"].endswith("Tak, jest winda.")
+    assert run(client, web_tickets.lines, ticket) == []  # seen: now it goes too
+    again = client.get(f"/chat/gliwice/updates?after={shown[-1]['number']}").json()["entries"]
+    assert again == []  # shown once
+    assert client.get("/chat/gliwice").text.count("Tak, jest winda.") == 1
 
 
 def test_staff_of_another_centre_do_not_see_the_ticket(client: TestClient) -> None:

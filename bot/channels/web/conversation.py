@@ -61,11 +61,10 @@ def greet(door: WebDoor, transcript: Transcript, centre: str, lang: str) -> None
 
 
 async def pull_staff_answers(door: WebDoor, session_id: str, transcript: Transcript) -> list[Entry]:
-    """Staff answers to this visitor's tickets that the page has not shown yet."""
-    found = await store.staff_lines_for(door.db, external_id(session_id), transcript.seen_line)
+    """Staff answers to this visitor's tickets that they have not seen yet (closed ones' too)."""
+    found = await rules.answers_for_web(door.db, door.clock, external_id(session_id))
     added = []
     for line in found:
-        transcript.seen_line = max(transcript.seen_line, line.id)
         owner = await store.web_ticket_owner(door.db, line.ticket_id)
         lang = owner[1] if owner else "pl"
         text = f"{texts.staff_answer(lang, line.ticket_id)}\n\n{line.text}"
