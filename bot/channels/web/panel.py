@@ -39,7 +39,7 @@ DONE = {
 
 
 def routes() -> list[BaseRoute]:
-    from bot.channels.web.panel_numbers import numbers_page
+    from bot.channels.web.panel_numbers import chart_svg, numbers_page
 
     return [
         Route("/staff", lambda request: RedirectResponse("/staff/tickets", status_code=303)),
@@ -54,6 +54,7 @@ def routes() -> list[BaseRoute]:
         Route("/staff/tickets/{ticket:int}/assign", assign, methods=["POST"]),
         Route("/staff/unanswered", unanswered_page, methods=["GET"]),
         Route("/staff/numbers", numbers_page, methods=["GET"]),
+        Route("/staff/numbers/{chart}.svg", chart_svg, methods=["GET"]),
         *broadcast_routes(),
     ]
 
