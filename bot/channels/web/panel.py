@@ -17,7 +17,7 @@ from bot.channels.web import panel_texts, texts
 from bot.channels.web.app import door_of, render
 from bot.channels.web.conversation import tell_closed
 from bot.channels.web.grouping import Group, group_similar
-from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
+from bot.channels.web.panel_auth import Staff, form_one, gate, gate_one, login, login_page, logout
 from bot.channels.web.panel_broadcasts import routes as broadcast_routes
 from bot.conversation import menus
 from bot.handover import posts
@@ -88,12 +88,10 @@ async def _visible_ticket(request: Request, staff: Staff) -> store.TicketRow | N
 
 
 async def ticket_page(request: Request) -> Response:
-    staff = await gate(request, "panel_ticket", target=str(request.path_params["ticket"]))
-    if isinstance(staff, Response):
-        return staff
-    ticket = await _visible_ticket(request, staff)
-    if ticket is None:
-        return render(request, "message.html", 404, lang=staff.lang, text="404", back="/staff/tickets")
+    found = await gate_one(request, "panel_ticket", "ticket", _visible_ticket, "/staff/tickets")
+    if isinstance(found, Response):
+        return found
+    staff, ticket = found
     ui = panel_texts.chrome(staff.lang)
     lines = await store.lines(door_of(request).db, ticket.id) if ticket.door == "web" else []
     done = DONE.get(request.query_params.get("done", ""))
@@ -120,11 +118,10 @@ async def colleagues(request: Request, centre: str | None) -> list[int]:
 
 async def assign(request: Request) -> Response:
     """Hand the ticket to a colleague (audited); they hear of it in Telegram (bot.handover.posts)."""
-    found = await form_gate(request, "ticket_assign", target=str(request.path_params["ticket"]))
+    found = await form_one(request, "ticket_assign", "ticket", _visible_ticket)
     if isinstance(found, Response):
         return found
-    staff, fields = found
-    ticket = await _visible_ticket(request, staff)
+    staff, fields, ticket = found
     chosen = fields.get("user", "")
     if ticket is None or not chosen.isdigit() or int(chosen) not in await colleagues(request, ticket.centre):
         return RedirectResponse(f"/staff/tickets/{request.path_params['ticket']}", status_code=303)
@@ -140,11 +137,10 @@ async def assign(request: Request) -> Response:
 
 
 async def answer(request: Request) -> Response:
-    found = await form_gate(request, "ticket_reply", target=str(request.path_params["ticket"]))
+    found = await form_one(request, "ticket_reply", "ticket", _visible_ticket)
     if isinstance(found, Response):
         return found
-    staff, fields = found
-    ticket = await _visible_ticket(request, staff)
+    _, fields, ticket = found
     text = fields.get("text", "").strip()
     if ticket is None or ticket.status == "closed" or not text:
         return RedirectResponse(f"/staff/tickets/{request.path_params['ticket']}", status_code=303)
@@ -170,11 +166,10 @@ async def relay_answer(request: Request, ticket: store.TicketRow, text: str) -> 
 
 
 async def close(request: Request) -> Response:
-    found = await form_gate(request, "ticket_close", target=str(request.path_params["ticket"]))
+    found = await form_one(request, "ticket_close", "ticket", _visible_ticket)
     if isinstance(found, Response):
         return found
-    staff, _ = found
-    ticket = await _visible_ticket(request, staff)
+    _, _, ticket = found
     if ticket is not None and ticket.status != "closed":
         door = door_of(request)
         if (await rules.close(door.db, door.clock, ticket.id)).was_open:
