@@ -29,7 +29,7 @@ from bot.channels.telegram import (
     build_application,
     lifespan,
 )
-from bot.channels.telegram import tickets as telegram_tickets
+from bot.channels.telegram import ticket_posts as telegram_posts
 from bot.channels.web.app import create_app
 from bot.channels.web.config import WebSettings
 from bot.clock import WARSAW, FixedClock
@@ -77,7 +77,7 @@ class Apart:
 
 @pytest.fixture
 async def apart(database_target: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Apart]:
-    monkeypatch.setattr(telegram_tickets, "POLL_SECONDS", 0.05)  # another process's post soon seen
+    monkeypatch.setattr(telegram_posts, "POLL_SECONDS", 0.05)  # another process's post soon seen
     api = FakeBotAPI()
     content, clock = shipped_content(), FixedClock(NOW)
     settings = Settings(

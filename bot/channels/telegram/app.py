@@ -28,7 +28,7 @@ from bot.channels.telegram.render import RetryPolicy, set_reply_retry
 from bot.channels.telegram.residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
 from bot.channels.telegram.routing import register_handlers
 from bot.channels.telegram.staff import STAFF_KEY, StaffConfig, resume_broadcasts
-from bot.channels.telegram.tickets import start_ticket_posts
+from bot.channels.telegram.ticket_posts import start_ticket_posts
 from bot.clock import Clock, SystemClock
 from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content

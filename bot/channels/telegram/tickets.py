@@ -1,23 +1,20 @@
 """Handover to a person: /ask opens a ticket in the staff chat; replies are relayed both ways.
 
 Either side closes the ticket. Only the ticket <-> message mapping is stored, never names.
-What the web door leaves for Telegram (a web ticket, a panel answer, notices) is delivered by the
-`ticket-posts` job from the database (bot/handover/posts.py), whichever process the web door is.
+What the web door leaves for Telegram is delivered by `ticket_posts.py`, the job beside this.
 """
 
 from __future__ import annotations
 
 import logging
 from contextlib import suppress
-from datetime import UTC, datetime
-from typing import Any
 
 from telegram import Bot, Message, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 
 from bot import callbacks
-from bot.channels.telegram.render import MAX_TEXT, escape, keyboard, say, transient, utf16_len, with_retries
+from bot.channels.telegram.render import MAX_TEXT, escape, keyboard, say, utf16_len, with_retries
 from bot.channels.telegram.staff_common import (
     Context,
     _door,
@@ -26,7 +23,6 @@ from bot.channels.telegram.staff_common import (
     staff_config,
 )
 from bot.flows import AskQuestion
-from bot.handover import posts
 from bot.handover import tickets as rules
 from bot.i18n import tr
 from bot.replies import Button, Reply
@@ -34,8 +30,6 @@ from bot.settings import Settings
 from bot.staff.access import role_of
 from storage import audit, tickets
 from storage.database import Database
-from storage.leader import holder_name
-from storage.ticket_posts import Post
 
 # --- handover to a person ----------------------------------------------------------------------
 
@@ -322,67 +316,3 @@ async def _say(
     context: Context, update: Update, text: str, buttons: tuple[tuple[Button, ...], ...] = ()
 ) -> None:
     await say(update, context, Reply(text, buttons))
-
-
-# --- what the web door left for Telegram -------------------------------------------------------
-
-POLL_SECONDS = 2.0  # how soon a post from a web door in another process is sent
-
-
-def post_sender(bot: Bot, settings: Settings) -> posts.Send:
-    """One post as a Telegram message: a ticket or an answer with its Close button (shortened to
-    fit), a notice as plain text; the Bot API's answer as an outcome the handover rules act on."""
-
-    async def send(post: Post) -> posts.Outcome:
-        chat = settings.staff_chat_id if post.chat_id is None else post.chat_id
-        if chat is None:
-            return "failed"
-        markup = None
-        text = post.header
-        if post.kind != "notice":
-            text = fit(post.header, post.body, tr(post.lang)._("(shortened: the message was too long)"))
-            markup = keyboard(Reply("", close_button(post.lang, post.ticket_id)))
-        try:
-            sent = await bot.send_message(chat, escape(text), reply_markup=markup)
-        except Forbidden:
-            return "blocked"
-        except TelegramError as exc:
-            log.warning("ticket %s: a post was not sent (%s)", post.ticket_id, type(exc).__name__)
-            return "retry" if transient(exc) else "failed"
-        return posts.Delivered(chat, sent.message_id)
-
-    return send
-
-
-async def ticket_posts_job(context: Context) -> None:
-    """Every process runs it (claims keep two from sending one post); none after SIGTERM."""
-    config = staff_config(context)
-    if config.stopping.is_set() or context.job is None:
-        return
-    claimer = str(context.job.data)
-    send = post_sender(context.bot, config.settings)
-    await posts.deliver_due(config.settings, _door(context).db, config.clock, claimer, send)
-
-
-async def start_ticket_posts(application: Any) -> None:
-    """post_init: the job that sends what a web door left (its first run is at once)."""
-    queue = application.job_queue
-    if queue is not None:
-        queue.run_repeating(
-            ticket_posts_job,
-            interval=POLL_SECONDS,
-            first=0,
-            data=holder_name(),  # this process's name in claimed_by
-            name=callbacks.JOB_TICKET_POSTS,
-        )
-
-
-def wake_ticket_posts(application: Any) -> posts.Wake:
-    """For a web door in this process: run the job now instead of at its next interval."""
-
-    def wake() -> None:
-        queue = application.job_queue
-        for job in queue.get_jobs_by_name(callbacks.JOB_TICKET_POSTS) if queue is not None else ():
-            job.job.modify(next_run_time=datetime.now(UTC))
-
-    return wake

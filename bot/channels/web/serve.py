@@ -87,7 +87,7 @@ def telegram_hooks(application: Any) -> TelegramHooks:
     """The web door's ways into the running bot: send what it left in the database now (a ticket
     for the staff chat, an answer: the same path as from another process) and a broadcast's job."""
     from bot.channels.telegram.broadcast import broadcast_job, job_name
-    from bot.channels.telegram.tickets import wake_ticket_posts
+    from bot.channels.telegram.ticket_posts import wake_ticket_posts
 
     def schedule(bid: int, delay: float) -> None:
         assert application.job_queue is not None
