@@ -50,6 +50,7 @@ STAFF_DUTY_KIND = "dk"  # s:dk:weekly / s:dk:monthly
 JOB_REMINDER_TICK = "reminder-tick"
 JOB_BROADCAST = "broadcast"  # broadcast:<id>, one job per running or scheduled broadcast
 JOB_BROADCAST_SWEEP = "broadcast-sweep"  # the scheduler resumes and schedules broadcasts
+JOB_TICKET_POSTS = "ticket-posts"  # what the web door left for Telegram (bot/handover/posts.py)
 
 # Main menu items, in the order they are shown.
 MENU_FLATS = "flats"

@@ -1,8 +1,9 @@
 """Tickets seen from the web door and the staff panel: web tickets' lines, and the panel's lists.
 
 A web visitor is not connected when staff answer, so the lines of a web ticket wait in
-`ticket_lines` until the visitor's chat fetches them; they are deleted when the ticket is closed
-or the visitor asks to be forgotten. Telegram tickets keep only the message mapping (tickets.py).
+`ticket_lines` until the visitor's chat fetches them (`seen_at`, migration 017); they are deleted
+when the ticket is closed, except a staff answer not yet seen, which goes once it is; and all of
+them when the visitor asks to be forgotten. Telegram tickets keep only the message mapping (tickets.py).
 """
 
 from __future__ import annotations
@@ -85,22 +86,38 @@ async def lines(db: Database, ticket_id: int, after: int = 0) -> list[Line]:
     return [Line(int(r[0]), int(r[1]), str(r[2]), str(r[3]), from_text(str(r[4]))) for r in rows]
 
 
-async def staff_lines_for(db: Database, external_id: str, after: int) -> list[Line]:
-    """Staff answers to this visitor's web tickets newer than line `after` (what the chat shows next)."""
+async def take_unseen_answers(db: Database, external_id: str, now: datetime) -> list[Line]:
+    """Staff answers to this visitor's web tickets, open or closed, that their chat has not shown
+    yet, marked seen by the same statement (two polls at once never both get one)."""
     rows = await db.fetch_all(
-        "SELECT l.id, l.ticket_id, l.author, l.text, l.at FROM ticket_lines l"
-        " JOIN web_tickets w ON w.ticket_id = l.ticket_id"
-        " WHERE w.external_id = ? AND l.author = 'staff' AND l.id > ? ORDER BY l.id",
-        (external_id, after),
+        "UPDATE ticket_lines SET seen_at = ? WHERE author = 'staff' AND seen_at IS NULL"
+        " AND ticket_id IN (SELECT ticket_id FROM web_tickets WHERE external_id = ?)"
+        " RETURNING id, ticket_id, author, text, at",
+        (to_text(now), external_id),
     )
-    return [Line(int(r[0]), int(r[1]), str(r[2]), str(r[3]), from_text(str(r[4]))) for r in rows]
+    found = [Line(int(r[0]), int(r[1]), str(r[2]), str(r[3]), from_text(str(r[4]))) for r in rows]
+    return sorted(found, key=lambda line: line.id)
+
+
+async def drop_seen_of_closed(db: Database, external_id: str) -> None:
+    """The lines a closed ticket kept until its visitor saw them: seen now, so they go."""
+    await db.execute(
+        "DELETE FROM ticket_lines WHERE seen_at IS NOT NULL AND ticket_id IN (SELECT w.ticket_id"
+        " FROM web_tickets w JOIN tickets t ON t.id = w.ticket_id"
+        " WHERE w.external_id = ? AND t.status = 'closed')",
+        (external_id,),
+    )
 
 
 async def close_ticket(db: Database, ticket_id: int, now: datetime) -> bool:
-    """Close the ticket and drop its lines: the conversation is kept only while it is open."""
+    """Close the ticket and drop its lines (the conversation is kept only while it is open), but
+    not a staff answer the visitor has not seen yet: closing first must not lose it."""
     async with db.transaction():
         closed = await tickets.close(db, ticket_id, now)
-        await db.execute("DELETE FROM ticket_lines WHERE ticket_id = ?", (ticket_id,))
+        await db.execute(
+            "DELETE FROM ticket_lines WHERE ticket_id = ? AND NOT (author = 'staff' AND seen_at IS NULL)",
+            (ticket_id,),
+        )
     return closed
 
 

@@ -33,7 +33,7 @@ def rows_of(html: str, heading: str) -> list[tuple[str, str]]:
     """The (label, value) rows of the table in the section under `heading`."""
     start = html.index(f">{heading}</h2>")
     section = html[start : html.index("</section>", start)]
-    assert "<svg" in section and 'role="img"' in section  # the chart, and its table beside it
+    assert '<img class="chart" src="/staff/numbers/' in section and f'alt="{heading}"' in section
     return re.findall(r'<tr><th scope="row">([^<]*)</th><td class="num">([^<]*)</td></tr>', section)
 
 
@@ -58,3 +58,23 @@ def test_an_administrator_sees_every_centre_named(client: TestClient) -> None:
     log_in(client, ADMIN)
     topics = rows_of(client.get("/staff/numbers").text, "Pytania według tematu (ostatnie 12 tygodni)")
     assert topics and all(label.startswith("Gliwice: ") for label, _ in topics)
+
+
+def test_each_chart_is_an_svg_image_of_the_tables_numbers_drawn_once(client: TestClient) -> None:
+    csrf = csrf_of(client.get("/chat/gliwice?lang=pl").text)
+    for text in [*ANSWERED, UNANSWERED]:
+        send(client, csrf, text=text, lang="pl")
+    assert client.get("/staff/numbers/by_topic.svg", follow_redirects=False).status_code == 303  # no session
+    log_in(client, MEMBER)
+    numbers = client.get("/staff/numbers").text
+    heading = "Pytania według tematu (ostatnie 12 tygodni)"
+    table = rows_of(numbers, heading)
+    src = re.search(r'<img class="chart" src="(/staff/numbers/by_topic\.svg\?v=\w+)"', numbers)
+    assert src is not None
+    first = client.get(src.group(1))
+    assert first.headers["content-type"].startswith("image/svg+xml")
+    drawn = first.content.decode()
+    values = re.findall(r'<text[^>]*class="value">([^<]*)<', drawn)  # the numbers printed at the bars
+    assert sorted(v.strip() for v in values) == sorted(value for _, value in table)  # as the table
+    assert all(label[:20] in drawn for label, _ in table)  # and the same labels (pygal may shorten)
+    assert client.get(src.group(1)).content == first.content  # kept: drawn once (pygal ids differ per draw)

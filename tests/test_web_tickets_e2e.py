@@ -103,14 +103,7 @@ async def both(tmp_path: Path) -> AsyncIterator[Both]:
             await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
             hooks = telegram_hooks(app)
             web_app = create_app(
-                settings,
-                web,
-                content,
-                clock=clock,
-                relay=hooks.relay,
-                post_ticket=hooks.post_ticket,
-                scheduler=hooks.scheduler,
-                ticks=Ticks(),
+                settings, web, content, clock=clock, wake=hooks.wake, scheduler=hooks.scheduler, ticks=Ticks()
             )
             try:
                 async with web_app.router.lifespan_context(web_app):

@@ -78,6 +78,16 @@ async def close(db: Database, clock: Clock, ticket_id: int) -> Closed:
     return Closed(await tickets.close(db, ticket_id, clock.now()), False)
 
 
+async def answers_for_web(db: Database, clock: Clock, external_id: str) -> list[web_store.Line]:
+    """Staff answers the web visitor has not seen, by what they have not seen and not by the
+    ticket's state: an answer stays until shown even when the ticket was closed first, and goes then."""
+    async with db.transaction():
+        found = await web_store.take_unseen_answers(db, external_id, clock.now())
+        if found:
+            await web_store.drop_seen_of_closed(db, external_id)
+    return found
+
+
 def centre_words(content: Content, centre: str | None, lang: str) -> str:
     """The ticket's centre as staff read it: its name, or "no centre chosen" (never a "?" or an id)."""
     found = content.centres.get(centre) if centre else None

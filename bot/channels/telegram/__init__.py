@@ -2,8 +2,9 @@
 
 `app` wires it (one function), `routing` is the one routing table, `context` the typed context that
 reads the person once per update, `basics` the everyday handlers; one handler module per feature
-(`staff`, `broadcast_flow`, `tickets`, `residents`, ...), `render` and `outgoing` for what goes out,
-`run`, `processes` and `order` for the process around it. Telegram types never leave the door.
+(`staff`, `broadcast_flow`, `tickets` with `ticket_posts`, `residents`, ...), `render` and
+`outgoing` for what goes out, `run`, `processes` and `order` for the process around it. Telegram
+types never leave the door.
 
 The names below are loaded on first use, so a feature module can import `.context` without
 pulling in the wiring that imports it.

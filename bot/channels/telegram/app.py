@@ -28,6 +28,7 @@ from bot.channels.telegram.render import RetryPolicy, set_reply_retry
 from bot.channels.telegram.residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
 from bot.channels.telegram.routing import register_handlers
 from bot.channels.telegram.staff import STAFF_KEY, StaffConfig, resume_broadcasts
+from bot.channels.telegram.ticket_posts import start_ticket_posts
 from bot.clock import Clock, SystemClock
 from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import LANGS, Content
@@ -90,6 +91,7 @@ def build_application(
         await join_processes(application, db, settings)  # the scheduler election, cross-process order
         await start_reminders(application, settings, content, engine_clock, db)
         await resume_broadcasts(application)
+        await start_ticket_posts(application)  # what a web door (any process) left for Telegram
         await set_command_menus(application)
         if follow_content:  # a publish from the web panel in another process reaches this door
             sync = ContentSync(settings.content_dir, PollingSignal(db), [content_listener(application)])

@@ -1,6 +1,7 @@
 """Handover to a person: /ask opens a ticket in the staff chat; replies are relayed both ways.
 
 Either side closes the ticket. Only the ticket <-> message mapping is stored, never names.
+What the web door leaves for Telegram is delivered by `ticket_posts.py`, the job beside this.
 """
 
 from __future__ import annotations

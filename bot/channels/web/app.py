@@ -11,7 +11,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,6 +34,7 @@ from bot.clock import Clock, SystemClock
 from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import Content
 from bot.editor.service import Editor, Listener
+from bot.handover.posts import Wake
 from bot.settings import Settings
 from storage.database import Database
 from storage.open import open_database
@@ -42,11 +43,6 @@ from storage.web_sessions import purge_web_users
 HERE = Path(__file__).resolve().parent
 SWEEP_SECONDS = 3600.0
 log = logging.getLogger("bot.web")
-# Sends a staff answer to a Telegram user (chat id, text) -> delivered; None where no bot runs here.
-TelegramRelay = Callable[[int, str], Awaitable[bool]]
-# Posts a ticket's message (ticket id, header, text) in the Telegram staff chat with its Close button,
-# linked so a reply there is the answer -> posted; None where no bot runs here.
-TicketPoster = Callable[[int, str, str], Awaitable[bool]]
 # Starts the Telegram bot's sending job for a confirmed broadcast (id, delay in seconds).
 BroadcastScheduler = Callable[[int, float], None]
 
@@ -66,10 +62,15 @@ class WebDoor:
     session_limit: RateLimiter
     address_limit: RateLimiter
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
-    relay: TelegramRelay | None = None
     scheduler: BroadcastScheduler | None = None
-    post_ticket: TicketPoster | None = None
+    # What this door has for Telegram is left in the database (bot.handover.posts); a Telegram door
+    # in this same process is woken to send it at once, one elsewhere finds it at its next poll.
+    wake: Wake | None = None
     editor: Editor | None = None  # the content editor (issue 14); publishing reloads this door
+
+    def wake_telegram(self) -> None:
+        if self.wake is not None:
+            self.wake()
 
     def swap_content(self, content: Content) -> None:
         """Answer from newly published content from now on, as Telegram's /reload does."""
@@ -107,9 +108,8 @@ def create_app(
     *,
     clock: Clock | None = None,
     db: Database | None = None,
-    relay: TelegramRelay | None = None,
     scheduler: BroadcastScheduler | None = None,
-    post_ticket: TicketPoster | None = None,
+    wake: Wake | None = None,
     ticks: Callable[[], float] = time.monotonic,
     extra_routes: list[BaseRoute] | None = None,
     roomy_paths: tuple[str, ...] = (),
@@ -139,9 +139,8 @@ def create_app(
             transcripts=Transcripts(ticks),
             session_limit=RateLimiter(web.chat_per_minute, ticks),
             address_limit=RateLimiter(web.address_per_minute, ticks),
-            relay=relay,
             scheduler=scheduler,
-            post_ticket=post_ticket,
+            wake=wake,
         )
         door: WebDoor = app.state.door
         await door.dialogue.prepare()  # indexes, vectors and the model, off the loop, before serving

@@ -17,6 +17,7 @@ from bot.conversation import privacy
 from bot.conversation.dialogue import Incoming, State
 from bot.conversation.menus import menu_row
 from bot.flows import AskQuestion, Conversations, Expired, ForgetConfirm, expired_text
+from bot.handover import posts
 from bot.handover import tickets as rules
 from bot.i18n import tr
 from bot.replies import Button, Reply
@@ -92,11 +93,10 @@ async def forget_confirmed(door: WebDoor, session_id: str) -> bool:
 
 
 async def pull_staff_answers(door: WebDoor, session_id: str, transcript: Transcript) -> list[Entry]:
-    """Staff answers to this visitor's tickets that the page has not shown yet."""
-    found = await store.staff_lines_for(door.db, external_id(session_id), transcript.seen_line)
+    """Staff answers to this visitor's tickets that they have not seen yet (closed ones' too)."""
+    found = await rules.answers_for_web(door.db, door.clock, external_id(session_id))
     added = []
     for line in found:
-        transcript.seen_line = max(transcript.seen_line, line.id)
         owner = await store.web_ticket_owner(door.db, line.ticket_id)
         lang = owner[1] if owner else "pl"
         text = f"{texts.staff_answer(lang, line.ticket_id)}\n\n{line.text}"
@@ -192,11 +192,12 @@ async def _to_staff(door: WebDoor, ext: str, url_centre: str, lang: str, text: s
     now = door.clock.now()
     user = await users.get_or_create_user(door.db, CHANNEL, ext, now)
     centre = user.centre or url_centre
-    async with door.db.transaction():  # the ticket and its first line: both or neither
+    async with door.db.transaction():  # the ticket, its line and its post for the staff chat: all or none
         existing = await store.open_web_ticket_of(door.db, ext)
         ticket = await store.open_web_ticket(door.db, user.id, ext, centre, lang, now)
         await store.add_line(door.db, ticket.id, "user", text, now)
-    await tell_staff_chat(door, ticket.id, centre, lang, text, follow_up=existing is not None)
+        await tell_staff_chat(door, ticket.id, centre, lang, text, follow_up=existing is not None)
+    door.wake_telegram()
     said = texts.ticket_added(lang, ticket.id) if existing else texts.ticket_opened(lang, ticket.id)
     return Reply(said, close_row(lang, ticket.id))
 
@@ -204,27 +205,25 @@ async def _to_staff(door: WebDoor, ext: str, url_centre: str, lang: str, text: s
 async def tell_staff_chat(
     door: WebDoor, ticket_id: int, centre: str, lang: str, text: str, *, follow_up: bool
 ) -> None:
-    """Where the bot runs beside us, the web ticket goes to the staff chat as a Telegram one does
-    (centre in words and the language, nothing about the visitor), with the panel's link; a reply
-    to it there is the answer. Not posted: the panel still lists it."""
-    if door.post_ticket is None:
-        return
-    staff_lang = door.settings.default_lang or "pl"
+    """The web ticket goes to the staff chat as a Telegram one does (centre in words and the
+    language, nothing about the visitor), with the panel's link; a reply to it there is the answer.
+    Left in the database for the Telegram door, whichever process it runs in (bot.handover.posts);
+    without a staff chat the panel still lists it."""
+    staff_lang = posts.staff_lang(door.settings)
     if follow_up:
         header = texts.web_ticket_follow_up(staff_lang, ticket_id)
     else:
         url = f"{door.web.public_url}/staff/tickets/{ticket_id}"
         where = rules.centre_words(door.content, centre, staff_lang)
         header = texts.web_ticket_for_staff(staff_lang, ticket_id, where, lang, url)
-    if not await door.post_ticket(ticket_id, header, text):
-        log.warning("web ticket %s could not reach the staff chat", ticket_id)
+    await posts.to_staff_chat(door.settings, door.db, door.clock, ticket_id, header, text)
 
 
 async def tell_closed(door: WebDoor, ticket_id: int) -> None:
-    """The staff chat hears that a web ticket was closed, as it does for a Telegram one."""
-    chat = door.settings.staff_chat_id
-    if door.relay is not None and chat is not None:
-        await door.relay(chat, texts.closed_for_staff(door.settings.default_lang or "pl", ticket_id))
+    """The staff chat hears that a ticket was closed, as it does for a Telegram one."""
+    said = texts.closed_for_staff(posts.staff_lang(door.settings), ticket_id)
+    await posts.notice(door.settings, door.db, door.clock, ticket_id, None, said)
+    door.wake_telegram()
 
 
 async def _close(door: WebDoor, ext: str, lang: str, data: str) -> list[Reply]:

@@ -17,9 +17,10 @@ from bot.channels.web import panel_texts, texts
 from bot.channels.web.app import door_of, render
 from bot.channels.web.conversation import tell_closed
 from bot.channels.web.grouping import Group, group_similar
-from bot.channels.web.panel_auth import Staff, form_gate, gate, login, login_page, logout
+from bot.channels.web.panel_auth import Staff, form_one, gate, gate_one, login, login_page, logout
 from bot.channels.web.panel_broadcasts import routes as broadcast_routes
 from bot.conversation import menus
+from bot.handover import posts
 from bot.handover import tickets as rules
 from bot.i18n import tr
 from bot.staff.access import record
@@ -31,15 +32,14 @@ from storage.ratings import worst_rated
 # What the ticket page says after an action (the URL carries only the key, never a text).
 DONE = {
     "sent": panel_texts.answer_sent,
-    "failed": panel_texts.answer_failed,
-    "elsewhere": panel_texts.answer_elsewhere,
+    "on_its_way": panel_texts.answer_on_its_way,
     "closed": panel_texts.ticket_closed,
     "assigned": panel_texts.ticket_assigned,
 }
 
 
 def routes() -> list[BaseRoute]:
-    from bot.channels.web.panel_numbers import numbers_page
+    from bot.channels.web.panel_numbers import chart_svg, numbers_page
 
     return [
         Route("/staff", lambda request: RedirectResponse("/staff/tickets", status_code=303)),
@@ -54,6 +54,7 @@ def routes() -> list[BaseRoute]:
         Route("/staff/tickets/{ticket:int}/assign", assign, methods=["POST"]),
         Route("/staff/unanswered", unanswered_page, methods=["GET"]),
         Route("/staff/numbers", numbers_page, methods=["GET"]),
+        Route("/staff/numbers/{chart}.svg", chart_svg, methods=["GET"]),
         *broadcast_routes(),
     ]
 
@@ -87,12 +88,10 @@ async def _visible_ticket(request: Request, staff: Staff) -> store.TicketRow | N
 
 
 async def ticket_page(request: Request) -> Response:
-    staff = await gate(request, "panel_ticket", target=str(request.path_params["ticket"]))
-    if isinstance(staff, Response):
-        return staff
-    ticket = await _visible_ticket(request, staff)
-    if ticket is None:
-        return render(request, "message.html", 404, lang=staff.lang, text="404", back="/staff/tickets")
+    found = await gate_one(request, "panel_ticket", "ticket", _visible_ticket, "/staff/tickets")
+    if isinstance(found, Response):
+        return found
+    staff, ticket = found
     ui = panel_texts.chrome(staff.lang)
     lines = await store.lines(door_of(request).db, ticket.id) if ticket.door == "web" else []
     done = DONE.get(request.query_params.get("done", ""))
@@ -118,30 +117,30 @@ async def colleagues(request: Request, centre: str | None) -> list[int]:
 
 
 async def assign(request: Request) -> Response:
-    """Hand the ticket to a colleague (audited); they hear of it in Telegram where the bot runs here."""
-    found = await form_gate(request, "ticket_assign", target=str(request.path_params["ticket"]))
+    """Hand the ticket to a colleague (audited); they hear of it in Telegram (bot.handover.posts)."""
+    found = await form_one(request, "ticket_assign", "ticket", _visible_ticket)
     if isinstance(found, Response):
         return found
-    staff, fields = found
-    ticket = await _visible_ticket(request, staff)
+    staff, fields, ticket = found
     chosen = fields.get("user", "")
     if ticket is None or not chosen.isdigit() or int(chosen) not in await colleagues(request, ticket.centre):
         return RedirectResponse(f"/staff/tickets/{request.path_params['ticket']}", status_code=303)
     door = door_of(request)
     await store.assign(door.db, ticket.id, int(chosen), staff.access.user_id, door.clock.now())
     await record(door.db, door.clock, staff.access, "ticket_assign", f"{ticket.id}:{chosen}")
-    if door.relay is not None and int(chosen) != staff.access.user_id:
+    if int(chosen) != staff.access.user_id:
         url = f"{door.web.public_url}/staff/tickets/{ticket.id}"
-        await door.relay(int(chosen), panel_texts.handed_to_you(staff.lang, ticket.id, url))
+        said = panel_texts.handed_to_you(staff.lang, ticket.id, url)
+        await posts.notice(door.settings, door.db, door.clock, ticket.id, int(chosen), said)
+        door.wake_telegram()
     return RedirectResponse(f"/staff/tickets/{ticket.id}?done=assigned", status_code=303)
 
 
 async def answer(request: Request) -> Response:
-    found = await form_gate(request, "ticket_reply", target=str(request.path_params["ticket"]))
+    found = await form_one(request, "ticket_reply", "ticket", _visible_ticket)
     if isinstance(found, Response):
         return found
-    staff, fields = found
-    ticket = await _visible_ticket(request, staff)
+    _, fields, ticket = found
     text = fields.get("text", "").strip()
     if ticket is None or ticket.status == "closed" or not text:
         return RedirectResponse(f"/staff/tickets/{request.path_params['ticket']}", status_code=303)
@@ -150,38 +149,36 @@ async def answer(request: Request) -> Response:
 
 
 async def relay_answer(request: Request, ticket: store.TicketRow, text: str) -> str:
-    """To the user's door: a web ticket keeps the line for the chat; Telegram gets a message now."""
+    """To the user's door: a web ticket keeps the line for the chat; a Telegram user's answer is
+    left for the Telegram door (bot.handover.posts), whichever process runs it."""
     door = door_of(request)
-    now = door.clock.now()
     if ticket.door == "web":
-        await store.add_line(door.db, ticket.id, "staff", text, now)
+        await store.add_line(door.db, ticket.id, "staff", text, door.clock.now())
         return "sent"
-    if door.relay is None:
-        return "elsewhere"
     found = await tickets.get(door.db, ticket.id)
+    if found is None:
+        return "sent"
     lang = ticket.lang or "pl"
-    message = f"{texts.staff_answer(lang, ticket.id)}\n\n{text}"
-    delivered = found is not None and await door.relay(found.user_chat, message)
-    if not delivered:
-        await store.close_ticket(door.db, ticket.id, now)
-        return "failed"
-    return "sent"
+    header = texts.staff_answer(lang, ticket.id)
+    await posts.to_user(door.db, door.clock, ticket.id, found.user_chat, lang, header, text)
+    door.wake_telegram()
+    return "on_its_way"
 
 
 async def close(request: Request) -> Response:
-    found = await form_gate(request, "ticket_close", target=str(request.path_params["ticket"]))
+    found = await form_one(request, "ticket_close", "ticket", _visible_ticket)
     if isinstance(found, Response):
         return found
-    staff, _ = found
-    ticket = await _visible_ticket(request, staff)
+    _, _, ticket = found
     if ticket is not None and ticket.status != "closed":
         door = door_of(request)
         if (await rules.close(door.db, door.clock, ticket.id)).was_open:
             await tell_closed(door, ticket.id)  # the staff chat hears it, whichever side closed it
-        if ticket.door == "telegram" and door.relay is not None:
-            stored = await tickets.get(door.db, ticket.id)
-            if stored is not None:
-                await door.relay(stored.user_chat, texts.ticket_closed(ticket.lang or "pl", ticket.id))
+        stored = await tickets.get(door.db, ticket.id) if ticket.door == "telegram" else None
+        if stored is not None:
+            said = texts.ticket_closed(ticket.lang or "pl", ticket.id)
+            await posts.notice(door.settings, door.db, door.clock, ticket.id, stored.user_chat, said)
+            door.wake_telegram()
     return RedirectResponse(f"/staff/tickets/{request.path_params['ticket']}?done=closed", status_code=303)
 
 

@@ -10,7 +10,9 @@ member removed in Telegram loses the panel at once.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,6 +21,11 @@ from bot.channels.web import panel_texts
 from bot.channels.web.app import WebDoor, door_of, render
 from bot.staff.access import Access, Role, authorize
 from storage import panel_links
+
+T = TypeVar("T")
+# Loads the one thing a page or form is about (a ticket, a broadcast) as this staff member may see
+# it: None when it does not exist or is another centre's.
+Loader = Callable[[Request, "Staff"], Awaitable[T | None]]
 
 COOKIE = "staff_session"
 MAX_FIELD = 4000  # characters of a staff answer
@@ -65,6 +72,31 @@ async def form_gate(
     if not hmac.compare_digest(fields.get("csrf", ""), staff.csrf):
         return no_access(request, staff.lang, 403)
     return staff, fields
+
+
+async def gate_one(
+    request: Request, action: str, key: str, load: Loader[T], back: str, missing: Response | None = None
+) -> tuple[Staff, T] | Response:
+    """A page about one thing: the gate (audited, the thing's id as its target), then the thing
+    itself, or `missing` (a 404 page leading to `back`) when this staff member may not see it."""
+    staff = await gate(request, action, target=str(request.path_params[key]))
+    if isinstance(staff, Response):
+        return staff
+    item = await load(request, staff)
+    if item is None:
+        return missing or render(request, "message.html", 404, lang=staff.lang, text="404", back=back)
+    return staff, item
+
+
+async def form_one(
+    request: Request, action: str, key: str, load: Loader[T]
+) -> tuple[Staff, dict[str, str], T | None] | Response:
+    """A form about one thing: form_gate (audited, CSRF), its fields, and the thing, if visible."""
+    found = await form_gate(request, action, target=str(request.path_params[key]))
+    if isinstance(found, Response):
+        return found
+    staff, fields = found
+    return staff, fields, await load(request, staff)
 
 
 def no_access(request: Request, lang: str, status: int) -> Response:

@@ -21,7 +21,7 @@ from bot.broadcasts import audience as audiences_of
 from bot.broadcasts.worker import confirm
 from bot.channels.web import panel_texts
 from bot.channels.web.app import door_of, render
-from bot.channels.web.panel_auth import Staff, form_gate, gate
+from bot.channels.web.panel_auth import Staff, form_gate, form_one, gate, gate_one
 from bot.i18n import tr
 from bot.staff.access import record
 from storage import broadcasts
@@ -111,12 +111,10 @@ async def own_broadcast(request: Request, staff: Staff) -> broadcasts.Broadcast 
 
 
 async def broadcast_page(request: Request) -> Response:
-    staff = await gate(request, "broadcast", target=str(request.path_params["bid"]))
-    if isinstance(staff, Response):
-        return staff
-    item = await own_broadcast(request, staff)
-    if item is None:
-        return render(request, "message.html", 404, lang=staff.lang, text="404", back="/staff/broadcasts")
+    found = await gate_one(request, "broadcast", "bid", own_broadcast, "/staff/broadcasts")
+    if isinstance(found, Response):
+        return found
+    staff, item = found
     door = door_of(request)
     recipients = await broadcasts.count_audience(door.db, item.centre, item.audience)
     counts = await broadcasts.counts(door.db, item.id)
@@ -144,11 +142,10 @@ def parse_local(text: str, now: datetime) -> datetime | None:
 
 async def send(request: Request) -> Response:
     """Send now, send later, or cancel a draft."""
-    found = await form_gate(request, "broadcast_send", target=str(request.path_params["bid"]))
+    found = await form_one(request, "broadcast_send", "bid", own_broadcast)
     if isinstance(found, Response):
         return found
-    staff, fields = found
-    item = await own_broadcast(request, staff)
+    staff, fields, item = found
     door = door_of(request)
     if item is None or item.status != "draft":
         return RedirectResponse(f"/staff/broadcasts/{request.path_params['bid']}", status_code=303)
@@ -167,12 +164,11 @@ async def send(request: Request) -> Response:
 
 
 async def progress(request: Request) -> Response:
-    staff = await gate(request, "broadcast", target=str(request.path_params["bid"]))
-    if isinstance(staff, Response):
-        return staff
-    item = await own_broadcast(request, staff)
-    if item is None:
-        return JSONResponse({}, status_code=404)
+    missing = JSONResponse({}, status_code=404)  # the page's script reads it
+    found = await gate_one(request, "broadcast", "bid", own_broadcast, "/staff/broadcasts", missing)
+    if isinstance(found, Response):
+        return found
+    _, item = found
     counts = await broadcasts.counts(door_of(request).db, item.id)
     numbers = {"total": counts.total, "done": counts.done, "sent": counts.sent}
     numbers |= {"blocked": counts.blocked, "failed": counts.failed}

@@ -118,13 +118,10 @@ def answer_sent(lang: str) -> str:
     return tr(lang)._("The answer was sent.")
 
 
-def answer_failed(lang: str) -> str:
-    return tr(lang)._("The answer could not be delivered; the ticket is closed.")
-
-
-def answer_elsewhere(lang: str) -> str:
+def answer_on_its_way(lang: str) -> str:
     return tr(lang)._(
-        "Answer this ticket in the Telegram staff chat: the bot is not running in this process."
+        "The answer is on its way to the person in Telegram. If it cannot be delivered,"
+        " the staff chat hears so."
     )
 
 

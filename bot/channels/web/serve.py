@@ -1,6 +1,8 @@
 """Running the ASGI app with uvicorn: alone (`python -m bot web`), or beside the Telegram bot in
 one process and on one port (`python -m bot run` with WEB_PORT set): the web chat, the staff panel
-and, with WEBHOOK_URL, Telegram's webhook; staff answers typed in the panel then reach Telegram."""
+and, with WEBHOOK_URL, Telegram's webhook. Apart or together, what the web door has for Telegram
+(a web ticket, a panel answer) goes through the database (bot.handover.posts); together, the bot
+is only woken to send it at once."""
 
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.web.app import BroadcastScheduler, TelegramRelay, TicketPoster, create_app
+from bot.channels.web.app import BroadcastScheduler, create_app
 from bot.channels.web.config import WebSettings
 from bot.domain.content import Content
 from bot.editor.service import Listener
+from bot.handover.posts import Wake
 from bot.settings import Settings
 
 log = logging.getLogger("bot.web")
@@ -29,11 +32,10 @@ def server(
     settings: Settings,
     web: WebSettings,
     content: Content,
-    relay: TelegramRelay | None = None,
     extra_routes: list[BaseRoute] | None = None,
     scheduler: BroadcastScheduler | None = None,
     listeners: list[Listener] | None = None,
-    post_ticket: TicketPoster | None = None,
+    wake: Wake | None = None,
 ) -> uvicorn.Server:
     # Telegram's updates may be larger than any chat form (long texts with entities).
     roomy = tuple(route.path for route in extra_routes or [] if isinstance(route, Route))
@@ -41,9 +43,8 @@ def server(
         settings,
         web,
         content,
-        relay=relay,
         scheduler=scheduler,
-        post_ticket=post_ticket,
+        wake=wake,
         extra_routes=extra_routes,
         roomy_paths=roomy,
         listeners=listeners,
@@ -78,41 +79,21 @@ def telegram_swap(application: Any) -> Listener:
 class TelegramHooks:
     """What the web door may ask of the Telegram bot running in the same process."""
 
-    relay: TelegramRelay
-    post_ticket: TicketPoster
+    wake: Wake
     scheduler: BroadcastScheduler
 
 
 def telegram_hooks(application: Any) -> TelegramHooks:
-    """The web door's ways into the running bot: a message to a chat, a ticket in the staff chat
-    (as /ask posts one, so a reply there answers it) and a broadcast's sending job."""
-    from telegram.error import TelegramError
-
-    from bot.channels.telegram import BOT_DATA_KEY, Door, staff_config_of
+    """The web door's ways into the running bot: send what it left in the database now (a ticket
+    for the staff chat, an answer: the same path as from another process) and a broadcast's job."""
     from bot.channels.telegram.broadcast import broadcast_job, job_name
-    from bot.channels.telegram.render import escape
-    from bot.channels.telegram.tickets import post_ticket
-
-    async def relay(chat_id: int, text: str) -> bool:
-        try:
-            await application.bot.send_message(chat_id, escape(text))
-        except TelegramError:
-            return False
-        return True
-
-    async def post(ticket_id: int, header: str, text: str) -> bool:
-        settings = staff_config_of(application).settings
-        found = application.bot_data.get(BOT_DATA_KEY)  # opened in post_init, before we serve
-        if not isinstance(found, Door):
-            return False
-        # The bot's own connection: the staff chat's handler reads the link it writes.
-        return await post_ticket(application.bot, found.db, settings, ticket_id, header, text)
+    from bot.channels.telegram.ticket_posts import wake_ticket_posts
 
     def schedule(bid: int, delay: float) -> None:
         assert application.job_queue is not None
         application.job_queue.run_once(broadcast_job, max(0.0, delay), data=bid, name=job_name(bid))
 
-    return TelegramHooks(relay, post, schedule)
+    return TelegramHooks(wake_ticket_posts(application), schedule)
 
 
 def webhook_route(path: str, secret: str | None, put: Callable[[Any], Awaitable[None]]) -> Route:
@@ -175,9 +156,7 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
         log.info("web door on http://%s:%d beside Telegram", web.host, web.port or 8080)
         try:
             swap = telegram_swap(application)  # what the editor publishes reaches Telegram too
-            await server(
-                settings, web, content, hooks.relay, routes, hooks.scheduler, [swap], hooks.post_ticket
-            ).serve()
+            await server(settings, web, content, routes, hooks.scheduler, [swap], hooks.wake).serve()
         finally:
             stopping_of(application).set()
             if application.updater is not None and application.updater.running:

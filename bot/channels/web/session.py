@@ -56,7 +56,6 @@ class Entry:
 @dataclass
 class Transcript:
     entries: deque[Entry] = field(default_factory=lambda: deque(maxlen=MAX_ENTRIES))
-    seen_line: int = 0  # the last ticket line (staff answer) already shown
     counter: int = 0
     touched: float = 0.0
 
