@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from bot.domain.centres import Centres, card_of
 
 LANGS: tuple[str, ...] = ("pl", "uk", "en")
 Lang = Literal["pl", "uk", "en"]
@@ -339,17 +351,32 @@ class Glossary(Model):
         return names
 
 
+def _centres(value: object) -> Centres:
+    if not isinstance(value, Mapping) or not all(isinstance(c, CentreContent) for c in value.values()):
+        raise ValueError("centres must map centre ids to CentreContent")
+    return Centres.of(value)
+
+
 class Content(Model):
-    """All content: shared files and one bundle per centre, keyed by centre id."""
+    """All content: shared files and one bundle per centre, keyed by centre id.
+
+    `centres` reads like a dict; with many centres each one's content is read on first use
+    (bot.domain.centres). `card` gives a centre's name, city and hours without reading the rest.
+    """
 
     criteria: Criteria
     crisis: Crisis
     understanding: Understanding
-    centres: dict[str, CentreContent]
+    centres: Annotated[
+        Mapping[str, CentreContent], PlainValidator(_centres), PlainSerializer(lambda c: dict(c.items()))
+    ]
     glossary: Glossary = Glossary()
 
     def centre(self, centre_id: str) -> CentreContent | None:
         return self.centres.get(centre_id)
+
+    def card(self, centre_id: str | None) -> Centre | None:
+        return None if centre_id is None else card_of(self.centres, centre_id)
 
 
 class Topic(Model):
