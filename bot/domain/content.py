@@ -352,6 +352,8 @@ class Glossary(Model):
 
 
 def _centres(value: object) -> Centres:
+    if isinstance(value, Centres):  # checked when it was loaded; looking inside would read it all
+        return value
     if not isinstance(value, Mapping) or not all(isinstance(c, CentreContent) for c in value.values()):
         raise ValueError("centres must map centre ids to CentreContent")
     return Centres.of(value)
