@@ -54,6 +54,18 @@ class Centres(Mapping[str, "CentreContent"]):
             return centres
         return cls({cid: c.centre for cid, c in centres.items()}, centres)
 
+    @classmethod
+    def check(cls, value: object) -> Centres:
+        """`Content.centres` as given to the model: a `Centres` as it is (its centres were checked
+        when they were loaded; looking inside would read them all), a mapping of centres wrapped."""
+        from bot.domain.content import CentreContent
+
+        if isinstance(value, Centres):
+            return value
+        if not isinstance(value, Mapping) or not all(isinstance(c, CentreContent) for c in value.values()):
+            raise ValueError("centres must map centre ids to CentreContent")
+        return cls.of(value)
+
     def __getitem__(self, cid: str) -> CentreContent:
         found = self._loaded.get(cid)
         if found is not None:

@@ -14,16 +14,8 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from bot.domain.centres import Centres, card_of
 
@@ -351,14 +343,6 @@ class Glossary(Model):
         return names
 
 
-def _centres(value: object) -> Centres:
-    if isinstance(value, Centres):  # checked when it was loaded; looking inside would read it all
-        return value
-    if not isinstance(value, Mapping) or not all(isinstance(c, CentreContent) for c in value.values()):
-        raise ValueError("centres must map centre ids to CentreContent")
-    return Centres.of(value)
-
-
 class Content(Model):
     """All content: shared files and one bundle per centre, keyed by centre id.
 
@@ -370,7 +354,7 @@ class Content(Model):
     crisis: Crisis
     understanding: Understanding
     centres: Annotated[
-        Mapping[str, CentreContent], PlainValidator(_centres), PlainSerializer(lambda c: dict(c.items()))
+        Mapping[str, CentreContent], pydantic.PlainValidator(Centres.check), pydantic.PlainSerializer(dict)
     ]
     glossary: Glossary = Glossary()
 

@@ -317,9 +317,15 @@ def is_ready(content: Content, cid: str | None) -> bool:
 
 def open_centre(content: Content, cid: str) -> None:
     """Read a centre's content and build its knowledge now (seconds at most, from the disk
-    caches milliseconds); call it in a worker thread before answering from that centre."""
-    if cid in content.centres:
-        knowledge_of(content).centres[cid]
+    caches milliseconds); call it in a worker thread before answering from that centre. A content
+    nobody prepared yet (a start still under way) gets its centre read, and its knowledge from
+    `prepare`, which builds it once."""
+    if cid not in content.centres:
+        return
+    content.centres[cid]
+    found = _registry.get(id(content))
+    if found is not None and found[0] is content:
+        found[1].centres[cid]
 
 
 def is_prepared(content: Content) -> bool:
