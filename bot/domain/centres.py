@@ -78,8 +78,8 @@ class Centres(Mapping[str, "CentreContent"]):
             found = self._loaded.get(cid)
             if found is None:
                 found = self._sources[cid]()
-                self._loaded[cid] = found  # one key set: safe for readers without the lock
         with self._lock:
+            self._loaded.setdefault(cid, found)  # readers without the lock see it or nothing
             self._reading.pop(cid, None)
         return found
 
@@ -95,7 +95,8 @@ class Centres(Mapping[str, "CentreContent"]):
 
     def loaded(self) -> dict[str, CentreContent]:
         """The centres in memory now (nothing is read by asking)."""
-        return dict(self._loaded)
+        with self._lock:
+            return dict(self._loaded)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)
