@@ -3,16 +3,18 @@
     python bench/scale.py [--centres 2500] [--questions 200]
 
 Generates synthetic centres (copies of Gliwice under other ids) in a temporary folder, then
-measures each step in a FRESH process: loading content with an empty parse cache (cold) and
-with a warm one, `python -m bot ask` end to end (content, lazy indexes, one centre built, one
-answer), and in one process the first question to many different centres (each centre's index
-built on first use from the disk cache) and warm questions (CPU per question). The database side
-(2 million users, audiences, outbox) is `bench/scale_db.py`.
+measures each step in a FRESH process: a start (content loaded, knowledge prepared) with empty
+caches (cold) and with filled ones (warm), wall, CPU and resident memory; `python -m bot ask` end
+to end; and in one process, through `Dialogue.handle` as a door calls it, every centre chosen
+(read and indexed on first use) and asked once, the memory after 1, 100 and all centres, and
+questions to centres already open. The database side (2 million users, audiences, outbox) is
+`bench/scale_db.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -42,63 +44,103 @@ def generate(folder: Path, centres: int) -> Path:
     return root
 
 
-def rss_mb() -> float:
+def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mb() -> float:
+    """Resident memory now (Linux), not the peak: what the process holds after a step."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def cpu_s() -> float:
+    """CPU of this process (every thread) and of the worker processes it waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def child_load(root: Path) -> dict[str, float]:
-    started = time.perf_counter()
+    """A start: content loaded (every centre checked, only cards kept) and knowledge prepared."""
+    started, cpu = time.perf_counter(), cpu_s()
     from bot.domain.loader import load_content
 
     content = load_content(root)
-    loaded = time.perf_counter()
+    loaded, loaded_cpu, loaded_rss = time.perf_counter(), cpu_s(), rss_mb()
     from bot.domain import knowledge
 
     knowledge.prepare(content)
     return {
         "load_s": loaded - started,
+        "load_cpu_s": loaded_cpu - cpu,
+        "rss_after_load_mb": loaded_rss,
         "prepare_s": time.perf_counter() - loaded,
-        "rss_mb": rss_mb(),
+        "prepare_cpu_s": cpu_s() - loaded_cpu,
+        "rss_after_start_mb": rss_mb(),
         "centres": len(content.centres),
     }
 
 
-def child_questions(root: Path, questions: int) -> dict[str, float]:
+def child_questions(root: Path, questions: int, tmp: Path) -> dict[str, float]:
+    return asyncio.run(_questions(root, questions, tmp))
+
+
+async def _questions(root: Path, questions: int, tmp: Path) -> dict[str, float]:
+    """Every centre chosen and asked once through `Dialogue.handle`, as users would, after a start;
+    the memory after 1, 100 and all of them; then questions to centres open (the last 100)."""
+    from bot import callbacks
     from bot.clock import FixedClock, parse_moment
-    from bot.conversation.dialogue import Engine
-    from bot.conversation.outcome import Incoming, State
-    from bot.domain import knowledge
+    from bot.conversation.dialogue import Dialogue, Engine, Incoming
     from bot.domain.loader import load_content
+    from storage import connect
 
     content = load_content(root)
-    built = knowledge.prepare(content)
-    engine = Engine(content, FixedClock(parse_moment("2026-12-02T10:00:00")))
+    db = await connect(tmp / "bench.sqlite3")
+    dialogue = Dialogue(Engine(content, FixedClock(parse_moment("2026-12-02T10:00:00"))), db)
+    await dialogue.prepare()
     ids = sorted(content.centres)
     rng = random.Random(7)
+    rng.shuffle(ids)
     asked = ["godziny otwarcia", "ile kosztuje mieszkanie", "czy mogę mieć psa", "jak złożyć wniosek"]
 
-    def one(cid: str, text: str) -> float:
-        start = time.process_time()
-        engine.respond(State(centre=cid, lang="pl"), Incoming(text=text))
-        return time.process_time() - start
+    async def timed(user: str, incoming: Incoming) -> float:
+        start = time.perf_counter()
+        await dialogue.handle("terminal", user, incoming)
+        return time.perf_counter() - start
 
-    firsts = [one(cid, "godziny otwarcia") for cid in rng.sample(ids, min(50, len(ids)))]
-    before = rss_mb()
-    hot = rng.sample(ids, min(20, len(ids)))
-    warm = [one(rng.choice(hot), rng.choice(asked)) for _ in range(questions)]
+    opens, firsts, memory = [], [], {}
+    for number, cid in enumerate(ids, 1):
+        opens.append(await timed(cid, Incoming(button=callbacks.make(callbacks.CENTRE, cid))))
+        firsts.append(await timed(cid, Incoming(text=rng.choice(asked))))
+        if number in (1, 100, len(ids)):
+            memory[f"rss_after_{number}_centres_mb"] = rss_mb()
+    recent = rng.choices(ids[-100:], k=questions)
+    warm = [await timed(cid, Incoming(text=rng.choice(asked))) for cid in recent]
+    await db.close()
     return {
-        "first_question_p50_ms": statistics.median(firsts) * 1000,
-        "first_question_max_ms": max(firsts) * 1000,
-        "warm_cpu_p50_ms": statistics.median(warm) * 1000,
-        "warm_cpu_p95_ms": sorted(warm)[int(len(warm) * 0.95) - 1] * 1000,
-        "centres_in_memory": len(built.centres.ready()),
-        "rss_after_50_centres_mb": before,
+        "open_p50_ms": statistics.median(opens) * 1000,
+        "open_p95_ms": quantile(opens, 0.95) * 1000,
+        "open_max_ms": max(opens) * 1000,
+        "first_p50_ms": statistics.median(firsts) * 1000,
+        "first_p95_ms": quantile(firsts, 0.95) * 1000,
+        "warm_p50_ms": statistics.median(warm) * 1000,
+        "warm_p95_ms": quantile(warm, 0.95) * 1000,
+        **memory,
+        "centres_asked": len(ids),
     }
 
 
-def in_fresh_process(*args: str, env: dict[str, str]) -> dict[str, float]:
+def quantile(values: list[float], share: float) -> float:
+    return sorted(values)[max(0, int(len(values) * share) - 1)]
+
+
+def in_fresh_process(*args: str | Path, env: dict[str, str]) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], env=env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, __file__, "--child", *map(str, args)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     if out.returncode != 0:
         raise SystemExit(out.stderr[-3000:])
@@ -130,7 +172,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, root = args.child[0], Path(args.child[1])
-        result = child_load(root) if kind == "load" else child_questions(root, int(args.child[2]))
+        if kind == "load":
+            result = child_load(root)
+        else:
+            result = child_questions(root, int(args.child[2]), Path(args.child[3]))
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,25 +189,33 @@ def main() -> None:
         warm = in_fresh_process("load", str(root), env=env)
         first_wall, first_rss = ask_wall(root, env)  # the model embeds one centre's texts
         wall, rss = ask_wall(root, env)
-        questions = in_fresh_process("questions", str(root), str(args.questions), env=env)
-    print("\n| step (fresh process) | value |\n|---|---:|")
-    print(f"| load content, empty parse cache | {cold['load_s']:.1f} s |")
-    print(f"| load content, warm parse cache | {warm['load_s']:.1f} s |")
-    print(f"| prepare knowledge (lazy), warm | {warm['prepare_s']:.1f} s |")
-    print(f"| peak RSS after load + prepare | {warm['rss_mb']:.0f} MB |")
-    print(f"| `python -m bot ask`, empty vector cache | {first_wall:.1f} s, {first_rss:.0f} MB |")
-    print(f"| `python -m bot ask`, warm caches | {wall:.1f} s, {rss:.0f} MB |")
-    print(
-        f"| first question to a centre, p50 / max | {questions['first_question_p50_ms']:.0f} / "
-        f"{questions['first_question_max_ms']:.0f} ms CPU |"
-    )
-    print(
-        f"| warm question CPU p50 / p95 | {questions['warm_cpu_p50_ms']:.0f} / "
-        f"{questions['warm_cpu_p95_ms']:.0f} ms |"
-    )
-    print(f"| RSS after 50 centres asked | {questions['rss_after_50_centres_mb']:.0f} MB |")
-    print(f"| centres in memory after the run | {questions['centres_in_memory']:.0f} |")
-
+        questions = in_fresh_process("questions", str(root), str(args.questions), tmp, env=env)
+        again = in_fresh_process("questions", str(root), str(args.questions), tmp, env=env)
+    print("\n| step (fresh process) | wall | CPU | RSS after |\n|---|---:|---:|---:|")
+    for name, run in (("empty caches (cold)", cold), ("filled caches (warm)", warm)):
+        print(
+            f"| load content, {name} | {run['load_s']:.1f} s | {run['load_cpu_s']:.1f} s | "
+            f"{run['rss_after_load_mb']:.0f} MB |"
+        )
+        print(
+            f"| prepare knowledge, {name} | {run['prepare_s']:.1f} s | {run['prepare_cpu_s']:.1f} s | "
+            f"{run['rss_after_start_mb']:.0f} MB |"
+        )
+    print(f"| `python -m bot ask`, empty vector cache | {first_wall:.1f} s | | {first_rss:.0f} MB peak |")
+    print(f"| `python -m bot ask`, warm caches | {wall:.1f} s | | {rss:.0f} MB peak |")
+    # First run: parsed content on disk, word indexes not yet (built on first use); second run,
+    # a restart: everything on disk.
+    for name, q in (("indexes not on disk yet", questions), ("a restart, all on disk", again)):
+        print(f"\n| through `Dialogue.handle`, {name} | p50 | p95 | max |\n|---|---:|---:|---:|")
+        print(
+            f"| choose a centre not open yet | {q['open_p50_ms']:.0f} ms | {q['open_p95_ms']:.0f} ms | "
+            f"{q['open_max_ms']:.0f} ms |"
+        )
+        print(f"| its first question | {q['first_p50_ms']:.0f} ms | {q['first_p95_ms']:.0f} ms | |")
+        print(f"| a question to an open centre | {q['warm_p50_ms']:.0f} ms | {q['warm_p95_ms']:.0f} ms | |")
+        rss = [f"{k.split('_')[2]}: {v:.0f} MB" for k, v in q.items() if k.startswith("rss_after_")]
+        sizes = ", ".join(rss)
+        print(f"\nRSS after centres opened and asked ({sizes})")
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -77,7 +77,7 @@ def only_problem(root: Path) -> tuple[str, int, str]:
 
 
 def walk(value: object) -> Iterator[object]:
-    """Every model, tuple item and dict value inside `value`, depth first."""
+    """Every model, tuple item and mapping value inside `value`, depth first."""
     yield value
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
@@ -85,7 +85,7 @@ def walk(value: object) -> Iterator[object]:
     elif isinstance(value, tuple | list):
         for item in value:
             yield from walk(item)
-    elif isinstance(value, dict):
+    elif isinstance(value, Mapping):  # Content.centres is a read-only mapping (bot.domain.centres)
         for item in value.values():
             yield from walk(item)
 

@@ -67,6 +67,20 @@ class Engine(FreeText):
             return self._button(state, incoming.button)
         return self._text(state, clean(incoming.text or ""))
 
+    def centres_needed(self, state: State, incoming: Incoming) -> tuple[str, ...]:
+        """The centres `respond` will read for this message, so a door can have them read first,
+        off the event loop (`Dialogue.respond`); reads none itself."""
+        centres = self.content.centres
+        centre = state.centre if state.centre in centres else self.default_centre
+        if incoming.button is not None:
+            prefix, parts = callbacks.split(incoming.button)
+            if prefix == callbacks.CENTRE and parts and parts[0] in centres:
+                return (parts[0],)
+        elif centre is None:
+            named = self.centre_named(clean(incoming.text or ""))
+            return (named,) if named else self.every_centre()
+        return (centre,) if centre else ()
+
     # --- menus -------------------------------------------------------------------------------
 
     def _t(self, state: State) -> Tr:
@@ -289,6 +303,9 @@ class Dialogue:
         # Reading a question embeds it (15-35 ms of C code): that runs in one thread of its own,
         # never on the event loop, and that thread's analysers are opened once, at prepare().
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader")
+        # A centre nobody asked about since the start is read and indexed first, in a thread of
+        # its own: the reader goes on answering everyone else meanwhile (issue 15).
+        self._opener = ThreadPoolExecutor(max_workers=2, thread_name_prefix="centre-open")
 
     async def prepare(self) -> None:
         """Build the content's indexes and vectors (seconds on a cold cache) off the event loop."""
@@ -297,7 +314,18 @@ class Dialogue:
 
     async def respond(self, state: State, incoming: Incoming) -> Outcome:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader, self.engine.respond, state, incoming)
+        engine = self.engine
+        choosing = incoming.button is not None and callbacks.split(incoming.button)[0] == callbacks.CENTRE
+        if choosing or not knowledge.is_ready(engine.content, state.centre):
+            # Which centres the message needs is cheap to say but not free (a city named in it):
+            # the opener says it and reads them; a user whose centre is ready skips this.
+            await loop.run_in_executor(self._opener, self._open, engine, state, incoming)
+        return await loop.run_in_executor(self._reader, engine.respond, state, incoming)
+
+    @staticmethod
+    def _open(engine: Engine, state: State, incoming: Incoming) -> None:
+        for cid in engine.centres_needed(state, incoming):
+            knowledge.open_centre(engine.content, cid)
 
     async def handle(
         self,
@@ -349,8 +377,8 @@ class Dialogue:
 
     def _week(self, centre_id: str, now: datetime) -> date:
         """The Monday of the centre's local week: the numbers page counts questions per week."""
-        centre = self.engine.content.centres.get(centre_id)
-        local = now.astimezone(ZoneInfo(centre.centre.timezone)) if centre else now
+        card = self.engine.content.card(centre_id)  # the card is enough: nothing is read here
+        local = now.astimezone(ZoneInfo(card.timezone)) if card else now
         return local.date() - timedelta(days=local.weekday())
 
     async def reset(self, channel: str, external_id: str) -> None:

@@ -15,6 +15,7 @@ from bot import callbacks
 from bot.conversation import answers, menus
 from bot.conversation.outcome import FALLBACK, Outcome, State, mask
 from bot.domain import items
+from bot.domain.centres import cards_of
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.cues import split_questions
 from bot.domain.script import ukrainian_in_latin
@@ -25,6 +26,7 @@ from bot.replies import Button, Reply
 
 GROUP_SHARE = 0.6  # a target group this close to the best match wins (see preferred_key)
 COMPANION_SHARE = 0.6  # a built-in fact this close is added to the answer
+EVERY_CENTRE_UP_TO = 5  # more centres: a question without a centre is first asked which one
 
 
 class FreeText:
@@ -75,11 +77,25 @@ class FreeText:
 
     def centre_named(self, text: str) -> str | None:
         folded = " ".join(folded_words(text))
-        for cid, centre in self.content.centres.items():
-            stem = fold(centre.centre.city)[:6]
+        for cid, stem in self._city_stems():
             if contains_phrase(folded, stem):
                 return cid
         return None
+
+    def _city_stems(self) -> tuple[tuple[str, str], ...]:
+        """The start of each centre's city, folded once per content, from the centres' cards (so
+        no centre's content is read to find out which centre a question names)."""
+        cached: tuple[Content, tuple[tuple[str, str], ...]] | None = getattr(self, "_stems", None)
+        if cached is None or cached[0] is not self.content:
+            cards = cards_of(self.content.centres)
+            cached = (self.content, tuple((cid, fold(card.city)[:6]) for cid, card in cards.items()))
+            self._stems = cached
+        return cached[1]
+
+    def every_centre(self) -> tuple[str, ...]:
+        """The centres a question without a centre is answered for: all of a few, none of many
+        (an answer per centre for thousands of centres is no answer; the chooser comes first)."""
+        return tuple(sorted(self.content.centres)) if len(self.content.centres) <= EVERY_CENTRE_UP_TO else ()
 
     def _for_every_centre(self, state: State, text: str) -> Outcome:
         """No centre chosen yet: answer for each one, then ask which is theirs."""
@@ -87,7 +103,8 @@ class FreeText:
         replies = []
         if signals_danger(self.content, text):  # once, first, not once per centre
             replies.append(Reply(answers.crisis(t, self.content, text)))
-        for cid, centre in sorted(self.content.centres.items()):
+        for cid in self.every_centre():
+            centre = self.content.centres[cid]
             outcome = self.answer_text(replace(state, centre=cid), text, crisis_shown=bool(replies))
             body = "\n\n".join(r.text for r in outcome.replies)
             replies.append(Reply(f"【{centre.centre.name.get(t.lang)}】\n{body}"))

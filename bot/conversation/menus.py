@@ -6,6 +6,7 @@ from babel import Locale
 
 from bot import callbacks
 from bot.domain import items
+from bot.domain.centres import cards_of
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.i18n import Tr
 from bot.replies import Button, Reply
@@ -46,9 +47,9 @@ def main_menu(t: Tr, centre: CentreContent | None, intro: str | None = None, han
 
 
 def choose_centre(t: Tr, content: Content, intro: str | None = None) -> Reply:
-    buttons = tuple(
-        (Button(c.centre.name.get(t.lang), callbacks.make(callbacks.CENTRE, cid)),)
-        for cid, c in sorted(content.centres.items())
+    buttons = tuple(  # from the cards: choosing a centre reads no centre's content
+        (Button(card.name.get(t.lang), callbacks.make(callbacks.CENTRE, cid)),)
+        for cid, card in sorted(cards_of(content.centres).items())
     )
     text = t._("Which centre is your question about?")
     return Reply(f"{intro}\n{text}" if intro else text, buttons)

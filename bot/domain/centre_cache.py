@@ -1,4 +1,5 @@
-"""Parsed centres on disk, keyed by the bytes of their files and the loader's code.
+"""Parsed centres on disk, keyed by the bytes of their files and the loader's code, and the
+cards (`Centre`: name, city, hours) of every stored centre in one file, so a start reads only those.
 
 With thousands of centres, parsing and validating YAML is most of a start (about 30 ms a centre);
 reading a stored centre back takes about 1 ms. A stored centre is used only when every file of
@@ -18,9 +19,20 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bot.domain.caching import read_pickle, write_pickle
-from bot.domain.content import CentreContent
+from bot.domain.content import Centre, CentreContent
 
 PARALLEL_FROM = 64  # centres to parse before worker processes pay for their start (~0.5 s)
+CARDS = "cards.pickle"
+MAX_CARDS = 50_000  # old versions of centres beyond this are forgotten (a card is ~2 kB)
+
+
+def stored(where: Path, key: str) -> Path:
+    return where / f"centre-{key}.pickle"
+
+
+def read(where: Path, key: str, cid: str) -> CentreContent | None:
+    found = read_pickle(stored(where, key))
+    return found if isinstance(found, CentreContent) and found.centre.id == cid else None
 
 
 def cached(folder: Path, where: Path, parse: Callable[[Path], CentreContent]) -> CentreContent:
@@ -28,13 +40,26 @@ def cached(folder: Path, where: Path, parse: Callable[[Path], CentreContent]) ->
     key = key_of(folder)
     if key is None:  # a file is missing or unreadable: parse, so the problem is reported
         return parse(folder)
-    path = where / f"centre-{key}.pickle"
-    found = read_pickle(path)
-    if isinstance(found, CentreContent) and found.centre.id == folder.name:
+    found = read(where, key, folder.name)
+    if found is not None:
         return found
     centre = parse(folder)
-    write_pickle(path, centre)
+    write_pickle(stored(where, key), centre)
     return centre
+
+
+def read_cards(where: Path) -> dict[str, Centre]:
+    """The card of every stored centre by its key; empty when the file is missing or unreadable."""
+    found = read_pickle(where / CARDS)
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, Centre)}
+
+
+def write_cards(where: Path, cards: dict[str, Centre], new: dict[str, Centre]) -> None:
+    """`cards` (as read) with `new` added last, so the oldest are the ones forgotten."""
+    merged = {k: v for k, v in cards.items() if k not in new} | new
+    write_pickle(where / CARDS, dict(list(merged.items())[-MAX_CARDS:]))
 
 
 def key_of(folder: Path) -> str | None:
@@ -60,16 +85,16 @@ def _code() -> bytes:
     return hashlib.sha256(b"\0".join(parts)).digest()
 
 
-def parse_ahead(folders: Sequence[Path], where: Path | None, store: Callable[[Path, Path], None]) -> None:
+def parse_ahead(
+    missing: Sequence[Path], where: Path | None, store: Callable[[Path, Path], Centre | None]
+) -> dict[Path, Centre]:
     """Many centres not stored yet (a first start, a new code version): `store` them in worker
-    processes; the caller then reads every centre from `where`. Problems are not collected here:
-    the caller parses a broken centre again and reports it."""
+    processes, which give back each stored centre's card. Problems are not collected here: the
+    caller parses a broken centre again (it has no card) and reports it."""
     workers = min(os.cpu_count() or 1, 8)
-    if where is None or workers < 2:
-        return
-    missing = [f for f in folders if (key := key_of(f)) and not (where / f"centre-{key}.pickle").exists()]
-    if len(missing) < PARALLEL_FROM:
-        return
+    if where is None or workers < 2 or len(missing) < PARALLEL_FROM:
+        return {}
     # "spawn": this may run in a reload thread beside others, where forking is unsafe.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(store, missing, [where] * len(missing), chunksize=16))
+        cards = pool.map(store, missing, [where] * len(missing), chunksize=16)
+        return {folder: card for folder, card in zip(missing, cards, strict=True) if card is not None}

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from bot.domain.centres import Centres, card_of
 
 LANGS: tuple[str, ...] = ("pl", "uk", "en")
 Lang = Literal["pl", "uk", "en"]
@@ -340,16 +344,25 @@ class Glossary(Model):
 
 
 class Content(Model):
-    """All content: shared files and one bundle per centre, keyed by centre id."""
+    """All content: shared files and one bundle per centre, keyed by centre id.
+
+    `centres` reads like a dict; with many centres each one's content is read on first use
+    (bot.domain.centres). `card` gives a centre's name, city and hours without reading the rest.
+    """
 
     criteria: Criteria
     crisis: Crisis
     understanding: Understanding
-    centres: dict[str, CentreContent]
+    centres: Annotated[
+        Mapping[str, CentreContent], pydantic.PlainValidator(Centres.check), pydantic.PlainSerializer(dict)
+    ]
     glossary: Glossary = Glossary()
 
     def centre(self, centre_id: str) -> CentreContent | None:
         return self.centres.get(centre_id)
+
+    def card(self, centre_id: str | None) -> Centre | None:
+        return None if centre_id is None else card_of(self.centres, centre_id)
 
 
 class Topic(Model):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.domain import items
 from bot.domain.caching import cache_folder, read_pickle, write_pickle
+from bot.domain.centres import is_loaded, loaded_of
 from bot.domain.content import CentreContent, Content
 from bot.domain.cues import Cues, build_cues
 from bot.domain.lexical import READ_LANGS, TEXT_LANGS, Index, build_index
@@ -105,7 +106,7 @@ def _lexical(content: Content, centre: CentreContent, folder: Path | None) -> In
 
 
 def _semantic(embedder: Embedder, cache: VectorCache, texts: list[tuple[str, str, bool]]) -> SemanticIndex:
-    matrix = cache.vectors(embedder, [(text, query) for _, text, query in texts])
+    matrix = cache.rows(embedder, [(text, query) for _, text, query in texts])
     return SemanticIndex(tuple(key for key, _, _ in texts), matrix)
 
 
@@ -156,6 +157,9 @@ class Shelf(Mapping[str, CentreKnowledge]):
             self._building.pop(cid, None)
             while len(self._built) > self._keep:
                 self._built.popitem(last=False)
+
+    def is_built(self, cid: str) -> bool:
+        return cid in self._built
 
     def ready(self) -> dict[str, CentreKnowledge]:
         """The centres in memory now (nothing is built by asking)."""
@@ -276,9 +280,10 @@ def _reusable(content: Content, embedder: Embedder | None) -> dict[str, CentreKn
             if old.understanding is not content.understanding or knowledge.embedder is not embedder:
                 continue
             built = knowledge.centres.ready()
-            for cid, centre in content.centres.items():
-                if cid in built and old.centres.get(cid) is centre:
-                    found[cid] = built[cid]
+            mine, theirs = loaded_of(content.centres), loaded_of(old.centres)  # none read here
+            for cid, known in built.items():
+                if cid in mine and theirs.get(cid) is mine[cid]:
+                    found[cid] = known
     return found
 
 
@@ -296,6 +301,31 @@ def knowledge_of(content: Content) -> Knowledge:
     # Built here only where no door prepared it (the command line, tests): the analysers then
     # open lazily, for the words the question has.
     return _build_and_register(content, default_embedder() if semantic_enabled() else None, None)
+
+
+def is_ready(content: Content, cid: str | None) -> bool:
+    """The centre's content is in memory and its knowledge built: answering it reads nothing."""
+    found = _registry.get(id(content))
+    return (
+        cid is not None
+        and found is not None
+        and found[0] is content
+        and found[1].centres.is_built(cid)
+        and is_loaded(content.centres, cid)
+    )
+
+
+def open_centre(content: Content, cid: str) -> None:
+    """Read a centre's content and build its knowledge now (seconds at most, from the disk
+    caches milliseconds); call it in a worker thread before answering from that centre. A content
+    nobody prepared yet (a start still under way) gets its centre read, and its knowledge from
+    `prepare`, which builds it once."""
+    if cid not in content.centres:
+        return
+    content.centres[cid]
+    found = _registry.get(id(content))
+    if found is not None and found[0] is content:
+        found[1].centres[cid]
 
 
 def is_prepared(content: Content) -> bool:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.domain import centre_cache
 from bot.domain.caching import cache_folder
+from bot.domain.centres import Centres, Source
 from bot.domain.content import (
     Centre,
     CentreContent,
@@ -35,6 +38,7 @@ from bot.domain.yaml_doc import ContentError as ContentError  # the error every 
 from bot.domain.yaml_doc import Loc, _Doc, _read
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 # Files of a centre folder; each is a mapping with these top-level keys.
 CENTRE_FILES = ("centre", "flats", "recruitment", "rules", "legal", "fees", "faq")
@@ -239,15 +243,72 @@ def _payment(doc: _Doc) -> PaymentRule | None:
     return None if raw is None else _validate(PaymentRule, doc, raw, ("payment",))
 
 
-def _store_centre(folder: Path, where: Path) -> None:
+def _store_centre(folder: Path, where: Path) -> Centre | None:
     """In a worker process: parse one centre into the cache (a broken one is reported later)."""
     with contextlib.suppress(ContentError):
-        load_centre(folder, where)
+        return load_centre(folder, where).centre
+    return None
+
+
+def _read_back(folder: Path, where: Path, key: str) -> CentreContent:
+    """A centre's content the first time it is asked for, from the parse cache; a cache entry
+    deleted or damaged since the start is parsed again from the folder (and stored again)."""
+    found = centre_cache.read(where, key, folder.name)
+    if found is not None:
+        return found
+    log.warning("centre %s: parse cache entry unreadable, parsing the folder again", folder.name)
+    if centre_cache.key_of(folder) != key:
+        log.warning("centre %s changed on disk since the content was loaded", folder.name)
+    return load_centre(folder, where)
+
+
+def _centres(folders: list[Path], where: Path | None, problems: list[str]) -> Centres:
+    """Every centre checked; with a parse cache only its card stays in memory, the rest is read
+    back from the cache on first use (bot.domain.centres). A centre whose key has a card and a
+    stored entry was checked when it was stored, so a warm start reads neither YAML nor pickles."""
+    cards: dict[str, Centre] = {}
+    loaded: dict[str, CentreContent] = {}
+    sources: dict[str, Source] = {}
+    keys = {f: centre_cache.key_of(f) for f in folders} if where is not None else {}
+    known = centre_cache.read_cards(where) if where is not None else {}
+    new: dict[str, Centre] = {}
+
+    def lazy(folder: Path, card: Centre) -> bool:
+        key = keys.get(folder)
+        if where is None or key is None or card.id != folder.name:
+            return False
+        if not centre_cache.stored(where, key).exists():
+            return False
+        cards[folder.name] = card
+        sources[folder.name] = partial(_read_back, folder, where, key)
+        return True
+
+    first = [f for f in folders if (k := keys.get(f)) and k not in known]
+    for folder, card in centre_cache.parse_ahead(first, where, _store_centre).items():
+        new[keys[folder] or ""] = card
+    for folder in folders:
+        key = keys.get(folder)
+        found = new.get(key or "") or known.get(key or "")
+        if found is not None and lazy(folder, found):
+            continue
+        try:
+            centre = load_centre(folder, where)
+        except ContentError as exc:
+            problems += exc.problems
+            continue
+        if key is not None:
+            new[key] = centre.centre
+        if not lazy(folder, centre.centre):  # no cache to read it back from: it stays in memory
+            cards[folder.name], loaded[folder.name] = centre.centre, centre
+    if where is not None and new:
+        centre_cache.write_cards(where, known, new)
+    return Centres(cards, loaded, sources)
 
 
 def load_content(root: Path, cache: Path | _Default | None = DEFAULT_CACHE) -> Content:
     """All content under `root`; raises ContentError listing every problem found.
-    `cache`: a folder for parsed centres (see `load_centre`); None parses everything."""
+    `cache`: a folder for parsed centres (see `load_centre`); None parses everything and keeps it
+    all in memory."""
     if not root.is_dir():
         raise ContentError([f"{root}:1: content folder not found"])
     problems: list[str] = []
@@ -261,22 +322,15 @@ def load_content(root: Path, cache: Path | _Default | None = DEFAULT_CACHE) -> C
             shared[name] = loader(root / f"{name}.yaml")
         except ContentError as exc:
             problems += exc.problems
-    centres: dict[str, CentreContent] = {}
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     if not folders:
         problems.append(f"{root}:1: no centre folders found")
-    # Hundreds of thousands of long-lived objects: the cycle collector would walk all of them
-    # again and again as they pile up (a 2,500-centre load took 20 times longer). Nothing made
-    # here is garbage, so it runs once, afterwards.
-    centre_cache.parse_ahead(folders, _parsed_folder(cache), _store_centre)
+    # Many long-lived objects at once: the cycle collector would walk all of them again and again
+    # as they pile up (a 2,500-centre load took 20 times longer). Nothing made here is garbage.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for folder in folders:
-            try:
-                centres[folder.name] = load_centre(folder, cache)
-            except ContentError as exc:
-                problems += exc.problems
+        centres = _centres(folders, _parsed_folder(cache), problems)
     finally:
         if collecting:
             gc.enable()

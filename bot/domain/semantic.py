@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Vector = NDArray[np.float32]
 MAX_CHARS = 600  # the model reads 512 tokens at most; questions and passages are cut before that
+EMBED_BATCH = 8  # content texts embedded per call of the model
 MAX_QUERY_TOKENS = 64  # a long question keeps its first ~45 words: ~0.1 s to embed, not ~1 s
 
 
@@ -113,6 +114,7 @@ class VectorCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self._tables: dict[str, dict[bytes, Vector]] = {}  # read once per cache object
+        self._lock = threading.Lock()
 
     def _path(self, version: str) -> Path | None:
         if self.folder is None:
@@ -148,8 +150,38 @@ class VectorCache:
         except OSError as exc:  # a read-only or full disk costs time at the next start, nothing else
             log.warning("vector cache not written (%s)", type(exc).__name__)
 
+    def rows(self, embedder: Embedder, texts: Sequence[tuple[str, bool]]) -> NDArray[np.float32]:
+        """`vectors`, also kept as one file per list (a centre's texts), memory-mapped when read:
+        with thousands of centres, a centre opened after a start reads its own rows, not the table
+        of every text of every centre (hundreds of MB); the table is read only for a changed list."""
+        if self.folder is None:
+            return self.vectors(embedder, texts)
+        digest = hashlib.sha256(b"".join(_key(embedder.version, t, q) for t, q in texts)).hexdigest()
+        path = self.folder / f"rows-{digest[:32]}.npy"
+        try:
+            found = np.load(path, mmap_mode="r", allow_pickle=False)
+            if found.shape == (len(texts), embedder.dim) and found.dtype == np.float32:
+                rows: NDArray[np.float32] = found
+                return rows
+        except (OSError, ValueError, EOFError):  # missing, corrupt or foreign: built again
+            pass
+        built = self.vectors(embedder, texts)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                np.save(handle, built, allow_pickle=False)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("vector rows not written (%s)", type(exc).__name__)
+        return built
+
     def vectors(self, embedder: Embedder, texts: Sequence[tuple[str, bool]]) -> NDArray[np.float32]:
-        """One row per (text, is_query), from the cache where present, embedded otherwise."""
+        """One row per (text, is_query), from the cache where present, embedded otherwise.
+        Safe across threads (centres are built in parallel, bot.conversation.dialogue)."""
+        with self._lock:
+            return self._vectors(embedder, texts)
+
+    def _vectors(self, embedder: Embedder, texts: Sequence[tuple[str, bool]]) -> NDArray[np.float32]:
         path = self._path(embedder.version)
         table = self._tables.get(embedder.version)
         if table is None:
@@ -158,9 +190,12 @@ class VectorCache:
         missing = {k: (t, q) for k, (t, q) in zip(keys, texts, strict=True) if k not in table}
         for query in (True, False):
             batch = [(k, t) for k, (t, q) in missing.items() if q is query]
-            if batch:
-                rows = embedder.embed([t for _, t in batch], query=query)
-                table.update({k: rows[i] for i, (k, _) in enumerate(batch)})
+            # In small batches: the model answers one call at a time, and a question being read
+            # meanwhile waits for one batch (~0.2 s), not for a whole new centre (seconds).
+            for start in range(0, len(batch), EMBED_BATCH):
+                part = batch[start : start + EMBED_BATCH]
+                rows = embedder.embed([t for _, t in part], query=query)
+                table.update({k: rows[i] for i, (k, _) in enumerate(part)})
         if missing:
             self._write(path, table, embedder.dim)
         if not keys:

@@ -83,8 +83,8 @@ class ReminderTick:
     _retry_at: datetime | None = None
 
     def zone(self, centre: str) -> ZoneInfo:
-        found = self.content.centres.get(centre)
-        return ZoneInfo(found.centre.timezone) if found is not None else rules.WARSAW
+        card = self.content.card(centre)  # the card has the zone: no centre's content is read for it
+        return ZoneInfo(card.timezone) if card is not None else rules.WARSAW
 
     async def _deactivate(self, resident: Resident, status: people.Status) -> None:
         if status == "blocked":

@@ -11,7 +11,8 @@ from storage.ratings import worst_rated
 
 def answer_label(t: Tr, content: Content, centre: str | None, key: str) -> str:
     """An answer's title as users see it (staff never need the internal key)."""
-    centres = [content.centres[centre]] if centre in content.centres else list(content.centres.values())
+    found = content.centre(centre) if centre else None
+    centres = [found] if found is not None else list(content.centres.values())
     for bundle in centres:
         label = menus.key_label(t, bundle, key)
         if label:

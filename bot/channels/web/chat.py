@@ -128,7 +128,8 @@ def render_chat(
     lang: str,
 ) -> Response:
     ui = texts.chat_chrome(lang)
-    name = door.content.centres[centre].centre.name.get(lang)
+    card = door.content.card(centre)  # the card: a page reads no centre's content for its name
+    name = card.name.get(lang) if card else ""
     since = active_from(transcript)
     return render(
         request,

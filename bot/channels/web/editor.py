@@ -74,7 +74,7 @@ async def index(request: Request) -> Response:
     if len(centres) == 1 and staff.access.role != "admin":
         return RedirectResponse(f"/staff/content/{centres[0]}", status_code=303)
     content = door_of(request).content
-    names = [(c, content.centres[c].centre.name.get(staff.lang)) for c in centres]
+    names = [(c, card.name.get(staff.lang)) for c in centres if (card := content.card(c))]  # reads none
     return page(request, staff, "editor_index.html", editor_ui(staff.lang)["content"], centres=names,
                 admin=staff.access.role == "admin")
 
@@ -102,7 +102,8 @@ async def centre_page(request: Request) -> Response:
             rows.append((str(entry.get("id")), label, missing(values, (*docs.ENTRY_TEXTS, "note"))))
         sections.append((section, rows))
     content = door_of(request).content
-    title = content.centres[centre].centre.name.get(staff.lang)
+    card = content.card(centre)
+    title = card.name.get(staff.lang) if card else centre
     notice = editor_ui(staff.lang)["created"] if request.query_params.get("done") == "created" else None
     return page(request, staff, "editor_centre.html", title, centre=centre, sections=sections, notice=notice)
 
