@@ -169,6 +169,8 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.unexpected: list[str] = []
         self.commands: dict[str | None, list[dict[str, Any]]] = {}
+        # (chat id, language) -> the menu set with BotCommandScopeChat for that chat
+        self.chat_commands: dict[tuple[int, str | None], list[dict[str, Any]]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # what the bot sent, by (chat, id)
         self.failures: list[Failure] = []
         self._updates: list[dict[str, Any]] = []
@@ -370,7 +372,22 @@ class FakeBotAPI:
         return 200, {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
     def _m_setmycommands(self, params: dict[str, Any]) -> tuple[int, Any]:
-        self.commands[params.get("language_code")] = list(params.get("commands", []))
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") == "chat":  # one chat's own menu (the staff's), apart from everyone's
+            self.chat_commands[(int(scope["chat_id"]), params.get("language_code"))] = list(
+                params.get("commands", [])
+            )
+        else:
+            self.commands[params.get("language_code")] = list(params.get("commands", []))
+        return 200, True
+
+    def _m_deletemycommands(self, params: dict[str, Any]) -> tuple[int, Any]:
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") == "chat":
+            key = (int(scope["chat_id"]), params.get("language_code"))
+            self.chat_commands.pop(key, None)
+        else:
+            self.commands.pop(params.get("language_code"), None)
         return 200, True
 
     def _m_answercallbackquery(self, params: dict[str, Any]) -> tuple[int, Any]:

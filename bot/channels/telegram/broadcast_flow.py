@@ -24,6 +24,7 @@ from bot.channels.telegram.staff_common import (
     StaffConfig,
     _door,
     acknowledge,
+    audience_channel,
     edit_or_say,
     gate,
     staff_command,
@@ -53,7 +54,7 @@ async def on_broadcast(update: Update, context: Context, access: Access, lang: s
     if access.centre is None:
         await say(update, context, Reply(t._("Choose your centre first with /centre.")))
         return
-    db = _door(context).db
+    db, channel = _door(context).db, audience_channel(staff_config(context), access.centre)
     rows: list[tuple[Button, ...]] = [
         (
             Button(
@@ -61,7 +62,7 @@ async def on_broadcast(update: Update, context: Context, access: Access, lang: s
                 bdata(callbacks.ChooseAudience(choice.audience)),
             ),
         )
-        for choice in await audiences.offered(db, access.centre)
+        for choice in await audiences.offered(db, access.centre, channel)
     ]
     rows.extend(cancel_row(t, 0))
     await say(update, context, Reply(t._("Who should receive the message?"), tuple(rows)))
@@ -155,7 +156,9 @@ async def choose_audience(
     """The audience: a draft for the actor's centre, then ask for the text."""
     t = tr(lang)
     config, db = staff_config(context), _door(context).db
-    if access.centre is None or not await audiences.is_offered(db, access.centre, audience):
+    if access.centre is None or not await audiences.is_offered(
+        db, access.centre, audience, audience_channel(config, access.centre)
+    ):
         await edit_or_say(update, context, t._("This message was already sent or cancelled."))
         return
     stored = callbacks.encode_audience(audience)
@@ -184,7 +187,11 @@ async def confirm(
     config: StaffConfig, db: Database, access: Access, bid: int, send_at: datetime | None = None
 ) -> int | None:
     """The outbox, the status and the audit row in one unit of work (bot.broadcasts.worker.confirm)."""
-    return await confirm_broadcast(db, config.clock, access, bid, send_at)
+    draft = await broadcasts.get(db, bid)
+    if draft is None:
+        return None
+    channel = audience_channel(config, draft.centre)
+    return await confirm_broadcast(db, config.clock, access, bid, send_at, channel)
 
 
 async def broadcast_text(update: Update, context: Context, bid: int, text: str) -> None:
@@ -216,7 +223,9 @@ async def broadcast_text(update: Update, context: Context, bid: int, text: str) 
         return
     await broadcasts.set_text(db, draft.id, text)
     await context.end(BroadcastText)  # the next step is a button (send now / later / cancel)
-    count = await broadcasts.count_audience(db, draft.centre, draft.audience)
+    count = await broadcasts.count_audience(
+        db, draft.centre, draft.audience, audience_channel(config, draft.centre)
+    )
     target = target_of(update)
     assert target is not None
     await context.bot.send_message(target.chat_id, escape(text))  # the preview: exactly what recipients get

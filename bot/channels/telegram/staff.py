@@ -22,6 +22,7 @@ from bot.channels.telegram.broadcast import (
     resume_broadcasts,
     telegram_send,
 )
+from bot.channels.telegram.context import bot_content
 from bot.channels.telegram.render import say
 from bot.channels.telegram.residents import RESIDENTS_KEY, ResidentsDoor
 from bot.channels.telegram.staff_common import (
@@ -100,7 +101,8 @@ async def on_staff_invite(update: Update, context: Context) -> None:
         return
     config, db = staff_config(context), _door(context).db
     t = tr(await context.lang())
-    result = await join_staff(db, config.clock, code, user.id)  # one unit of work, refusals audited
+    # One unit of work, refusals audited; the member's centre is remembered as this bot's user's.
+    result = await join_staff(db, config.clock, code, user.id, _door(context).channel)
     if isinstance(result, staff_store.StaffMember):
         context.forget_person()  # its centre changed
         text = t._(
@@ -188,6 +190,7 @@ async def on_reload(update: Update, context: Context, access: Access, lang: str)
         text = "\n".join([t._("The content has errors; I keep the running content."), *shown])
         await say(update, context, Reply(text))
         return
+    content = bot_content(content, config.settings)  # this bot's centres only
     _door(context).swap_content(content)
     residents = context.bot_data.get(RESIDENTS_KEY)
     if isinstance(residents, ResidentsDoor):  # reminders and invites read the same content

@@ -134,6 +134,65 @@ def webhook_route(path: str, secret: str | None, put: Callable[[Any], Awaitable[
     return Route(path, receive, methods=["POST"])
 
 
+def fleet_hooks(fleet: Any) -> TelegramHooks:
+    """The web door's ways into several bots (TELEGRAM_BOTS): a message goes through the bot the
+    person uses, a ticket to the staff chat of the bot serving its centre, a broadcast's job to
+    every bot (only the one serving its centre sends it: bot.channels.telegram.broadcast)."""
+    from storage import tickets, users
+
+    each = [(member, telegram_hooks(member.application)) for member in fleet.members]
+
+    async def relay(chat_id: int, text: str) -> bool:
+        for member, hooks in each:
+            if await users.get_user(fleet.db, member.settings.telegram_channel, str(chat_id)) is not None:
+                return await hooks.relay(chat_id, text)
+        return False
+
+    async def post(ticket_id: int, header: str, text: str) -> bool:
+        ticket = await tickets.get(fleet.db, ticket_id)
+        centre = ticket.centre if ticket is not None else None
+        for member, hooks in each:
+            if member.bot.staff_chat_id is not None and (centre is None or member.bot.serves(centre)):
+                return await hooks.post_ticket(ticket_id, header, text)
+        return False
+
+    def schedule(bid: int, delay: float) -> None:
+        for _, hooks in each:
+            hooks.scheduler(bid, delay)
+
+    return TelegramHooks(relay, post, schedule)
+
+
+async def serve_with_fleet(settings: Settings, web: WebSettings, content: Content) -> int:
+    """Several bots (TELEGRAM_BOTS) and the web door on one event loop; with WEBHOOK_URL each bot's
+    webhook is a route of ours, `<path>/<name>`, with its own secret."""
+    from bot.channels.telegram.fleet import Fleet, Member
+    from storage.open import lock_target
+
+    lock = lock_target(settings.database_url, settings.database)
+    try:
+        # The web door's follower reloads every door of this process: the fleet needs none of its own.
+        fleet = await Fleet.open(settings, content, panel_url=web.panel_url, follow_content=False)
+        try:
+            hooks = fleet_hooks(fleet)
+            routes: list[BaseRoute] = []
+            if settings.webhook_url:
+                routes += [webhook_route(path, secret, put) for path, secret, put in fleet.webhook_routes()]
+            await fleet.start()
+            where = (web.host, web.port or 8080, len(fleet.members))
+            log.info("web door on http://%s:%d beside %d bots", *where)
+            members: list[Member] = fleet.members
+            swaps = [telegram_swap(member.application) for member in members]
+            await server(
+                settings, web, content, hooks.relay, routes, hooks.scheduler, swaps, hooks.post_ticket
+            ).serve()
+        finally:
+            await fleet.stop()
+    finally:
+        lock.release()
+    return 0
+
+
 async def serve_with_telegram(settings: Settings, web: WebSettings, content: Content) -> int:
     """Telegram (long polling, or the webhook on our port) and the web door on one event loop.
 
@@ -145,6 +204,9 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
     from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
     from bot.channels.telegram.run import bootstrap
     from storage.open import lock_target
+
+    if settings.telegram_bots:
+        return await serve_with_fleet(settings, web, content)
 
     # One Telegram process per SQLite file, as `run` alone; PostgreSQL takes several.
     lock = lock_target(settings.database_url, settings.database)
