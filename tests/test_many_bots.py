@@ -1,0 +1,312 @@
+"""Several bots in one process (TELEGRAM_BOTS, issue 15): real Applications, one fake Bot API per token.
+
+Bot "gliwice" serves Gliwice, bot "slask" serves Wodzisław. Each answers only about its centres,
+a person using both is two users, a broadcast or a reminder goes out through the token of the bot
+whose people it is for, each token has its own budget, each webhook path its own secret, and the
+staff see their own command menu.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.broadcasts.worker import confirm
+from bot.channels.telegram import BOT_DATA_KEY, Door
+from bot.channels.telegram.fleet import Fleet, Member
+from bot.channels.telegram.outgoing import budget_of
+from bot.channels.telegram.residents import RESIDENTS_KEY, ResidentsDoor, sender
+from bot.channels.telegram.staff import STAFF_KEY, StaffConfig
+from bot.channels.web.serve import fleet_hooks, webhook_route
+from bot.clock import WARSAW, FixedClock, SystemClock
+from bot.doctor import examine
+from bot.residents.service import Residents
+from bot.settings import Settings, SettingsError, unknown_centres
+from bot.staff.access import Access
+from storage import broadcasts, users
+from storage import residents as people
+from storage.residents import Resident
+from tests.data import bot_data_item, shipped_content
+from tests.fakebotapi import TOKEN, Call, FakeBotAPI, FakeBotAPIServer, RecordingRequest, TgUser
+from tests.web_helpers import TestClient
+
+PROJECT = Path(__file__).resolve().parent.parent
+NOW = datetime(2027, 4, 27, 10, 0, tzinfo=WARSAW)  # a Tuesday, 10:00: payment reminders are due
+TOKEN_B = "987654321:AAFakeTokenForTests_second_bot_0123456789"
+SECRET_A, SECRET_B = "a" * 40, "b" * 40
+ADMIN_ID, STAFF_CHAT = 4242, -100_777
+ANNA = TgUser(1001, "Anna", "pl")
+
+
+def env(tmp_path: Path, **more: str) -> dict[str, str]:
+    return {
+        "CONTENT_DIR": str(PROJECT / "content"),
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+        "TELEGRAM_BOTS": "gliwice, slask",
+        "TELEGRAM_BOT_GLIWICE_TOKEN": TOKEN,
+        "TELEGRAM_BOT_GLIWICE_CENTRES": "gliwice",
+        "TELEGRAM_BOT_GLIWICE_STAFF_CHAT_ID": str(STAFF_CHAT),
+        "TELEGRAM_BOT_SLASK_TOKEN": TOKEN_B,
+        "TELEGRAM_BOT_SLASK_CENTRES": "wodzislaw",
+        **more,
+    }
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def test_several_bots_are_read_each_with_its_token_centres_channel_and_secret(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        env(
+            tmp_path,
+            WEBHOOK_URL="https://bot.example.org/telegram",
+            TELEGRAM_BOT_GLIWICE_WEBHOOK_SECRET=SECRET_A,
+        )
+    )
+    gliwice, slask = settings.bots()
+    assert (gliwice.name, gliwice.token, gliwice.centres) == ("gliwice", TOKEN, frozenset({"gliwice"}))
+    assert (slask.name, slask.centres, slask.staff_chat_id) == ("slask", frozenset({"wodzislaw"}), None)
+    assert (gliwice.channel, slask.channel) == ("telegram:gliwice", "telegram:slask")
+    assert gliwice.staff_chat_id == STAFF_CHAT and gliwice.webhook_secret == SECRET_A
+    assert slask.webhook_secret is not None and len(slask.webhook_secret) >= 32  # a random one
+    assert settings.channel_of("wodzislaw") == "telegram:slask"
+    assert settings.for_bot(slask).telegram_token == TOKEN_B
+    assert settings.for_bot(slask).telegram_channel == "telegram:slask"
+    assert unknown_centres(settings, {"gliwice", "wodzislaw"}) == []
+    assert unknown_centres(settings, {"gliwice"}) == [
+        "the bot slask serves the centre 'wodzislaw', which is not in the content"
+        " (TELEGRAM_BOT_SLASK_CENTRES)"
+    ]
+
+
+def test_one_token_alone_stays_the_one_bot_of_every_centre() -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "STAFF_CHAT_ID": "-5"})
+    [bot] = settings.bots()
+    assert (bot.name, bot.centres, bot.channel, bot.staff_chat_id) == (None, None, "telegram", -5)
+    assert settings.channel_of("gliwice") == "telegram" and settings.telegram_channel == "telegram"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"TELEGRAM_BOT_TOKEN": TOKEN}, "set TELEGRAM_BOT_TOKEN for one bot or TELEGRAM_BOTS for several"),
+        ({"TELEGRAM_BOTS": "gliwice, 9lives"}, "TELEGRAM_BOTS: '9lives' is not a bot name"),
+        ({"TELEGRAM_BOTS": "gliwice,gliwice"}, "TELEGRAM_BOTS names the bot 'gliwice' twice"),
+        ({"TELEGRAM_BOT_SLASK_TOKEN": ""}, "TELEGRAM_BOT_SLASK_TOKEN is not set"),
+        (
+            {"TELEGRAM_BOT_SLASK_TOKEN": TOKEN},
+            "TELEGRAM_BOT_SLASK_TOKEN is the same token as the bot 'gliwice'",
+        ),
+        ({"TELEGRAM_BOT_SLASK_CENTRES": " , "}, "TELEGRAM_BOT_SLASK_CENTRES is not set"),
+        (
+            {"TELEGRAM_BOT_SLASK_CENTRES": "wodzislaw,gliwice"},
+            "the centre 'gliwice' is in TELEGRAM_BOT_SLASK_CENTRES and in the bot 'gliwice''s",
+        ),
+        (
+            {"TELEGRAM_BOT_SLASK_STAFF_CHAT_ID": "staff"},
+            "TELEGRAM_BOT_SLASK_STAFF_CHAT_ID must be a whole number",
+        ),
+        (
+            {"WEBHOOK_URL": "https://x.org/t", "TELEGRAM_BOT_SLASK_WEBHOOK_SECRET": "short"},
+            "TELEGRAM_BOT_SLASK_WEBHOOK_SECRET must be at least 32 characters",
+        ),
+    ],
+)
+def test_settings_say_plainly_what_is_wrong_with_the_bots(
+    tmp_path: Path, change: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(env(tmp_path, **change))
+    assert message in str(raised.value)
+
+
+async def test_doctor_checks_every_token_and_names_the_bot(tmp_path: Path) -> None:
+    async with FakeBotAPIServer() as api:  # knows only the first token: the second is refused
+        url = f"http://127.0.0.1:{api.port}"
+        found = await asyncio.to_thread(examine, env(tmp_path), True, url)
+    lines = [finding.line() for finding in found]
+    assert "OK       telegram gliwice: the token belongs to @housing_test_bot, serving gliwice" in lines
+    assert "PROBLEM  telegram slask: Telegram refuses TELEGRAM_BOT_SLASK_TOKEN (ask @BotFather)" in lines
+    missing = examine(env(tmp_path, TELEGRAM_BOT_SLASK_CENTRES="wodzislaw,rybnik"))
+    assert any(
+        f.level == "problem"
+        and "the bot slask serves the centre 'rybnik', which is not in the content" in f.text
+        for f in missing
+    )
+
+
+# --- two bots in one process ---------------------------------------------------------------------
+
+
+@dataclass
+class Two:
+    fleet: Fleet
+    apis: dict[str, FakeBotAPI]
+    clock: FixedClock
+
+    def member(self, name: str) -> Member:
+        return next(m for m in self.fleet.members if m.bot.name == name)
+
+    def door(self, name: str) -> Door:
+        return bot_data_item(self.member(name).application.bot_data, BOT_DATA_KEY, Door)
+
+    def config(self, name: str) -> StaffConfig:
+        return bot_data_item(self.member(name).application.bot_data, STAFF_KEY, StaffConfig)
+
+    async def say(self, name: str, user: TgUser, text: str) -> list[Call]:
+        api, app = self.apis[name], self.member(name).application
+        before = len(api.calls)
+        await app.process_update(Update.de_json(api.message_update(user, text), app.bot))
+        return [c for c in api.calls[before:] if c.ok and c.method in ("sendMessage", "editMessageText")]
+
+
+@pytest.fixture
+async def two(tmp_path: Path, database_target: str, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Two]:
+    caplog.set_level(logging.INFO)
+    apis = {"gliwice": FakeBotAPI(TOKEN), "slask": FakeBotAPI(TOKEN_B)}
+    settings = Settings.from_env(
+        env(
+            tmp_path,
+            DATABASE_URL=database_target,
+            STAFF_ADMIN_IDS=str(ADMIN_ID),
+            WEBHOOK_URL="https://x.org/tg",
+        )
+    )
+    clock = FixedClock(NOW)
+    requests = {TOKEN: RecordingRequest(apis["gliwice"]), TOKEN_B: RecordingRequest(apis["slask"])}
+    fleet = await Fleet.open(
+        settings, shipped_content(), requests=requests, clock=clock, follow_content=False
+    )
+    try:
+        await fleet.start(webhook=True)  # updates are fed by the test (or the webhook route)
+        yield Two(fleet, apis, clock)
+    finally:
+        await fleet.stop()
+    for api in apis.values():
+        assert api.unexpected == []
+
+
+async def test_each_bot_answers_about_its_own_centres_and_a_person_of_both_is_two_users(two: Two) -> None:
+    [hello_a] = await two.say("gliwice", ANNA, "/start")  # one centre: chosen for her
+    [hello_b] = await two.say("slask", ANNA, "/start")
+    assert "Gliwic" in hello_a.visible and "Wodzisław" not in hello_a.visible
+    assert "Wodzisław" in hello_b.visible and "Gliwic" not in hello_b.visible
+    assert hello_a.chat_id == hello_b.chat_id == ANNA.id  # one person, two chats (one per bot)
+    db = two.fleet.db
+    assert db is not None and two.door("gliwice").db is db is two.door("slask").db  # opened once
+    in_a = await users.get_user(db, "telegram:gliwice", str(ANNA.id))
+    in_b = await users.get_user(db, "telegram:slask", str(ANNA.id))
+    assert in_a is not None and in_b is not None and in_a.id != in_b.id
+    assert (in_a.centre, in_b.centre) == ("gliwice", "wodzislaw")
+    assert await users.get_user(db, "telegram", str(ANNA.id)) is None
+    # Asking for another centre by deep link changes nothing: this bot does not serve it.
+    await two.say("gliwice", ANNA, "/start wodzislaw")
+    again = await users.get_user(db, "telegram:gliwice", str(ANNA.id))
+    assert again is not None and again.centre == "gliwice"
+    [chooser] = await two.say("gliwice", ANNA, "/centre")
+    assert {data for _, data in chooser.buttons()} == {"c:gliwice"}
+
+
+async def test_a_broadcast_goes_only_through_the_token_of_the_bot_serving_its_centre(two: Two) -> None:
+    db = two.fleet.db
+    assert db is not None
+    ids_a, ids_b = [str(500 + i) for i in range(3)], [str(600 + i) for i in range(4)]
+    await users.add_users(db, "telegram:gliwice", ids_a, "gliwice", "pl", NOW)
+    await users.add_users(db, "telegram:slask", ids_b, "wodzislaw", "pl", NOW)
+    await users.add_users(db, "telegram:gliwice", ["700"], "wodzislaw", "pl", NOW)  # not slask's person
+    bid = await broadcasts.create_draft(db, "wodzislaw", "all", ADMIN_ID, "pl", NOW)
+    await broadcasts.set_text(db, bid, "Jutro nie ma wody.")
+    channel = two.fleet.settings.channel_of("wodzislaw")
+    assert channel == "telegram:slask"
+    # The worker sends on real time (bot.channels.telegram.broadcast), so the rows are due now.
+    total = await confirm(db, SystemClock(), Access(ADMIN_ID, "admin", "wodzislaw"), bid, channel=channel)
+    assert total == 4
+    fleet_hooks(two.fleet).scheduler(bid, 0.0)  # as the panel does: every bot gets the job
+    await two.apis["slask"].wait_for(lambda: bid in two.config("slask").finished, within=20)
+    assert two.config("slask").finished[bid].sent == 4
+    sent_b = {c.chat_id for c in two.apis["slask"].calls_to("sendMessage", ok=True) if "wody" in c.visible}
+    assert sent_b == {int(i) for i in ids_b}
+    assert not [c for c in two.apis["gliwice"].calls_to("sendMessage") if "wody" in c.visible]
+    assert bid not in two.config("gliwice").finished
+
+
+async def test_reminders_go_through_the_token_of_the_residents_bot(two: Two) -> None:
+    db = two.fleet.db
+    assert db is not None
+    everything = Residents(db, shipped_content(), two.clock)  # binds residents on any channel
+    two.clock.set(datetime(2027, 4, 1, 12, tzinfo=WARSAW))
+    mine = await everything.join(
+        "telegram:slask", "1", await everything.create_invite("wodzislaw", "chronione", "s"), "pl"
+    )
+    other = await everything.join(
+        "telegram:gliwice", "2", await everything.create_invite("wodzislaw", "chronione", "s"), "pl"
+    )
+    assert isinstance(mine, Resident) and isinstance(other, Resident)
+    two.clock.set(NOW)
+    slask = bot_data_item(two.member("slask").application.bot_data, RESIDENTS_KEY, ResidentsDoor)
+    report = await slask.service.tick(sender(two.member("slask").application.bot))
+    assert report.sent == 1
+    reminders = two.apis["slask"].calls_to("sendMessage", ok=True)
+    assert [c.chat_id for c in reminders] == [1] and "30 kwietnia 2027" in reminders[0].visible
+    assert not two.apis["gliwice"].calls_to("sendMessage")  # resident 2 is bot gliwice's, untouched here
+    found = await people.get_resident(db, "telegram:gliwice", "2")
+    assert found is not None and found.status == "active"
+
+
+async def test_each_token_has_its_own_budget(two: Two) -> None:
+    a, b = (budget_of(two.member(name).application.bot) for name in ("gliwice", "slask"))
+    assert a is not None and b is not None and a is not b
+
+
+async def test_each_webhook_path_takes_only_its_own_bots_secret(two: Two) -> None:
+    routes = two.fleet.webhook_routes()
+    assert [(path, secret is not None) for path, secret, _ in routes] == [
+        ("/tg/gliwice", True),
+        ("/tg/slask", True),
+    ]
+    assert two.apis["gliwice"].webhook["url"] == "https://x.org/tg/gliwice"
+    assert two.apis["slask"].webhook["url"] == "https://x.org/tg/slask"
+    queued: list[tuple[str, Any]] = []
+
+    def recorder(name: str) -> Any:
+        async def put(data: Any) -> None:
+            queued.append((name, data))
+
+        return put
+
+    from starlette.applications import Starlette
+
+    app = Starlette(routes=[webhook_route(path, secret, recorder(path)) for path, secret, _ in routes])
+    secret_a = two.member("gliwice").bot.webhook_secret
+    secret_b = two.member("slask").bot.webhook_secret
+    assert secret_a and secret_b and secret_a != secret_b
+    assert two.apis["gliwice"].webhook["secret_token"] == secret_a
+    with TestClient(app) as client:
+        wrong = client.post(
+            "/tg/gliwice", json={"update_id": 1}, headers={"x-telegram-bot-api-secret-token": secret_b}
+        )
+        right = client.post(
+            "/tg/slask", json={"update_id": 2}, headers={"x-telegram-bot-api-secret-token": secret_b}
+        )
+    assert (wrong.status_code, right.status_code) == (403, 200)
+    assert queued == [("/tg/slask", {"update_id": 2})]
+
+
+async def test_staff_see_the_staff_menu_and_everyone_else_the_public_one(two: Two) -> None:
+    api = two.apis["gliwice"]
+    chat_menu = [c["command"] for c in api.chat_commands[(STAFF_CHAT, None)]]
+    assert "close" in chat_menu and "broadcast" in chat_menu
+    assert {lang for chat, lang in api.chat_commands if chat == STAFF_CHAT} == {None, "pl", "uk", "en"}
+    admin_menu = [c["command"] for c in api.chat_commands[(ADMIN_ID, None)]]
+    assert {"start", "broadcast", "stats", "staff"} <= set(admin_menu)
+    public = [c["command"] for c in api.commands[None]]
+    assert "broadcast" not in public and "start" in public
+    assert (STAFF_CHAT, None) not in two.apis["slask"].chat_commands  # its own staff chat: none set
