@@ -310,3 +310,22 @@ async def test_staff_see_the_staff_menu_and_everyone_else_the_public_one(two: Tw
     public = [c["command"] for c in api.commands[None]]
     assert "broadcast" not in public and "start" in public
     assert (STAFF_CHAT, None) not in two.apis["slask"].chat_commands  # its own staff chat: none set
+
+
+async def test_the_staff_menu_follows_joining_and_leaving_the_staff(two: Two) -> None:
+    from datetime import timedelta
+
+    from storage import staff as staff_store
+
+    db, api, olha = two.fleet.db, two.apis["gliwice"], TgUser(2002, "Olha", "uk")
+    assert db is not None
+    code = staff_store.new_code()
+    await staff_store.add_invite(db, code, "gliwice", ADMIN_ID, NOW, NOW + timedelta(days=7))
+    await two.say("gliwice", olha, "/start")  # her language: Ukrainian, from her app
+    await two.say("gliwice", olha, f"/start {code}")
+    menu = api.chat_commands[(olha.id, None)]
+    assert "broadcast" in [c["command"] for c in menu] and "staff" not in [c["command"] for c in menu]
+    about = {c["command"]: c["description"] for c in menu}
+    assert about["broadcast"] == "Надіслати повідомлення людям твого центру"
+    await two.say("gliwice", TgUser(ADMIN_ID, "Admin", "pl"), f"/staff remove {olha.id}")
+    assert (olha.id, None) not in api.chat_commands  # the public menu again
