@@ -565,8 +565,10 @@ class RecordingRequest(BaseRequest):
 class FakeBotAPIServer:
     """FakeBotAPI over HTTP/1.1 (keep-alive, Content-Length or chunked bodies) on 127.0.0.1."""
 
-    def __init__(self, api: FakeBotAPI | None = None) -> None:
+    def __init__(self, api: FakeBotAPI | None = None, *others: FakeBotAPI) -> None:
         self.api = api or FakeBotAPI()
+        # More bots on one server (TELEGRAM_BOTS): each request goes to the fake of its token.
+        self.by_token = {fake.token: fake for fake in (self.api, *others)}
         self.port = 0
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -625,7 +627,9 @@ class FakeBotAPIServer:
         url = urlsplit(target)
         params: dict[str, Any] = dict(parse_qsl(url.query, keep_blank_values=True))
         params.update(_form(headers.get("content-type", ""), body))
-        status, payload = await self.api.dispatch(url.path, params)
+        match = _PATH.match(url.path)
+        fake = self.by_token.get(match["token"], self.api) if match is not None else self.api
+        status, payload = await fake.dispatch(url.path, params)
         data = json.dumps(payload).encode()
         head = (f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"

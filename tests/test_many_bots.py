@@ -329,3 +329,45 @@ async def test_the_staff_menu_follows_joining_and_leaving_the_staff(two: Two) ->
     assert about["broadcast"] == "Надіслати повідомлення людям твого центру"
     await two.say("gliwice", TgUser(ADMIN_ID, "Admin", "pl"), f"/staff remove {olha.id}")
     assert (olha.id, None) not in api.chat_commands  # the public menu again
+
+
+async def test_run_serves_two_bots_in_one_process_until_sigterm(tmp_path: Path) -> None:
+    """`python -m bot run` with TELEGRAM_BOTS: both tokens poll, each answers its own people."""
+    import os
+    import signal
+    import sys
+
+    apis = FakeBotAPI(TOKEN), FakeBotAPI(TOKEN_B)
+    async with FakeBotAPIServer(*apis) as server:
+        keep = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "WEBHOOK_", "STAFF_", "DATABASE_"))
+        }
+        log = tmp_path / "bot.log"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.bot_process_main",
+            server.base_url,
+            cwd=PROJECT,
+            env={**keep, **env(tmp_path), "LOG_LEVEL": "INFO"},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log.open("ab"),
+        )
+        try:
+            for api in apis:
+                api.says(ANNA, "/start")
+            answers = [await api.wait_outgoing(ANNA.id, 1, within=60) for api in apis]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            finally:
+                if process.returncode is None:
+                    process.kill()
+    assert process.returncode == 0, log.read_text()[-2000:]
+    assert "Gliwic" in answers[0][0].visible and "Wodzisław" in answers[1][0].visible
+    text = log.read_text()
+    assert "the bot gliwice" in text and "the bot slask" in text
+    assert TOKEN not in text and TOKEN_B not in text
