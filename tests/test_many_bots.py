@@ -371,3 +371,37 @@ async def test_run_serves_two_bots_in_one_process_until_sigterm(tmp_path: Path) 
     text = log.read_text()
     assert "the bot gliwice" in text and "the bot slask" in text
     assert TOKEN not in text and TOKEN_B not in text
+
+
+async def test_storage_gives_each_bot_only_its_own_rows(database_target: str) -> None:
+    """The filters the per-bot schedulers use, on both engines: reminders by the residents'
+    channel, broadcasts by the bot's centres."""
+    from storage import reminders
+    from storage.open import open_database
+
+    db = await open_database(database_target)
+    try:
+        service = Residents(db, shipped_content(), FixedClock(datetime(2027, 4, 1, 12, tzinfo=WARSAW)))
+        for channel, chat in (("telegram:slask", "1"), ("telegram:gliwice", "2")):
+            code = await service.create_invite("wodzislaw", "chronione", "s")
+            assert isinstance(await service.join(channel, chat, code, "pl"), Resident)
+        due = await reminders.due_now(db, NOW, 100)
+        mine = await reminders.due_now(db, NOW, 100, "telegram:slask")
+        assert len(due) == 2 * len(mine) and mine
+        await service.collect(NOW)
+        claimed = await reminders.claim(db, NOW, 10, "me", NOW, "telegram:slask")
+        residents = await people.residents_by_ids(db, [d.resident_id for d in claimed])
+        assert claimed and {r.channel for r in residents.values()} == {"telegram:slask"}
+        assert await reminders.claim(db, NOW, 10, "me", NOW, "telegram:nobody") == []
+        first = await broadcasts.create_draft(db, "gliwice", "all", 1, "pl", NOW)
+        second = await broadcasts.create_draft(db, "wodzislaw", "all", 2, "pl", NOW)
+        for bid in (first, second):
+            await broadcasts.set_text(db, bid, "x")
+            await broadcasts.confirm(db, bid, NOW)
+        assert [b.id for b in await broadcasts.with_status(db, "sending")] == [first, second]
+        assert [b.id for b in await broadcasts.with_status(db, "sending", frozenset({"wodzislaw"}))] == [
+            second
+        ]
+        assert await broadcasts.with_status(db, "sending", frozenset()) == []
+    finally:
+        await db.close()
