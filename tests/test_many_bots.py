@@ -405,3 +405,23 @@ async def test_storage_gives_each_bot_only_its_own_rows(database_target: str) ->
         assert await broadcasts.with_status(db, "sending", frozenset()) == []
     finally:
         await db.close()
+
+
+async def test_the_web_door_reaches_each_person_and_staff_chat_through_the_right_bot(two: Two) -> None:
+    from storage import tickets
+
+    db = two.fleet.db
+    assert db is not None
+    hooks = fleet_hooks(two.fleet)
+    await two.say("slask", ANNA, "/start")  # Anna uses only bot slask
+    assert await hooks.relay(ANNA.id, "Odpowiedź pracownika")
+    assert [c.visible for c in two.apis["slask"].calls_to("sendMessage", ANNA.id)][
+        -1
+    ] == "Odpowiedź pracownika"
+    assert not two.apis["gliwice"].calls_to("sendMessage", ANNA.id)
+    assert not await hooks.relay(999, "nobody's")  # a chat no bot knows: nothing is sent
+    in_gliwice = await tickets.open_ticket(db, 555, "gliwice", NOW)
+    in_wodzislaw = await tickets.open_ticket(db, 556, "wodzislaw", NOW)
+    assert await hooks.post_ticket(in_gliwice.id, "Pytanie", "Kiedy otwarte?")
+    assert two.apis["gliwice"].calls_to("sendMessage", STAFF_CHAT)
+    assert not await hooks.post_ticket(in_wodzislaw.id, "Pytanie", "?")  # bot slask has no staff chat
