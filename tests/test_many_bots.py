@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import socket
+import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -248,46 +253,86 @@ async def test_the_staff_menu_follows_joining_and_leaving_the_staff(two: Two) ->
     assert (olha.id, None) not in api.chat_commands  # the public menu again
 
 
-async def test_run_serves_two_bots_in_one_process_until_sigterm(tmp_path: Path) -> None:
-    """`python -m bot run` with TELEGRAM_BOTS: both tokens poll, each answers its own people."""
-    import os
-    import signal
-    import sys
-
-    apis = FakeBotAPI(TOKEN), FakeBotAPI(TOKEN_B)
-    async with FakeBotAPIServer(*apis) as server:
-        keep = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("TELEGRAM_", "WEBHOOK_", "STAFF_", "DATABASE_"))
-        }
-        log = tmp_path / "bot.log"
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.bot_process_main",
-            server.base_url,
-            cwd=PROJECT,
-            env={**keep, **env(tmp_path), "LOG_LEVEL": "INFO"},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log.open("ab"),
-        )
+@asynccontextmanager
+async def bot_process(tmp_path: Path, base_url: str, **extra: str) -> AsyncIterator[Path]:
+    """`python -m bot run` (tests/bot_process_main.py) with the two bots; SIGTERM at the end, which
+    must end it with status 0 within 20 s. Yields its log file."""
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "WEBHOOK_", "STAFF_", "DATABASE_"))
+    }
+    log = tmp_path / "bot.log"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.bot_process_main",
+        base_url,
+        cwd=PROJECT,
+        env={**keep, **env(tmp_path), "LOG_LEVEL": "INFO", **extra},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log.open("ab"),
+    )
+    try:
+        yield log
+    finally:
+        process.send_signal(signal.SIGTERM)
         try:
-            for api in apis:
-                api.says(ANNA, "/start")
-            answers = [await api.wait_outgoing(ANNA.id, 1, within=60) for api in apis]
+            await asyncio.wait_for(process.wait(), 20)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 20)
-            finally:
-                if process.returncode is None:
-                    process.kill()
+            if process.returncode is None:
+                process.kill()
     assert process.returncode == 0, log.read_text()[-2000:]
-    assert "Gliwic" in answers[0][0].visible and "Wodzisław" in answers[1][0].visible
     text = log.read_text()
     assert "the bot gliwice" in text and "the bot slask" in text
     assert TOKEN not in text and TOKEN_B not in text
+
+
+async def test_run_serves_two_bots_in_one_process_until_sigterm(tmp_path: Path) -> None:
+    """`python -m bot run` with TELEGRAM_BOTS: both tokens poll, each answers its own people."""
+    apis = FakeBotAPI(TOKEN), FakeBotAPI(TOKEN_B)
+    async with FakeBotAPIServer(*apis) as server, bot_process(tmp_path, server.base_url):
+        for api in apis:
+            api.says(ANNA, "/start")
+        answers = [await api.wait_outgoing(ANNA.id, 1, within=60) for api in apis]
+    assert "Gliwic" in answers[0][0].visible and "Wodzisław" in answers[1][0].visible
+
+
+async def test_run_with_a_webhook_serves_a_path_and_a_secret_per_bot(tmp_path: Path) -> None:
+    """WEBHOOK_URL=https://x.org/tg: the process listens on WEBHOOK_PORT, bot slask at /tg/slask."""
+    import httpx
+
+    with socket.socket() as probe:  # a free port for the webhook server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    apis = FakeBotAPI(TOKEN), FakeBotAPI(TOKEN_B)
+    hook = {"WEBHOOK_URL": "https://x.org/tg", "WEBHOOK_PORT": str(port)}
+    async with FakeBotAPIServer(*apis) as server, bot_process(tmp_path, server.base_url, **hook):
+        for api in apis:
+            await api.wait_for(lambda api=api: bool(api.webhook), within=60)
+        assert [api.webhook["url"] for api in apis] == ["https://x.org/tg/gliwice", "https://x.org/tg/slask"]
+        secret = apis[1].webhook["secret_token"]
+        assert secret != apis[0].webhook["secret_token"]
+        update = apis[1].message_update(ANNA, "/start")
+        url = f"http://127.0.0.1:{port}/tg/slask"
+        async with httpx.AsyncClient() as client:
+            for _ in range(400):  # the server starts listening just after setWebhook
+                try:
+                    wrong = await client.post(
+                        url, json=update, headers={"x-telegram-bot-api-secret-token": "x" * 40}
+                    )
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.05)
+            other = await client.post(
+                f"http://127.0.0.1:{port}/tg/gliwice",
+                json=update,
+                headers={"x-telegram-bot-api-secret-token": secret},
+            )
+            right = await client.post(url, json=update, headers={"x-telegram-bot-api-secret-token": secret})
+        assert (wrong.status_code, other.status_code, right.status_code) == (403, 403, 200)
+        [hello] = await apis[1].wait_outgoing(ANNA.id, 1, within=30)
+    assert "Wodzisław" in hello.visible and not apis[0].outgoing(ANNA.id)
 
 
 async def test_the_web_door_reaches_each_person_and_staff_chat_through_the_right_bot(two: Two) -> None:
