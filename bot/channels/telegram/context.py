@@ -60,10 +60,12 @@ def bot_content(content: Content, settings: Settings) -> Content:
 
 
 def bot_default_centre(content: Content, settings: Settings) -> str | None:
-    """BOT_DEFAULT_CENTRE when this bot serves it; a bot with one centre picks it for everyone."""
+    """BOT_DEFAULT_CENTRE when this bot serves it; a named bot with one centre picks it for everyone
+    (the one bot of TELEGRAM_BOT_TOKEN keeps asking, as it always has)."""
     if settings.default_centre in content.centres:
         return settings.default_centre
-    return next(iter(content.centres)) if len(content.centres) == 1 else None
+    named = settings.bot is not None and settings.bot.name is not None
+    return next(iter(content.centres)) if named and len(content.centres) == 1 else None
 
 
 _UNREAD: Final = object()

@@ -37,6 +37,7 @@ from storage.open import open_database
 log = logging.getLogger("bot.telegram")
 
 Put = Callable[[Any], Awaitable[None]]
+QUERY_CONNECTIONS = 10  # PostgreSQL connections left for queries, as one bot's pool has
 
 
 def webhook_path(settings: Settings, bot: TelegramBot) -> str:
@@ -90,7 +91,10 @@ class Fleet:
         """The database (opened once, for every bot) and one Application per bot; `start` starts
         them. `kwargs` go to every `build_application`; `requests` (token -> BaseRequest) lets
         tests give each token its own fake Bot API."""
-        db = await open_database(settings.database_url, settings.database)
+        # PostgreSQL: each bot holds two connections for as long as it runs (its scheduler lock and
+        # its users' locks, storage/leader.py and storage/user_locks.py), beside the queries' share.
+        pool = QUERY_CONNECTIONS + 2 * len(settings.bots())
+        db = await open_database(settings.database_url, settings.database, pool_size=pool)
         fleet = cls(settings, content, db=db, follow_content=follow_content)
         for bot in settings.bots():
             own = settings.for_bot(bot)
