@@ -121,7 +121,7 @@ class AdvisoryLeader:
             return
         self._connection = connection
         connection.add_termination_listener(self._lost)
-        log.info("scheduler %d: this process leads (reminder tick, scheduled broadcasts)", self.key)
+        log.info("scheduler: this process leads (reminder tick, scheduled broadcasts; lock %d)", self.key)
         if self.on_lead is not None:
             self.on_lead()
 
