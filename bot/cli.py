@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         return fail(str(exc))
     logformat.configure(settings.log_level, settings.log_format)
-    logsafe.install([settings.telegram_token, settings.webhook_secret], settings.log_level)
+    logsafe.install(settings.secrets(), settings.log_level)
     command = args.command or "run"
     if command == "check-content":
         return check_content(Path(args.dir) if args.dir else settings.content_dir)
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.channels.web.cli import run_web_command
 
         return run_web_command(command, args, settings, content)
-    if command == "run" and settings.telegram_token:
+    if command == "run" and settings.bots():
         from bot.channels.telegram import run_telegram
 
         return run_telegram(settings, content)

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from bot.domain.loader import ContentError, load_content
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, TelegramBot, unknown_centres
 from storage.inspect import DatabaseReport, inspect_postgres, inspect_sqlite
 from storage.open import is_postgres, sqlite_path
 
@@ -40,15 +40,19 @@ def examine(env: dict[str, str] | None = None, online: bool = False, api: str = 
     except SettingsError as exc:
         return [Finding("problem", "settings", str(exc))]
     found = [Finding("ok", "settings", "read")]
-    found += _content(settings.content_dir)
+    content_found, centres = _content(settings.content_dir)
+    found += content_found
     found += _database(settings)
     found += _telegram(settings, online, api)
+    if centres is not None:
+        found += _bots_and_centres(settings, centres)
     found += _staff(settings)
     found += _web(env)
     return found
 
 
-def _content(folder: Path) -> list[Finding]:
+def _content(folder: Path) -> tuple[list[Finding], set[str] | None]:
+    """The findings about the content and its centres (None when it cannot be read)."""
     try:
         content = load_content(folder)
     except ContentError as exc:
@@ -56,10 +60,10 @@ def _content(folder: Path) -> list[Finding]:
         more = len(exc.problems) - SHOWN_PROBLEMS
         if more > 0:
             shown.append(Finding("problem", "content", f"and {more} more (python -m bot check-content)"))
-        return shown
+        return shown, None
     names = sorted(content.centres)
     listed = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-    return [Finding("ok", "content", f"{len(names)} centres ({listed})")]
+    return [Finding("ok", "content", f"{len(names)} centres ({listed})")], set(names)
 
 
 def _database(settings: Settings) -> list[Finding]:
@@ -86,24 +90,51 @@ def _database(settings: Settings) -> list[Finding]:
 
 
 def _telegram(settings: Settings, online: bool, api: str) -> list[Finding]:
-    token = settings.telegram_token
-    if not token:
+    bots = settings.bots()
+    if not bots:
         return [Finding("note", "telegram", "no TELEGRAM_BOT_TOKEN: `make run` starts the terminal chat")]
-    if not TOKEN_SHAPE.match(token):
-        return [Finding("problem", "telegram", "TELEGRAM_BOT_TOKEN is not shaped like a token")]
+    return [finding for bot in bots for finding in _token(bot, online, api)]
+
+
+def _token(bot: TelegramBot, online: bool, api: str) -> list[Finding]:
+    """One bot's token: its shape, and with `online` whom Telegram says it belongs to."""
+    topic = "telegram" if bot.name is None else f"telegram {bot.name}"
+    variable = "TELEGRAM_BOT_TOKEN" if bot.name is None else f"TELEGRAM_BOT_{bot.name.upper()}_TOKEN"
+    serves = "" if bot.centres is None else f", serving {', '.join(sorted(bot.centres))}"
+    if not TOKEN_SHAPE.match(bot.token):
+        return [Finding("problem", topic, f"{variable} is not shaped like a token")]
     if not online:
-        return [Finding("ok", "telegram", "a token is set (not checked with Telegram; add --online)")]
+        return [Finding("ok", topic, f"a token is set{serves} (not checked with Telegram; add --online)")]
     try:
-        answer = httpx.get(f"{api}/bot{token}/getMe", timeout=10)
+        answer = httpx.get(f"{api}/bot{bot.token}/getMe", timeout=10)
     except httpx.HTTPError as exc:
-        return [Finding("problem", "telegram", f"cannot reach Telegram ({type(exc).__name__})")]
+        return [Finding("problem", topic, f"cannot reach Telegram ({type(exc).__name__})")]
     if answer.status_code in (401, 404):
-        return [Finding("problem", "telegram", "Telegram refuses the token (ask @BotFather)")]
+        return [Finding("problem", topic, f"Telegram refuses {variable} (ask @BotFather)")]
     try:
         name = answer.json()["result"]["username"]
     except (ValueError, KeyError, TypeError):
-        return [Finding("problem", "telegram", f"Telegram answered with status {answer.status_code}")]
-    return [Finding("ok", "telegram", f"the token belongs to @{name}")]
+        return [Finding("problem", topic, f"Telegram answered with status {answer.status_code}")]
+    return [Finding("ok", topic, f"the token belongs to @{name}{serves}")]
+
+
+def _bots_and_centres(settings: Settings, centres: set[str]) -> list[Finding]:
+    """With TELEGRAM_BOTS: a bot's centre missing from the content is a problem (it would not
+    start); a centre no bot serves is a note (only the web chat answers about it)."""
+    if not settings.telegram_bots:
+        return []
+    found = [Finding("problem", "telegram", problem) for problem in unknown_centres(settings, centres)]
+    served = {c for bot in settings.telegram_bots for c in bot.centres or ()}
+    alone = sorted(centres - served)
+    if alone:
+        found.append(
+            Finding(
+                "note",
+                "telegram",
+                f"no bot serves {', '.join(alone)} (add them to a TELEGRAM_BOT_<NAME>_CENTRES)",
+            )
+        )
+    return found
 
 
 def _staff(settings: Settings) -> list[Finding]:

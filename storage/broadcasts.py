@@ -1,6 +1,7 @@
 """Broadcasts and their outbox: one row per recipient, claimed before the send and marked after.
 
-Audiences (all for one centre, Telegram only; users who blocked the bot are skipped):
+Audiences (all for one centre, on the channel of the bot serving it, "telegram" for the one bot of
+TELEGRAM_BOT_TOKEN; users who blocked the bot are skipped):
 - `all`: every user who chose the centre, and its active residents;
 - `flats`: active residents of every flat; `flat:<id>`: active residents of one flat;
 - `applicants`: users of the centre who are not active residents.
@@ -15,7 +16,7 @@ from typing import Literal
 from storage._time import from_text, to_text
 from storage.database import Database, Row
 
-CHANNEL = "telegram"
+CHANNEL = "telegram"  # the one bot's channel; a named bot's is "telegram:<name>" (bot.settings)
 Status = Literal["draft", "scheduled", "sending", "done", "cancelled"]
 RowStatus = Literal["pending", "sending", "sent", "blocked", "failed"]
 AUDIENCES = ("all", "flats", "applicants")  # and flat:<id>
@@ -75,9 +76,9 @@ class Claimed:
     attempts: int  # including this one
 
 
-def audience_sql(audience: str, centre: str) -> tuple[str, tuple[str, ...]]:
+def audience_sql(audience: str, centre: str, channel: str = CHANNEL) -> tuple[str, tuple[str, ...]]:
     """The SELECT of recipient Telegram ids (column `rid`) for an audience, with its parameters."""
-    one = (CHANNEL, centre)
+    one = (channel, centre)
     if audience == "all":
         return f"{_USERS} UNION {_RESIDENTS}", one + one
     if audience == "flats":
@@ -89,17 +90,17 @@ def audience_sql(audience: str, centre: str) -> tuple[str, tuple[str, ...]]:
     raise ValueError(f"unknown audience {audience!r}")
 
 
-async def count_audience(db: Database, centre: str, audience: str) -> int:
-    sql, args = audience_sql(audience, centre)
+async def count_audience(db: Database, centre: str, audience: str, channel: str = CHANNEL) -> int:
+    sql, args = audience_sql(audience, centre, channel)
     # PostgreSQL wants every subquery in FROM named; SQLite accepts the name.
     return int(await db.fetch_value(f"SELECT COUNT(*) FROM ({sql}) AS audience", args) or 0)
 
 
-async def flats_with_residents(db: Database, centre: str) -> list[tuple[str, int]]:
+async def flats_with_residents(db: Database, centre: str, channel: str = CHANNEL) -> list[tuple[str, int]]:
     rows = await db.fetch_all(
         "SELECT flat, COUNT(*) FROM residents WHERE channel = ? AND centre = ? AND status = 'active'"
         " GROUP BY flat ORDER BY flat",
-        (CHANNEL, centre),
+        (channel, centre),
     )
     return [(str(r[0]), int(r[1])) for r in rows]
 
@@ -181,9 +182,10 @@ async def cancel(db: Database, broadcast_id: int) -> bool:
 
 
 async def confirm(
-    db: Database, broadcast_id: int, now: datetime, send_at: datetime | None = None
+    db: Database, broadcast_id: int, now: datetime, send_at: datetime | None = None, channel: str = CHANNEL
 ) -> int | None:
     """Write every recipient to the outbox and mark the broadcast sending (or scheduled), in ONE transaction.
+    The recipients are users and residents of `channel` (the bot serving the centre sends it).
 
     Returns the number of recipients, or None when the broadcast is not a draft with a text (pressed twice).
     """
@@ -199,7 +201,7 @@ async def confirm(
         )
         if row is None:
             return None
-        sql, args = audience_sql(str(row[1]), str(row[0]))
+        sql, args = audience_sql(str(row[1]), str(row[0]), channel)
         distinct = sql.replace("SELECT ", "SELECT DISTINCT ", 1)
         await db.execute(
             "INSERT INTO outbox (broadcast_id, user_id, status, attempts, next_attempt_at, updated_at)"
@@ -243,8 +245,13 @@ async def set_progress_message(db: Database, broadcast_id: int, chat: int, messa
     )
 
 
-async def with_status(db: Database, status: Status) -> list[Broadcast]:
-    rows = await db.fetch_all(_BROADCAST + " WHERE status = ? ORDER BY id", (status,))
+async def with_status(db: Database, status: Status, centres: frozenset[str] | None = None) -> list[Broadcast]:
+    """Broadcasts in `status`; only of `centres` when given (a named bot sends its centres' only)."""
+    where, args = "status = ?", [str(status)]
+    if centres is not None:
+        where += f" AND centre IN ({', '.join('?' * len(centres))})" if centres else " AND false"
+        args += sorted(centres)
+    rows = await db.fetch_all(_BROADCAST + f" WHERE {where} ORDER BY id", args)
     return [_broadcast(row) for row in rows]
 
 
@@ -309,13 +316,14 @@ async def mark(
     marks: list[tuple[int, RowStatus, datetime | None, bool]],
     now: datetime,
     claimer: str,
+    channel: str = CHANNEL,
 ) -> int:
     """(user_id, status, next attempt for 'pending', refund the attempt) for each sent row; one unit.
 
     Only rows `claimer` still holds are marked (a row whose lease ran out and that another process
     claimed is theirs now); returns how many were."""
     stamp = to_text(now)
-    blocked = [(CHANNEL, str(user_id)) for user_id, status, _, _ in marks if status == "blocked"]
+    blocked = [(channel, str(user_id)) for user_id, status, _, _ in marks if status == "blocked"]
     held = 0
     async with db.transaction():
         for user_id, status, due, refund in marks:
@@ -359,10 +367,10 @@ async def counts(db: Database, broadcast_id: int) -> Counts:
     )
 
 
-async def reactivate(db: Database, user_id: int) -> None:
+async def reactivate(db: Database, user_id: int, channel: str = CHANNEL) -> None:
     """The user wrote to us again, so they unblocked the bot: broadcasts reach them again.
     Writes only when the user was inactive, so the common case costs one indexed read."""
     await db.execute(
         "UPDATE users SET active = 1 WHERE channel = ? AND external_id = ? AND active = 0",
-        (CHANNEL, str(user_id)),
+        (channel, str(user_id)),
     )

@@ -18,6 +18,7 @@ import logging
 import os
 import secrets
 import socket
+import zlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -31,6 +32,15 @@ log = logging.getLogger("storage.leader")
 LOCK_SPACE = 0x686F7573  # "hous"
 SCHEDULER = 1
 RETRY_SECONDS = 15.0
+
+
+def scheduler_key(bot: str | None = None) -> int:
+    """The lock key of one bot's scheduler: SCHEDULER for the one bot of TELEGRAM_BOT_TOKEN, a key of
+    its own for each named bot (each sends its own reminders and broadcasts with its own token, so
+    each has its leader). A positive 32-bit int apart from SCHEDULER."""
+    if bot is None:
+        return SCHEDULER
+    return 2 + zlib.crc32(bot.encode()) % (2**31 - 3)
 
 
 def holder_name() -> str:
@@ -111,7 +121,7 @@ class AdvisoryLeader:
             return
         self._connection = connection
         connection.add_termination_listener(self._lost)
-        log.info("scheduler: this process leads (reminder tick, scheduled broadcasts)")
+        log.info("scheduler: this process leads (reminder tick, scheduled broadcasts; lock %d)", self.key)
         if self.on_lead is not None:
             self.on_lead()
 
@@ -138,9 +148,12 @@ class AdvisoryLeader:
 
 
 def open_leader(
-    db: Database, retry: float = RETRY_SECONDS, on_lead: Callable[[], None] | None = None
+    db: Database,
+    retry: float = RETRY_SECONDS,
+    on_lead: Callable[[], None] | None = None,
+    key: int = SCHEDULER,
 ) -> Leader:
-    """The scheduler election for this database's engine (not started yet: call `start`)."""
+    """The scheduler election (of lock `key`) for this database's engine (not started: call `start`)."""
     if isinstance(db, PostgresDatabase):
-        return AdvisoryLeader(db, retry=retry, on_lead=on_lead)
+        return AdvisoryLeader(db, key=key, retry=retry, on_lead=on_lead)
     return SoleLeader()

@@ -58,12 +58,17 @@ def shared_by_tasks(url_or_path: str | Path | None, default_path: str | Path | N
     return is_postgres(url_or_path) or str(sqlite_path(url_or_path, default_path)) == MEMORY
 
 
-async def open_database(url_or_path: str | Path | None, default_path: str | Path | None = None) -> Database:
-    """Open and migrate the database `url_or_path` names (see the module docstring).
+async def open_database(
+    url_or_path: str | Path | None, default_path: str | Path | None = None, *, pool_size: int | None = None
+) -> Database:
+    """Open and migrate the database `url_or_path` names (see the module docstring); `pool_size`
+    is PostgreSQL's most connections (several bots in one process each hold two of their own).
 
     Raises StorageError with one line for the operator when it cannot be used.
     """
     if is_postgres(url_or_path):
+        if pool_size is not None:
+            return await PostgresDatabase.open(str(url_or_path).strip(), max_size=pool_size)
         return await PostgresDatabase.open(str(url_or_path).strip())
     return await open_sqlite(sqlite_path(url_or_path, default_path))
 

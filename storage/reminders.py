@@ -110,12 +110,23 @@ async def clear_schedule(db: Database, resident_id: int, reminder: str | None = 
         )
 
 
-async def due_now(db: Database, now: datetime, limit: int) -> list[Due]:
-    """Schedule rows due at `now` or earlier, oldest first (reads only those rows, via the index)."""
+# A named bot's tick takes only its own residents' rows (issue 15: one token per bot); a primary-key
+# lookup per due row, so the next_at / due_at indexes still pick the rows.
+_OF_CHANNEL = " AND EXISTS (SELECT 1 FROM residents r WHERE r.id = {table}.resident_id AND r.channel = ?)"
+
+
+def _of_channel(table: str, channel: str | None) -> tuple[str, tuple[str, ...]]:
+    return ("", ()) if channel is None else (_OF_CHANNEL.format(table=table), (channel,))
+
+
+async def due_now(db: Database, now: datetime, limit: int, channel: str | None = None) -> list[Due]:
+    """Schedule rows due at `now` or earlier, oldest first (reads only those rows, via the index);
+    only those of residents on `channel` when given."""
+    only, args = _of_channel("schedule", channel)
     rows = await db.fetch_all(
-        "SELECT resident_id, reminder, next_at, day, month FROM schedule WHERE next_at <= ?"
+        f"SELECT resident_id, reminder, next_at, day, month FROM schedule WHERE next_at <= ?{only}"
         " ORDER BY next_at LIMIT ?",
-        (to_text(now), limit),
+        (to_text(now), *args, limit),
     )
     return [Due(int(r[0]), str(r[1]), from_text(str(r[2])), str(r[3]), str(r[4])) for r in rows]
 
@@ -162,28 +173,31 @@ def _delivery(r: Row) -> Delivery:
 
 
 async def claim(
-    db: Database, now: datetime, limit: int, claimer: str, lease_until: datetime
+    db: Database, now: datetime, limit: int, claimer: str, lease_until: datetime, channel: str | None = None
 ) -> list[Delivery]:
     """Claim up to `limit` claimable deliveries, oldest first, for `claimer` until `lease_until` (one
-    attempt counted each), in ONE statement committed BEFORE they are sent: no two processes get one."""
+    attempt counted each), in ONE statement committed BEFORE they are sent: no two processes get one.
+    Only deliveries to residents on `channel` when given (each bot sends its own)."""
     stamp, until = to_text(now), to_text(lease_until)
+    only, args = _of_channel("deliveries", channel)
     if db.dialect == "postgres":
         # SKIP LOCKED: rows another process is claiming at this moment are passed over, not waited for.
         rows = await db.fetch_all(
-            f"WITH picked AS (SELECT resident_id, reminder, day FROM deliveries WHERE {_CLAIMABLE}"
-            " ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED)"
+            f"WITH picked AS (SELECT resident_id, reminder, day FROM deliveries WHERE ({_CLAIMABLE}){only}"
+            " ORDER BY due_at LIMIT ? FOR UPDATE OF deliveries SKIP LOCKED)"
             f" UPDATE deliveries d SET {_CLAIM_SET} FROM picked WHERE d.resident_id = picked.resident_id"
             " AND d.reminder = picked.reminder AND d.day = picked.day"
             " RETURNING d.resident_id, d.reminder, d.day, d.month, d.due_at, d.status, d.attempts",
-            (stamp, limit, claimer, until, stamp),
+            (stamp, *args, limit, claimer, until, stamp),
         )
     else:
         # SQLite has one writer at a time (the database lock): the subquery and the update are one step.
         rows = await db.fetch_all(
             f"UPDATE deliveries SET {_CLAIM_SET} WHERE (resident_id, reminder, day) IN"
-            f" (SELECT resident_id, reminder, day FROM deliveries WHERE {_CLAIMABLE} ORDER BY due_at LIMIT ?)"
+            f" (SELECT resident_id, reminder, day FROM deliveries WHERE ({_CLAIMABLE}){only}"
+            " ORDER BY due_at LIMIT ?)"
             f" RETURNING {_DELIVERY}",
-            (claimer, until, stamp, stamp, limit),
+            (claimer, until, stamp, stamp, *args, limit),
         )
     return sorted((_delivery(r) for r in rows), key=lambda d: (d.due_at, d.resident_id, d.reminder))
 

@@ -169,6 +169,8 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.unexpected: list[str] = []
         self.commands: dict[str | None, list[dict[str, Any]]] = {}
+        # (chat id, language) -> the menu set with BotCommandScopeChat for that chat
+        self.chat_commands: dict[tuple[int, str | None], list[dict[str, Any]]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # what the bot sent, by (chat, id)
         self.failures: list[Failure] = []
         self._updates: list[dict[str, Any]] = []
@@ -370,7 +372,22 @@ class FakeBotAPI:
         return 200, {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
     def _m_setmycommands(self, params: dict[str, Any]) -> tuple[int, Any]:
-        self.commands[params.get("language_code")] = list(params.get("commands", []))
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") == "chat":  # one chat's own menu (the staff's), apart from everyone's
+            self.chat_commands[(int(scope["chat_id"]), params.get("language_code"))] = list(
+                params.get("commands", [])
+            )
+        else:
+            self.commands[params.get("language_code")] = list(params.get("commands", []))
+        return 200, True
+
+    def _m_deletemycommands(self, params: dict[str, Any]) -> tuple[int, Any]:
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") == "chat":
+            key = (int(scope["chat_id"]), params.get("language_code"))
+            self.chat_commands.pop(key, None)
+        else:
+            self.commands.pop(params.get("language_code"), None)
         return 200, True
 
     def _m_answercallbackquery(self, params: dict[str, Any]) -> tuple[int, Any]:
@@ -548,8 +565,10 @@ class RecordingRequest(BaseRequest):
 class FakeBotAPIServer:
     """FakeBotAPI over HTTP/1.1 (keep-alive, Content-Length or chunked bodies) on 127.0.0.1."""
 
-    def __init__(self, api: FakeBotAPI | None = None) -> None:
+    def __init__(self, api: FakeBotAPI | None = None, *others: FakeBotAPI) -> None:
         self.api = api or FakeBotAPI()
+        # More bots on one server (TELEGRAM_BOTS): each request goes to the fake of its token.
+        self.by_token = {fake.token: fake for fake in (self.api, *others)}
         self.port = 0
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -608,7 +627,9 @@ class FakeBotAPIServer:
         url = urlsplit(target)
         params: dict[str, Any] = dict(parse_qsl(url.query, keep_blank_values=True))
         params.update(_form(headers.get("content-type", ""), body))
-        status, payload = await self.api.dispatch(url.path, params)
+        match = _PATH.match(url.path)
+        fake = self.by_token.get(match["token"], self.api) if match is not None else self.api
+        status, payload = await fake.dispatch(url.path, params)
         data = json.dumps(payload).encode()
         head = (f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"

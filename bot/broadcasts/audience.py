@@ -22,22 +22,26 @@ class Choice:
         return callbacks.encode_audience(self.audience)
 
 
-async def offered(db: Database, centre: str) -> list[Choice]:
-    """Everyone, all flats, each flat that has residents, applicants; each with its recipients now."""
+async def offered(db: Database, centre: str, channel: str = store.CHANNEL) -> list[Choice]:
+    """Everyone, all flats, each flat that has residents, applicants; each with its recipients now
+    (people of `channel`: the bot that serves the centre, bot.settings.Settings.channel_of)."""
     audiences: list[callbacks.Audience] = [callbacks.Everyone(), callbacks.AllFlats()]
-    audiences += [callbacks.OneFlat(flat) for flat, _ in await store.flats_with_residents(db, centre)]
+    flats = await store.flats_with_residents(db, centre, channel)
+    audiences += [callbacks.OneFlat(flat) for flat, _ in flats]
     audiences.append(callbacks.Applicants())
     return [
-        Choice(audience, await store.count_audience(db, centre, callbacks.encode_audience(audience)))
+        Choice(audience, await store.count_audience(db, centre, callbacks.encode_audience(audience), channel))
         for audience in audiences
     ]
 
 
-async def is_offered(db: Database, centre: str, audience: callbacks.Audience) -> bool:
+async def is_offered(
+    db: Database, centre: str, audience: callbacks.Audience, channel: str = store.CHANNEL
+) -> bool:
     """One of the audiences `offered` gives this centre (a forged flat is refused, not raised on)."""
     if not isinstance(audience, callbacks.OneFlat):
         return True
-    return audience.flat in {f for f, _ in await store.flats_with_residents(db, centre)}
+    return audience.flat in {f for f, _ in await store.flats_with_residents(db, centre, channel)}
 
 
 def label(t: Tr, audience: str) -> str:

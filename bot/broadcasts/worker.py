@@ -45,13 +45,18 @@ Kind = Literal["sent", "blocked", "retry_after", "transient", "permanent", "stop
 
 
 async def confirm(
-    db: Database, clock: Clock, access: Access, broadcast_id: int, send_at: datetime | None = None
+    db: Database,
+    clock: Clock,
+    access: Access,
+    broadcast_id: int,
+    send_at: datetime | None = None,
+    channel: str = store.CHANNEL,
 ) -> int | None:
-    """Send (or schedule for `send_at`) a draft with its text: every recipient written to the outbox,
-    the broadcast marked and the action audited, all or nothing. The number of recipients, or None
-    when it is no longer a draft (pressed twice, cancelled)."""
+    """Send (or schedule for `send_at`) a draft with its text: every recipient (of `channel`, whose bot
+    serves the centre) written to the outbox, the broadcast marked and the action audited, all or
+    nothing. The number of recipients, or None when it is no longer a draft (pressed twice, cancelled)."""
     async with db.transaction():
-        total = await store.confirm(db, broadcast_id, clock.now(), send_at)
+        total = await store.confirm(db, broadcast_id, clock.now(), send_at, channel)
         if total is None:
             return None
         if send_at is None:
@@ -110,6 +115,7 @@ class Worker:
         claimer: str | None = None,
         lease: float = DEFAULT_LEASE,
         poll: float = DEFAULT_POLL,
+        channel: str = store.CHANNEL,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -130,6 +136,7 @@ class Worker:
         self.claimer = claimer or holder_name()
         self.lease = timedelta(seconds=lease)
         self.poll = poll
+        self.channel = channel  # whose users a "blocked" answer marks inactive (the sending bot's)
 
     async def _sleep(self, seconds: float) -> None:
         """The injected sleep, cut short by `stopping` (then Stopped is raised)."""
@@ -174,7 +181,7 @@ class Worker:
             marks: list[tuple[int, RowStatus, datetime | None, bool]] = []
             for row, result in zip(batch, results, strict=True):
                 marks.append(self._mark(row, result, now))
-            held = await store.mark(self.db, broadcast_id, marks, now, self.claimer)
+            held = await store.mark(self.db, broadcast_id, marks, now, self.claimer, self.channel)
             if held < len(marks):  # our lease ran out and another worker took those rows over
                 log.warning(
                     "broadcast %s: %d rows were claimed again by another worker",

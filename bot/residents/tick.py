@@ -79,6 +79,7 @@ class ReminderTick:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set at SIGTERM: send nothing more
     claimer: str = field(default_factory=holder_name)  # this service's name in `claimed_by`
     lease: timedelta = LEASE
+    channel: str | None = None  # only this channel's residents (one named bot's); None: every one
     _failures: int = 0  # ticks in a row that met a Telegram outage
     _retry_at: datetime | None = None
 
@@ -132,7 +133,7 @@ class ReminderTick:
     ) -> bool:
         """One batch of due schedule rows in one unit of work; False when nothing was due."""
         async with self.db.transaction():
-            rows = await store.due_now(self.db, now, BATCH)
+            rows = await store.due_now(self.db, now, BATCH, self.channel)
             if not rows:
                 return False
             ids = sorted({row.resident_id for row in rows} - cache.keys())
@@ -217,7 +218,8 @@ class ReminderTick:
             return report
         while not self.stopping.is_set():  # on a stop the rest stays claimable for the next start
             moment = self.clock.now()  # the lease runs on the clock, however long the tick takes
-            batch = await store.claim(self.db, moment, CLAIM_BATCH, self.claimer, moment + self.lease)
+            until = moment + self.lease
+            batch = await store.claim(self.db, moment, CLAIM_BATCH, self.claimer, until, self.channel)
             if not batch or not await self._deliver_batch(batch, now, send, report):
                 break
         return report

@@ -60,7 +60,7 @@ async def centre_of(settings: Settings, db: Database, user_id: int, role: Role) 
         member = await staff_store.get_staff(db, user_id)
         return member.centre if member else None
     if role == "admin":
-        user = await users.get_user(db, "telegram", str(user_id))
+        user = await users.get_user(db, settings.telegram_channel, str(user_id))  # this bot's user
         return (user.centre if user else None) or settings.default_centre
     return None
 
@@ -115,15 +115,18 @@ async def in_centre(
     return False
 
 
-async def join(db: Database, clock: Clock, code: str, user_id: int) -> staff_store.StaffMember | RedeemError:
+async def join(
+    db: Database, clock: Clock, code: str, user_id: int, channel: str = "telegram"
+) -> staff_store.StaffMember | RedeemError:
     """/start st_<code>: the invite used, the member added, audited and their centre remembered as
-    a user's, in one unit of work; a refused code is audited (at most once per REFUSAL_WINDOW)."""
+    a user's of `channel` (the bot they joined in), in one unit of work; a refused code is audited
+    (at most once per REFUSAL_WINDOW)."""
     now = clock.now()
     async with db.transaction():
         result = await staff_store.redeem_invite(db, code, user_id, now)
         if isinstance(result, staff_store.StaffMember):
             await audit.record(db, now, user_id, "staff", "staff_join", result.centre)
-            stored = await users.get_or_create_user(db, "telegram", str(user_id), now)
+            stored = await users.get_or_create_user(db, channel, str(user_id), now)
             if stored.centre != result.centre:
                 await users.set_centre(db, stored.id, result.centre, now)
             return result

@@ -2,6 +2,9 @@
 
 `build_application` wires everything (nothing is created at import time); `run_telegram` runs it
 with long polling, or as a webhook server when WEBHOOK_URL is set (bot.channels.telegram.run).
+With several bots (TELEGRAM_BOTS) each gets its own Application from `settings.for_bot(bot)`: its
+token, its centres (`bot_content`), its outgoing budget, scheduler and menus; they share one
+`database` (bot.channels.telegram.fleet runs them side by side).
 """
 
 from __future__ import annotations
@@ -13,14 +16,20 @@ from contextlib import asynccontextmanager
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot.channels.telegram import texts
-from bot.channels.telegram.context import BOT_DATA_KEY, BotContext, Door, TelegramApp
+from bot.channels.telegram.context import (
+    BOT_DATA_KEY,
+    BotContext,
+    Door,
+    TelegramApp,
+    bot_content,
+    bot_default_centre,
+)
+from bot.channels.telegram.menus import set_public_menus, set_staff_menus
 from bot.channels.telegram.order import PerUserOrder
 from bot.channels.telegram.outgoing import outgoing_limiter
 from bot.channels.telegram.processes import join_processes, leave_processes
@@ -31,9 +40,10 @@ from bot.channels.telegram.staff import STAFF_KEY, StaffConfig, resume_broadcast
 from bot.channels.telegram.ticket_posts import start_ticket_posts
 from bot.clock import Clock, SystemClock
 from bot.conversation.dialogue import Dialogue, Engine
-from bot.domain.content import LANGS, Content
+from bot.domain.content import Content
 from bot.editor.sync import ContentSync, Listener, PollingSignal
 from bot.settings import Settings
+from storage.database import Database
 from storage.open import open_database
 
 log = logging.getLogger("bot.telegram")
@@ -56,6 +66,7 @@ def build_application(
     reply_retry: RetryPolicy | None = None,
     follow_content: bool = True,
     panel_url: str | None = None,
+    database: Database | None = None,
 ) -> TelegramApp:
     """The configured Application; the database is opened in post_init and closed in post_shutdown.
 
@@ -66,7 +77,9 @@ def build_application(
     `reply_retry` is how long replies keep trying through an outage (tests make its waits short);
     `follow_content` reloads content published by any process (False where the web door beside
     this one in the same process already follows it for both); `panel_url` is the staff panel's
-    public address for /panel's login links (WEB_PUBLIC_URL; None: /panel says it is not set).
+    public address for /panel's login links (WEB_PUBLIC_URL; None: /panel says it is not set);
+    `database`, when given, is used instead of opening one (several bots in one process share it)
+    and is left open at shutdown for its owner to close.
     """
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -77,22 +90,25 @@ def build_application(
     engine_clock = clock or SystemClock()
 
     async def post_init(application: TelegramApp) -> None:
-        db = await open_database(settings.database_url, settings.database)
+        db = database or await open_database(settings.database_url, settings.database)
+        own = bot_content(content, settings)
         engine = Engine(
-            content,
+            own,
             engine_clock,
-            settings.default_centre,
+            bot_default_centre(own, settings),
             settings.default_lang,
             handover=settings.staff_chat_id is not None,
         )
         dialogue = Dialogue(engine, db)
         await dialogue.prepare()  # indexes and vectors, in the reader thread, before any update
-        application.bot_data[BOT_DATA_KEY] = Door(db, dialogue, content, settings.default_lang)
+        door = Door(db, dialogue, own, settings.default_lang, settings.telegram_channel)
+        application.bot_data[BOT_DATA_KEY] = door
         await join_processes(application, db, settings)  # the scheduler election, cross-process order
-        await start_reminders(application, settings, content, engine_clock, db)
+        await start_reminders(application, settings, own, engine_clock, db)
         await resume_broadcasts(application)
         await start_ticket_posts(application)  # what a web door (any process) left for Telegram
         await set_command_menus(application)
+        await set_staff_menus(application, settings, db)
         if follow_content:  # a publish from the web panel in another process reaches this door
             sync = ContentSync(settings.content_dir, PollingSignal(db), [content_listener(application)])
             await sync.start()
@@ -104,7 +120,7 @@ def build_application(
             await sync.stop()
         await leave_processes(application)
         opened = application.bot_data.pop(BOT_DATA_KEY, None)
-        if isinstance(opened, Door):
+        if isinstance(opened, Door) and database is None:  # a shared database is its owner's to close
             await opened.db.close()
 
     builder = (
@@ -131,9 +147,13 @@ def build_application(
 
 
 def content_listener(application: TelegramApp) -> Listener:
-    """The Telegram door's half of a reload (as /reload does): its engine and the residents' service."""
+    """The Telegram door's half of a reload (as /reload does): its engine and the residents' service,
+    each with this bot's centres only."""
 
     def swap(content: Content) -> None:
+        config = application.bot_data.get(STAFF_KEY)
+        if isinstance(config, StaffConfig):
+            content = bot_content(content, config.settings)
         found = application.bot_data.get(BOT_DATA_KEY)
         if isinstance(found, Door):
             found.swap_content(content)
@@ -158,13 +178,8 @@ def stopping_of(application: TelegramApp) -> asyncio.Event:
 
 
 async def set_command_menus(application: TelegramApp) -> None:
-    """The command menu in each language, Polish as the default for everyone else."""
-    try:
-        for lang in (None, *LANGS):
-            commands = [BotCommand(name, about) for name, about in texts.command_descriptions(lang or "pl")]
-            await application.bot.set_my_commands(commands, language_code=lang)
-    except TelegramError as exc:  # a missing menu is no reason not to answer people
-        log.warning("could not set the command menus: %s", exc.message)
+    """The command menu in each language, Polish as the default for everyone else (telegram/menus.py)."""
+    await set_public_menus(application)
 
 
 @asynccontextmanager

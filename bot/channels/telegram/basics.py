@@ -18,7 +18,7 @@ from telegram.ext import filters
 
 from bot import callbacks
 from bot.channels.telegram import texts
-from bot.channels.telegram.context import CHANNEL, Context
+from bot.channels.telegram.context import Context
 from bot.channels.telegram.render import (
     deliver_after_button,
     edit_in_place,
@@ -88,7 +88,7 @@ async def converse(context: Context, incoming: Incoming) -> list[Reply]:
     assert context.sender is not None
     person = await context.person()
     replies = await context.door.dialogue.handle(
-        CHANNEL, str(context.sender.id), incoming, _hint(context), user=person
+        context.door.channel, str(context.sender.id), incoming, _hint(context), user=person
     )
     context.forget_person()
     return replies
@@ -220,7 +220,7 @@ async def on_forget_answer(update: Update, context: Context) -> None:
 async def forget_everywhere(context: Context, user_id: int) -> None:
     """/forget confirmed: every row about the user in every table, their flow with the user row."""
     external_id = str(user_id)
-    await context.door.dialogue.reset(CHANNEL, external_id)  # every table, in every door alike
+    await context.door.dialogue.reset(context.door.channel, external_id)  # every table, in every door alike
     context.forget_person()
     residents = context.bot_data.get(RESIDENTS_KEY)
     if isinstance(residents, ResidentsDoor):

@@ -104,13 +104,21 @@ async def broadcast_sweep(context: Context) -> None:
         return
     config, db = staff_config(context), _door(context).db
     now = config.clock.now()
-    for item in await broadcasts.with_status(db, "sending"):
+    mine = own_centres(config)
+    for item in await broadcasts.with_status(db, "sending", mine):
         if item.id not in config.running and not _jobs(context, item.id):
             log.info("broadcast %s is sending and no worker here sends it: resuming", item.id)
             start_job(context, item.id)
-    for item in await broadcasts.with_status(db, "scheduled"):
+    for item in await broadcasts.with_status(db, "scheduled", mine):
         if not _jobs(context, item.id):
             start_job(context, item.id, ((item.send_at or now) - now).total_seconds())
+
+
+def own_centres(config: StaffConfig) -> frozenset[str] | None:
+    """The centres whose broadcasts this bot sends: a named bot's own (another bot's token could
+    not reach their people); None, every centre, for the one bot of TELEGRAM_BOT_TOKEN."""
+    bot = config.settings.bot
+    return None if bot is None else bot.centres
 
 
 def telegram_send(bot: Bot) -> Send:
@@ -156,6 +164,11 @@ async def broadcast_job(context: Context) -> None:
     db = _door(context).db if shared else await open_database(settings.database_url, settings.database)
     try:
         clock = SystemClock()  # the rate limit and backoff run on real time
+        mine = own_centres(config)
+        if mine is not None:  # another bot's broadcast (scheduled here by the panel): that bot sends it
+            found = await broadcasts.get(db, bid)
+            if found is None or found.centre not in mine:
+                return
         await broadcasts.start_scheduled(db, bid, clock.now())
         item = await broadcasts.get(db, bid)
         if item is None or item.status != "sending" or item.text is None:
@@ -177,6 +190,7 @@ async def broadcast_job(context: Context) -> None:
             stopping=config.stopping,
             budget=budget_of(context.bot),  # replies, reminders and this broadcast share the token
             lease=config.settings.claim_lease_seconds,
+            channel=config.settings.channel_of(item.centre) or config.settings.telegram_channel,
         )
         final = await worker.run(bid, item.text)
         if worker.stopped:  # SIGTERM: the broadcast stays 'sending'; the next start resumes it

@@ -25,6 +25,7 @@ from bot.channels.telegram.staff_common import (
     StaffConfig,
     _door,
     acknowledge,
+    audience_channel,
     centre_command,
     edit_or_say,
     gate,
@@ -51,7 +52,7 @@ def cancel_row(t: Any, bid: int) -> tuple[tuple[Button, ...], ...]:
 async def on_broadcast(update: Update, context: Context, access: Access, lang: str, centre: str) -> None:
     """/broadcast: choose the audience."""
     t = tr(lang)
-    db = _door(context).db
+    db, channel = _door(context).db, audience_channel(staff_config(context), centre)
     rows: list[tuple[Button, ...]] = [
         (
             Button(
@@ -59,7 +60,7 @@ async def on_broadcast(update: Update, context: Context, access: Access, lang: s
                 bdata(callbacks.ChooseAudience(choice.audience)),
             ),
         )
-        for choice in await audiences.offered(db, centre)
+        for choice in await audiences.offered(db, centre, channel)
     ]
     rows.extend(cancel_row(t, 0))
     await say(update, context, Reply(t._("Who should receive the message?"), tuple(rows)))
@@ -153,7 +154,9 @@ async def choose_audience(
     """The audience: a draft for the actor's centre, then ask for the text."""
     t = tr(lang)
     config, db = staff_config(context), _door(context).db
-    if access.centre is None or not await audiences.is_offered(db, access.centre, audience):
+    if access.centre is None or not await audiences.is_offered(
+        db, access.centre, audience, audience_channel(config, access.centre)
+    ):
         await edit_or_say(update, context, t._("This message was already sent or cancelled."))
         return
     stored = callbacks.encode_audience(audience)
@@ -182,7 +185,11 @@ async def confirm(
     config: StaffConfig, db: Database, access: Access, bid: int, send_at: datetime | None = None
 ) -> int | None:
     """The outbox, the status and the audit row in one unit of work (bot.broadcasts.worker.confirm)."""
-    return await confirm_broadcast(db, config.clock, access, bid, send_at)
+    draft = await broadcasts.get(db, bid)
+    if draft is None:
+        return None
+    channel = audience_channel(config, draft.centre)
+    return await confirm_broadcast(db, config.clock, access, bid, send_at, channel)
 
 
 TypedStep = type[BroadcastText] | type[BroadcastTime]
@@ -249,7 +256,9 @@ async def show_preview(
     """The draft exactly as recipients will get it, then how many they are, with the buttons."""
     assert draft.text is not None
     text = draft.text
-    count = await broadcasts.count_audience(db, draft.centre, draft.audience)
+    count = await broadcasts.count_audience(
+        db, draft.centre, draft.audience, audience_channel(staff_config(context), draft.centre)
+    )
     target = target_of(update)
     assert target is not None
     await context.bot.send_message(target.chat_id, escape(text))  # the preview: exactly what recipients get

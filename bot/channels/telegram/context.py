@@ -17,10 +17,11 @@ from bot.clock import Clock
 from bot.conversation.dialogue import Dialogue
 from bot.domain.content import LANGS, Content
 from bot.flows import Conversations, Expired, Flow
+from bot.settings import Settings
 from storage import users
 from storage.database import Database
 
-CHANNEL: Final = "telegram"
+CHANNEL: Final = "telegram"  # the one bot's channel; a named bot's is "telegram:<name>" (Door.channel)
 BOT_DATA_KEY: Final = "door"
 
 
@@ -32,6 +33,7 @@ class Door:
     dialogue: Dialogue
     content: Content
     default_lang: str | None
+    channel: str = CHANNEL  # whose users this bot's are (bot.settings.TelegramBot.channel)
 
     @property
     def clock(self) -> Clock:
@@ -45,6 +47,25 @@ class Door:
         """Answer from newly loaded content from now on (staff /reload); the Engine holds it too."""
         object.__setattr__(self, "content", content)
         self.dialogue.engine.content = content
+
+
+def bot_content(content: Content, settings: Settings) -> Content:
+    """What one bot answers about: the content with only its centres (shared files and the centres'
+    objects are shared, so their indexes are built once for every bot); all of it for the one bot."""
+    bot = settings.bot
+    if bot is None or bot.centres is None:
+        return content
+    own = {cid: centre for cid, centre in content.centres.items() if cid in bot.centres}
+    return content.model_copy(update={"centres": own})
+
+
+def bot_default_centre(content: Content, settings: Settings) -> str | None:
+    """BOT_DEFAULT_CENTRE when this bot serves it; a named bot with one centre picks it for everyone
+    (the one bot of TELEGRAM_BOT_TOKEN keeps asking, as it always has)."""
+    if settings.default_centre in content.centres:
+        return settings.default_centre
+    named = settings.bot is not None and settings.bot.name is not None
+    return next(iter(content.centres)) if named and len(content.centres) == 1 else None
 
 
 _UNREAD: Final = object()
@@ -91,10 +112,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         if self.sender is None:
             return None
         if self._person is _UNREAD:
-            self._person = await users.get_user(self.door.db, CHANNEL, str(self.sender.id))
+            self._person = await users.get_user(self.door.db, self.door.channel, str(self.sender.id))
         if self._person is None and create:
             now = self.door.clock.now()
-            self._person = await users.get_or_create_user(self.door.db, CHANNEL, str(self.sender.id), now)
+            found_db, channel = self.door.db, self.door.channel
+            self._person = await users.get_or_create_user(found_db, channel, str(self.sender.id), now)
         found = self._person
         return found if isinstance(found, users.User) else None
 

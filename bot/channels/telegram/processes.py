@@ -20,7 +20,7 @@ from bot import callbacks
 from bot.channels.telegram.order import PerUserOrder
 from bot.settings import Settings
 from storage.database import Database
-from storage.leader import Leader, open_leader
+from storage.leader import Leader, open_leader, scheduler_key
 from storage.user_locks import open_user_locks
 
 LEADER_KEY: Final = "leader"
@@ -37,7 +37,9 @@ async def join_processes(application: AnyApp, db: Database, settings: Settings) 
             for job in queue.get_jobs_by_name(name):
                 job.job.modify(next_run_time=datetime.now(UTC))
 
-    leader = open_leader(db, retry=settings.leader_retry_seconds, on_lead=run_jobs_now)
+    # One election per bot: each bot's jobs send with its own token (issue 15).
+    key = scheduler_key(settings.bot.name if settings.bot is not None else None)
+    leader = open_leader(db, retry=settings.leader_retry_seconds, on_lead=run_jobs_now, key=key)
     await leader.start()
     application.bot_data[LEADER_KEY] = leader
     order = application.update_processor

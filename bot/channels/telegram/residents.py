@@ -44,7 +44,6 @@ from storage.residents import Resident
 
 log = logging.getLogger("bot.telegram")
 
-CHANNEL: Final = "telegram"
 RESIDENTS_KEY: Final = "residents"
 STOPPING_KEY: Final = "stopping"  # the asyncio.Event set at SIGTERM (bot/channels/telegram/run.py)
 TICK_SECONDS: Final = 60
@@ -78,6 +77,9 @@ async def start_reminders(
     """Open the service, retry what a crash left in flight, and start the tick (post_init)."""
     service = Residents(db, content, clock, settings_grace(settings), settings_invite_ttl(settings))
     service.lease = timedelta(seconds=settings.claim_lease_seconds)
+    # A named bot's tick sends only its own residents' reminders (each bot has its own token and its
+    # scheduler); the one bot of TELEGRAM_BOT_TOKEN sends every one, as before.
+    service.channel = settings.telegram_channel if settings.bot is not None and settings.bot.name else None
     stopping = application.bot_data.get(STOPPING_KEY)
     if isinstance(stopping, asyncio.Event):
         service.stopping = stopping
@@ -131,7 +133,7 @@ async def on_anything(update: Update, context: Context) -> None:
     user = update.effective_user
     found = context.bot_data.get(RESIDENTS_KEY)
     if user is not None and isinstance(found, ResidentsDoor) and str(user.id) in found.service.blocked:
-        await found.service.welcome_back(CHANNEL, str(user.id))
+        await found.service.welcome_back(found.settings.telegram_channel, str(user.id))
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -214,10 +216,10 @@ async def on_start_invite(update: Update, context: Context) -> None:
         return
     lang = await context.lang()
     t = tr(lang)
-    result = await service.join(CHANNEL, str(user.id), payload, lang)
+    result = await service.join(context.door.channel, str(user.id), payload, lang)
     if isinstance(result, Resident):
         now = service.clock.now()
-        stored = await users.get_or_create_user(service.db, CHANNEL, str(user.id), now)
+        stored = await users.get_or_create_user(service.db, context.door.channel, str(user.id), now)
         if stored.centre != result.centre:
             await users.set_centre(service.db, stored.id, result.centre, now)
         context.forget_person()
@@ -245,7 +247,7 @@ async def on_leave(update: Update, context: Context) -> None:
     if user is None:
         return
     t = tr(await context.lang())
-    if await service.leave(CHANNEL, str(user.id)):
+    if await service.leave(context.door.channel, str(user.id)):
         text = t._("You are no longer registered as a resident. I will not send you reminders any more.")
     else:
         text = t._("You are not registered as a resident.")
@@ -257,7 +259,7 @@ async def on_resident_menu(update: Update, context: Context) -> None:
     if user is None:
         return
     lang = await context.lang()
-    resident = await service.resident(CHANNEL, str(user.id))
+    resident = await service.resident(context.door.channel, str(user.id))
     if resident is None:
         await say(
             update,
@@ -282,7 +284,7 @@ async def on_resident_button(update: Update, context: Context) -> None:
     if not isinstance(button, callbacks.ResidentButton):  # forged or stale (a month that is not one)
         await say(update, context, Reply(t._("That button is no longer active.")))
         return
-    resident = await service.resident(CHANNEL, str(user.id))
+    resident = await service.resident(context.door.channel, str(user.id))
     if resident is None:
         await say(update, context, Reply(t._("You are not registered as a resident.")))
         return

@@ -275,7 +275,7 @@ async def _error_text(context: Context, update: Update) -> str:
     found = context.bot_data.get(BOT_DATA_KEY)
     if not isinstance(found, Door) or update.effective_user is None:
         return texts.something_went_wrong(_hint(update))
-    person = await users.get_user(found.db, "telegram", str(update.effective_user.id))
+    person = await users.get_user(found.db, found.channel, str(update.effective_user.id))
     lang = person.lang if person is not None and person.lang in LANGS else _hint(update)
     flow = await found.conversations.current(person.id) if person is not None else None
     if flow is not None and not isinstance(flow, Expired):

@@ -25,7 +25,7 @@ from telegram.ext import Application
 
 from bot import logsafe
 from bot.domain.content import Content
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, unknown_centres
 from storage import StorageError
 from storage.open import lock_target
 
@@ -72,17 +72,27 @@ def run_telegram(
     from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
     from bot.channels.web.config import WebSettings
 
-    logsafe.install([settings.telegram_token, settings.webhook_secret], settings.log_level)
+    logsafe.install(settings.secrets(), settings.log_level)
     try:  # the panel may run in another process on the same database: /panel links lead there
         panel_url = WebSettings.from_env().panel_url
     except SettingsError as exc:
         log.error("cannot start: %s", exc)
+        return 1
+    unknown = unknown_centres(settings, set(content.centres))
+    if unknown:  # a bot that answers about nothing: say so, start nothing
+        for problem in unknown:
+            log.error("cannot start: %s", problem)
         return 1
     try:
         lock = lock_target(settings.database_url, settings.database)
     except StorageError as exc:
         log.error("cannot start: %s", exc)
         return 1
+    if settings.telegram_bots:  # several bots in this process (bot.channels.telegram.fleet)
+        try:
+            return run_fleet(settings, content, panel_url, base_url=base_url, boot_first=boot_first)
+        finally:
+            lock.release()
     try:
         application = build_application(settings, content, base_url=base_url, panel_url=panel_url)
         loop = asyncio.new_event_loop()
@@ -117,6 +127,82 @@ def run_telegram(
     finally:
         lock.release()
     return 0
+
+
+def run_fleet(
+    settings: Settings,
+    content: Content,
+    panel_url: str | None,
+    *,
+    base_url: str | None = None,
+    boot_first: float = BOOT_FIRST,
+) -> int:
+    """Every bot of TELEGRAM_BOTS in this process until SIGTERM/SIGINT; 0 or 1. Polling, or (with
+    WEBHOOK_URL) one webhook server on WEBHOOK_LISTEN:WEBHOOK_PORT with a path per bot."""
+    from bot.channels.telegram.fleet import Fleet
+
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        done = asyncio.Event()
+        fleet = await Fleet.open(settings, content, base_url=base_url, panel_url=panel_url)
+
+        def stop() -> None:
+            fleet.stopping()
+            done.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop)
+        try:
+            boot = asyncio.create_task(fleet.start(boot_first=boot_first))
+            waiter = asyncio.create_task(done.wait())
+            await asyncio.wait({boot, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if not boot.done():  # stopped while Telegram was still unreachable
+                boot.cancel()
+                log.info("stopped before Telegram answered")
+                return 0
+            boot.result()
+            if settings.webhook_url:
+                await serve_webhooks(settings, fleet, done)
+            else:
+                await done.wait()
+        finally:
+            await fleet.stop()
+        return 0
+
+    try:
+        return asyncio.run(main())
+    except StorageError as exc:
+        log.error("cannot start: %s", exc)
+    except InvalidToken:
+        log.error("Telegram refused one of the TELEGRAM_BOT_<NAME>_TOKEN tokens; check them with @BotFather")
+    return 1
+
+
+async def serve_webhooks(settings: Settings, fleet: Any, done: asyncio.Event) -> None:
+    """The fleet's webhook routes on WEBHOOK_LISTEN:WEBHOOK_PORT until `done` or a signal."""
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from bot.channels.web.serve import webhook_route
+
+    routes = [webhook_route(path, secret, put) for path, secret, put in fleet.webhook_routes()]
+    config = uvicorn.Config(
+        Starlette(routes=routes),
+        host=settings.webhook_listen,
+        port=settings.webhook_port,
+        access_log=False,
+        server_header=False,
+        log_level=settings.log_level.lower(),
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    # uvicorn takes SIGTERM/SIGINT while it serves (and ends); either way the fleet then stops.
+    task = asyncio.create_task(server.serve())
+    waiter = asyncio.create_task(done.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    await task
+    waiter.cancel()
 
 
 def serve(app: AnyApp, settings: Settings, allowed_updates: list[str]) -> None:

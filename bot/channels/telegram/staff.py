@@ -23,6 +23,8 @@ from bot.channels.telegram.broadcast import (
     resume_broadcasts,
     telegram_send,
 )
+from bot.channels.telegram.context import bot_content
+from bot.channels.telegram.menus import set_staff_menu
 from bot.channels.telegram.render import say
 from bot.channels.telegram.residents import RESIDENTS_KEY, ResidentsDoor
 from bot.channels.telegram.staff_common import (
@@ -78,6 +80,8 @@ async def on_staff(update: Update, context: Context, access: Access, lang: str) 
     elif args[:1] == ["remove"] and len(args) >= 2 and (member := callbacks.number(args[1], 1)) is not None:
         removed = await staff_store.remove_staff(db, member)
         await record(db, config.clock, access, "staff_remove", str(member))
+        if removed:  # their private menu is the public one again (errors are logged, not raised)
+            await set_staff_menu(context.application, config.settings, db, member)
         text = t._("Removed from the staff.") if removed else t._("There is no staff member with this id.")
         await say(update, context, Reply(text))
     else:
@@ -102,9 +106,11 @@ async def on_staff_invite(update: Update, context: Context) -> None:
         return
     config, db = staff_config(context), _door(context).db
     t = tr(await context.lang())
-    result = await join_staff(db, config.clock, code, user.id)  # one unit of work, refusals audited
+    # One unit of work, refusals audited; the member's centre is remembered as this bot's user's.
+    result = await join_staff(db, config.clock, code, user.id, _door(context).channel)
     if isinstance(result, staff_store.StaffMember):
         context.forget_person()  # its centre changed
+        await set_staff_menu(context.application, config.settings, db, user.id)  # the staff commands
         text = t._(
             "Welcome to the staff of {centre}. Commands: /broadcast, /unanswered, /stats, /reload, /panel."
         ).format(centre=result.centre)
@@ -185,6 +191,7 @@ async def on_reload(update: Update, context: Context, access: Access, lang: str)
         text = "\n".join([t._("The content has errors; I keep the running content."), *shown])
         await say(update, context, Reply(text))
         return
+    content = bot_content(content, config.settings)  # this bot's centres only
     _door(context).swap_content(content)
     residents = context.bot_data.get(RESIDENTS_KEY)
     if isinstance(residents, ResidentsDoor):  # reminders and invites read the same content

@@ -30,7 +30,6 @@ log = logging.getLogger("bot.staff")
 
 Context = BotContext
 STAFF_KEY: Final = "staff"
-CHANNEL: Final = "telegram"
 STAFF_INVITE_TTL: Final = timedelta(days=7)
 MAX_PROBLEMS_SHOWN: Final = 40
 
@@ -50,6 +49,12 @@ class StaffConfig:
     panel_url: str | None = None  # the staff panel's public address (WEB_PUBLIC_URL), for /panel
 
 
+def audience_channel(config: StaffConfig, centre: str) -> str:
+    """Whose people a broadcast of `centre` reaches: the channel of the bot serving the centre (the
+    one bot's, or a named bot's); that bot's worker sends it (bot.channels.telegram.broadcast)."""
+    return config.settings.channel_of(centre) or config.settings.telegram_channel
+
+
 def staff_config(context: Context) -> StaffConfig:
     value = context.bot_data.get(STAFF_KEY)
     if not isinstance(value, StaffConfig):
@@ -67,7 +72,7 @@ def _door(context: Context) -> Door:
 async def lang_of(context: Context, user_id: int) -> str:
     """Another person's language (the sender's is `context.lang()`, read once per update)."""
     found = context.door
-    stored = await users.get_user(found.db, CHANNEL, str(user_id))
+    stored = await users.get_user(found.db, found.channel, str(user_id))
     if stored is not None and stored.lang in ("pl", "uk", "en"):
         return str(stored.lang)
     return str(found.default_lang or "pl")

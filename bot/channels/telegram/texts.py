@@ -27,6 +27,30 @@ def command_descriptions(lang: str) -> list[tuple[str, str]]:
     ]
 
 
+def staff_command_descriptions(
+    lang: str, admin: bool = False, staff_chat: bool = False
+) -> list[tuple[str, str]]:
+    """The staff menu: the public commands, then the staff ones (`/staff` for administrators,
+    `/close` in the staff chat, where a reply to a question closes it)."""
+    t = tr(lang)
+    extra = [
+        ("broadcast", t._("Send a message to people of your centre")),
+        ("unanswered", t._("Questions without an answer")),
+        ("stats", t._("Numbers of your centre")),
+        ("panel", t._("A login link to the staff panel")),
+        ("reload", t._("Load the edited content")),
+        ("invite", t._("An invitation to a flat")),
+        ("residents", t._("Residents of a flat")),
+        ("duty", t._("Duties in a flat")),
+    ]
+    if admin:
+        extra.append(("staff", t._("Staff members and invitations")))
+    if staff_chat:
+        extra.insert(0, ("close", t._("Close a question (as a reply to it)")))
+    public = [] if staff_chat else command_descriptions(lang)
+    return public + extra
+
+
 def help_text(lang: str) -> str:
     t = tr(lang)
     return "\n".join(

@@ -9,7 +9,7 @@ import sys
 from bot.channels.web.config import WebSettings
 from bot.clock import SystemClock
 from bot.domain.content import Content
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, unknown_centres
 from bot.staff.panel_links import login_link
 from storage import StorageError
 from storage.open import open_database
@@ -23,7 +23,10 @@ def run_web_command(command: str, args: argparse.Namespace, settings: Settings, 
         if command == "staff-link":
             print(asyncio.run(staff_link(settings, web, args.user_id)))
             return 0
-        if command == "run" and settings.telegram_token:
+        if command == "run" and settings.bots():
+            unknown = unknown_centres(settings, set(content.centres))
+            if unknown:  # a bot that would answer about nothing: start nothing
+                raise SettingsError("; ".join(unknown))
             return asyncio.run(serve_with_telegram(settings, web, content))
         return asyncio.run(serve_web(settings, web, content))
     except (SettingsError, StorageError) as exc:

@@ -49,8 +49,14 @@ async def audiences(request: Request, centre: str) -> list[tuple[str, str, int]]
     lang = panel_texts_lang(request)
     return [
         (choice.key, audience_label(lang, choice.key), choice.recipients)
-        for choice in await audiences_of.offered(door_of(request).db, centre)
+        for choice in await audiences_of.offered(door_of(request).db, centre, channel_of(request, centre))
     ]
+
+
+def channel_of(request: Request, centre: str) -> str:
+    """Whose people a broadcast of `centre` reaches: those of the bot serving it (issue 15)."""
+    settings = door_of(request).settings
+    return settings.channel_of(centre) or settings.telegram_channel
 
 
 def panel_texts_lang(request: Request) -> str:
@@ -116,7 +122,8 @@ async def broadcast_page(request: Request) -> Response:
         return found
     staff, item = found
     door = door_of(request)
-    recipients = await broadcasts.count_audience(door.db, item.centre, item.audience)
+    channel = channel_of(request, item.centre)
+    recipients = await broadcasts.count_audience(door.db, item.centre, item.audience, channel)
     counts = await broadcasts.counts(door.db, item.id)
     return page(
         request,
@@ -157,7 +164,8 @@ async def send(request: Request) -> Response:
     send_at = parse_local(fields.get("send_at", ""), now) if fields.get("action") == "later" else None
     if fields.get("action") == "later" and send_at is None:
         return RedirectResponse(f"/staff/broadcasts/{item.id}", status_code=303)
-    total = await confirm(door.db, door.clock, staff.access, item.id, send_at)  # one unit of work
+    channel = channel_of(request, item.centre)
+    total = await confirm(door.db, door.clock, staff.access, item.id, send_at, channel)  # one unit of work
     if total is not None and door.scheduler is not None:
         door.scheduler(item.id, 0.0 if send_at is None else (send_at - now).total_seconds())
     return RedirectResponse(f"/staff/broadcasts/{item.id}", status_code=303)

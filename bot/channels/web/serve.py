@@ -115,6 +115,53 @@ def webhook_route(path: str, secret: str | None, put: Callable[[Any], Awaitable[
     return Route(path, receive, methods=["POST"])
 
 
+def fleet_hooks(fleet: Any) -> TelegramHooks:
+    """The web door's ways into several bots (TELEGRAM_BOTS): what it left in the database is sent
+    by the bots' ticket-post jobs (each is woken), a broadcast's job goes to every bot (only the one
+    serving its centre sends it: bot.channels.telegram.broadcast)."""
+    each = [telegram_hooks(member.application) for member in fleet.members]
+
+    def wake() -> None:
+        for hooks in each:
+            hooks.wake()
+
+    def schedule(bid: int, delay: float) -> None:
+        for hooks in each:
+            hooks.scheduler(bid, delay)
+
+    return TelegramHooks(wake, schedule)
+
+
+async def serve_with_fleet(settings: Settings, web: WebSettings, content: Content) -> int:
+    """Several bots (TELEGRAM_BOTS) and the web door on one event loop; with WEBHOOK_URL each bot's
+    webhook is a route of ours, `<path>/<name>`, with its own secret."""
+    from bot.channels.telegram.fleet import Fleet, Member
+    from storage.open import lock_target
+
+    lock = lock_target(settings.database_url, settings.database)
+    try:
+        # The web door's follower reloads every door of this process: the fleet needs none of its own.
+        fleet = await Fleet.open(settings, content, panel_url=web.panel_url, follow_content=False)
+        try:
+            hooks = fleet_hooks(fleet)
+            routes: list[BaseRoute] = []
+            if settings.webhook_url:
+                routes += [webhook_route(path, secret, put) for path, secret, put in fleet.webhook_routes()]
+            await fleet.start()
+            where = (web.host, web.port or 8080, len(fleet.members))
+            log.info("web door on http://%s:%d beside %d bots", *where)
+            members: list[Member] = fleet.members
+            swaps = [telegram_swap(member.application) for member in members]
+            await server(
+                settings, web, content, routes, hooks.scheduler, swaps, hooks.wake
+            ).serve()
+        finally:
+            await fleet.stop()
+    finally:
+        lock.release()
+    return 0
+
+
 async def serve_with_telegram(settings: Settings, web: WebSettings, content: Content) -> int:
     """Telegram (long polling, or the webhook on our port) and the web door on one event loop.
 
@@ -126,6 +173,9 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
     from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
     from bot.channels.telegram.run import bootstrap
     from storage.open import lock_target
+
+    if settings.telegram_bots:
+        return await serve_with_fleet(settings, web, content)
 
     # One Telegram process per SQLite file, as `run` alone; PostgreSQL takes several.
     lock = lock_target(settings.database_url, settings.database)
