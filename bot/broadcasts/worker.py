@@ -5,8 +5,9 @@ BEFORE any send) for the free places, sends them concurrently, each after taking
 the bot token's outgoing budget (bot.outgoing: shared with replies and reminders, which go first;
 alone, `rate` messages per second), and once half the places are free marks the ended sends in
 one statement and claims again, while the other sends go on (so bulk sends are always waiting for
-the capacity replies leave). Each row is marked after its send: 'sent'; 'blocked' (the user blocked the bot: the user
-becomes inactive); 'pending' again with a backoff for a transient error (5xx, network), until
+the capacity replies leave). Each row is marked after its send: 'sent'; 'blocked' (the user
+blocked the bot: the user becomes inactive); 'pending' again with a backoff for a transient error
+(5xx, network), until
 `max_attempts`, then 'failed'; 'failed' at once for a permanent error (400). 429s are retried by the
 budget (`bot.outgoing.deliver`, which pauses the whole token); a RetryAfter that still reaches the
 worker puts the row back, due after the wait, without counting the attempt.
@@ -165,7 +166,9 @@ class Worker:
                 if not flight:
                     if self.stopping.is_set():
                         self.stopped = True
-                        log.info("broadcast %s: stopping; the rest is sent after the next start", broadcast_id)
+                        log.info(
+                            "broadcast %s: stopping; the rest is sent after the next start", broadcast_id
+                        )
                         return await store.counts(self.db, broadcast_id)
                     due = await store.next_due(self.db, broadcast_id)
                     if due is None:
@@ -200,14 +203,18 @@ class Worker:
         for row in batch:
             flight[asyncio.ensure_future(self._one(row.user_id, text))] = row
 
-    async def _settle(self, broadcast_id: int, flight: dict[asyncio.Future[SendResult], store.Claimed]) -> None:
+    async def _settle(
+        self, broadcast_id: int, flight: dict[asyncio.Future[SendResult], store.Claimed]
+    ) -> None:
         """Wait until `refill` places are free (or every send ended), then mark the ended sends at once.
 
         The sends still in flight keep waiting in the budget meanwhile: the marking and the next claim
         overlap the sending, so bulk sends are always queued for the tokens the replies leave (a round
         that waited for its slowest send left the budget idle for a round trip and two queries)."""
         ended: set[asyncio.Future[SendResult]] = set()
-        while flight.keys() - ended and (self.concurrency - len(flight) + len(ended) < self.refill or not ended):
+        while flight.keys() - ended and (
+            self.concurrency - len(flight) + len(ended) < self.refill or not ended
+        ):
             done, _ = await asyncio.wait(flight.keys() - ended, return_when=asyncio.FIRST_COMPLETED)
             ended |= done
         now = self.clock.now()
