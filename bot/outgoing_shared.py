@@ -3,8 +3,10 @@
 `SharedBudget` is a `LocalBudget` (replies first, per-chat buckets, the bulk cap, pauses: all
 within this process) whose global tokens also need a lease from the database: the processes lease
 a few sends at a time of the token's one-second window (storage/send_budget.py, one round trip), so
-together they never send more than the limit in a window. When the window is full a process waits
-for the next one. A lease is only good in its window: a process that dies, or has nothing more to
+together they never send more than the limit in a window, and never more than its share due so far
+(the limit paced over the second: two processes leasing at a window's start would otherwise send
+it all in its first half, twice the rate). When what is due is taken a process waits for the next
+step, or the next window. A lease is only good in its window: a process that dies, or has nothing more to
 send, loses at most its unused lease for the rest of that second. The local bucket at the same
 rate stays in front so one process does not spend a whole window at once.
 
@@ -33,6 +35,7 @@ log = logging.getLogger("bot.outgoing")
 
 LEASE_BATCH: Final = 4  # sends leased at once: one round trip per few sends, little left unused
 PRUNE_EVERY: Final = 60  # windows between deletions of this token's past windows
+MIN_WAIT: Final = 0.001  # seconds: the shortest wait for the next step (clocks round)
 Opener = Callable[[], Awaitable[Database]]
 
 
@@ -60,6 +63,7 @@ class SharedBudget(LocalBudget):
         self._window, self._left = -1, 0  # the window the lease is for, and what is left of it
         self._full_until = -math.inf  # (monotonic) the window is full until then
         self._fetching: asyncio.Task[None] | None = None
+        self._blocking: asyncio.Future[None] | None = None
         self._pruned = -PRUNE_EVERY
         self.leased = self.unused = 0  # for benches and logs
 
@@ -68,11 +72,31 @@ class SharedBudget(LocalBudget):
             self._db = await self._opener()
 
     async def close(self) -> None:
-        if self._fetching is not None:
-            self._fetching.cancel()
+        for task in (self._fetching, self._blocking):
+            if task is not None:
+                task.cancel()
         if self._opener is not None and self._db is not None:
             await self._db.close()
             self._db = None
+
+    def pause(self, seconds: float) -> None:
+        """This process waits, and the windows until then are marked full for the others too
+        (Telegram's retry_after is the token's, not a process's)."""
+        super().pause(seconds)
+        if seconds > 0:
+            wall, until = self._wall(), self._wall() + seconds
+            last = math.floor(until)
+            levels = [(window, self.window_limit) for window in range(math.floor(wall), last)]
+            levels.append((last, self._due(until)[0]))  # sending resumes when the wait ends
+            self._blocking = asyncio.ensure_future(self._block(levels))
+
+    async def _block(self, levels: list[tuple[int, int]]) -> None:
+        try:
+            await self.open()
+            assert self._db is not None
+            await store.block(self._db, self._key, levels)
+        except Exception as exc:  # the others then learn of it from their own 429
+            log.warning("outgoing budget: could not share a pause (%s)", type(exc).__name__)
 
     # --- the global token: the local bucket and the lease -----------------------------------
 
@@ -93,15 +117,25 @@ class SharedBudget(LocalBudget):
         super()._global_take()
         self._left -= 1
 
+    def _due(self, wall: float) -> tuple[int, float]:
+        """How many of the window's sends are due by `wall` (the limit paced over the second, so the
+        processes together send evenly, not a whole window at its start), and how long until one more."""
+        window, limit = math.floor(wall), self.window_limit
+        elapsed = wall - window
+        allowed = min(limit, math.floor(limit * elapsed + 0.5))
+        step = 1.0 - elapsed if allowed >= limit else (allowed + 0.5) / limit - elapsed
+        return allowed, max(MIN_WAIT, step)
+
     async def _fetch(self) -> None:
-        wall = self._wall()
+        started, wall = self._now(), self._wall()
         window = math.floor(wall)
+        allowed, step = self._due(wall)
         waiting = sum(1 for w in self._waiting if w.chat is not None)
         want = min(self._batch, max(1, waiting))
         try:
             await self.open()
             assert self._db is not None, "a SharedBudget needs a database or an opener"
-            granted = await store.lease(self._db, self._key, window, want, self.window_limit)
+            granted = await store.lease(self._db, self._key, window, want, allowed) if allowed else 0
             if window - self._pruned >= PRUNE_EVERY:
                 self._pruned = window
                 await store.prune(self._db, self._key, window - 2)
@@ -118,8 +152,8 @@ class SharedBudget(LocalBudget):
             self._left = granted + (self._left if window == self._window else 0)
             self._window = window
             self.leased += granted
-        else:  # full: nobody on this token sends before the next window
-            self._full_until = self._now() + max(0.0, window + 1 - self._wall())
+        else:  # what is due so far is taken: nobody on this token sends before the next step
+            self._full_until = started + step
         self._notify()
 
 
