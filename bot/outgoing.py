@@ -27,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -96,16 +98,23 @@ class Budget(Protocol):
 
 
 class _Bucket:
-    """A token bucket on an injected time scale."""
+    """A token bucket on an injected time scale; it remembers when it last reached one token
+    (`since`) and when it last filled up (`full_since`), so a late taker can be told how late."""
 
-    __slots__ = ("rate", "stamp", "tokens")
+    __slots__ = ("full_since", "rate", "since", "stamp", "tokens")
 
     def __init__(self, rate: Rate, now: float) -> None:
         self.rate, self.tokens, self.stamp = rate, rate.burst, now
+        self.since = self.full_since = now
 
     def refill(self, now: float) -> None:
         elapsed = max(0.0, now - self.stamp)
-        self.tokens = min(self.rate.burst, self.tokens + elapsed * self.rate.per_second)
+        grown = self.tokens + elapsed * self.rate.per_second
+        if self.tokens < 1.0 <= grown:
+            self.since = self.stamp + (1.0 - self.tokens) / self.rate.per_second
+        if self.tokens < self.rate.burst <= grown:
+            self.full_since = self.stamp + (self.rate.burst - self.tokens) / self.rate.per_second
+        self.tokens = min(self.rate.burst, grown)
         self.stamp = now
 
     def ready_at(self, now: float) -> float:
@@ -122,6 +131,7 @@ class _Waiter:
     seq: int
     chat: int | None
     stop: asyncio.Event | None
+    arrived: float
 
     def order(self) -> tuple[int, int]:
         return (self.priority, self.seq)
@@ -145,6 +155,12 @@ class LocalBudget:
         self._bulk = _Bucket(self.limits.bulk, start) if self.limits.bulk else None
         self._chats: dict[int, _Bucket] = {}
         self._paused_until = start
+        # Global takes of the last second: never more in any second than the bucket alone allows
+        # (rate + burst - 1), whatever a late taker is credited.
+        self._recent: deque[float] = deque()
+        self.window_limit = max(
+            1, math.floor(self.limits.total.per_second + self.limits.total.burst - 1 + EPSILON)
+        )
         self._waiting: list[_Waiter] = []
         self._seq = itertools.count()
         self._changed = asyncio.Event()
@@ -162,7 +178,7 @@ class LocalBudget:
             self._notify()
 
     async def acquire(self, chat: int | None, priority: Priority, stop: asyncio.Event | None = None) -> None:
-        me = _Waiter(priority, next(self._seq), chat, stop)
+        me = _Waiter(priority, next(self._seq), chat, stop, self._now())
         self._waiting.append(me)
         try:
             while True:
@@ -220,7 +236,7 @@ class LocalBudget:
         moment = max(now, self._paused_until)
         if waiter.chat is None:
             return moment
-        moment = max(moment, self._total.ready_at(now))
+        moment = max(moment, self._global_ready_at(now))
         bucket = self._chat_bucket(waiter.chat, now)
         if bucket is not None:
             bucket.refill(now)
@@ -236,16 +252,49 @@ class LocalBudget:
         ready = [w for w in self._waiting if self._ready_at(w, now) <= now + EPSILON]
         return min(ready, key=_Waiter.order) if ready else None
 
+    def _global_ready_at(self, now: float) -> float:
+        """When the token's next global token is there (a shared budget also asks its lease)."""
+        while self._recent and self._recent[0] <= now - 1.0 + EPSILON:
+            self._recent.popleft()
+        moment = self._total.ready_at(now)
+        if len(self._recent) >= self.window_limit:
+            moment = max(moment, self._recent[-self.window_limit] + 1.0)
+        return moment
+
+    def _global_take(self) -> None:
+        self._total.tokens -= 1.0
+
     def _take(self, waiter: _Waiter) -> None:
         if waiter.chat is None:
             return
-        self._total.tokens -= 1.0
+        now = self._now()
+        late = self._lateness(waiter, now)
+        self._global_take()
+        self._recent.append(now)
+        # What the full bucket could not hold while this taker was due but not yet running (a busy
+        # event loop wakes it late) is kept, up to one token: the token's rate is what is lost otherwise.
+        total = self._total
+        total.tokens = min(total.rate.burst, total.tokens + late * total.rate.per_second)
         bucket = self._chats.get(waiter.chat)
         if bucket is not None:
             bucket.tokens -= 1.0
         if waiter.priority == Priority.BULK and self._bulk is not None:
             self._bulk.tokens -= 1.0
         self.taken[waiter.priority] += 1
+
+    def _lateness(self, waiter: _Waiter, now: float) -> float:
+        """How long the full global bucket overflowed while `waiter` could have sent (at most one
+        token's time; nothing when it was idle: before the waiter arrived or was due)."""
+        total = self._total
+        if total.tokens < total.rate.burst:
+            return 0.0
+        due = max(waiter.arrived, self._paused_until, total.full_since)
+        bucket = self._chats.get(waiter.chat) if waiter.chat is not None else None
+        if bucket is not None:
+            due = max(due, bucket.since)
+        if waiter.priority == Priority.BULK and self._bulk is not None:
+            due = max(due, self._bulk.since)
+        return min(1.0 / total.rate.per_second, max(0.0, now - due))
 
     async def _sleep_as(self, me: _Waiter, changed: asyncio.Event, now: float) -> None:
         """Sleep until the earliest moment any waiter could go, or until something changes."""
@@ -254,8 +303,11 @@ class LocalBudget:
         # The sleeper also watches every waiter's stop event and wakes them all when one is set.
         stops = {id(w.stop): w.stop for w in self._waiting if w.stop is not None}
         self._watched = set(stops)
-        tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._sleep(max(0.0, self._wake_at - now)))]
-        tasks += [asyncio.ensure_future(event.wait()) for event in (changed, *stops.values())]
+        tasks: list[asyncio.Future[Any]] = [
+            asyncio.ensure_future(event.wait()) for event in (changed, *stops.values())
+        ]
+        if self._wake_at != float("inf"):  # inf: only a change (a lease arriving) can let anyone go
+            tasks.append(asyncio.ensure_future(self._sleep(max(0.0, self._wake_at - now))))
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:

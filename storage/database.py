@@ -154,10 +154,12 @@ class SqliteDatabase:
             token = self._joined.set(unit)
             self._open = unit
             try:
-                # IMMEDIATE takes the write lock now: another process waits (busy_timeout) at BEGIN
-                # instead of failing halfway through when a read would have to become a write.
-                await self.connection.execute("BEGIN IMMEDIATE")
                 try:
+                    # IMMEDIATE takes the write lock now: another process waits (busy_timeout) at BEGIN
+                    # instead of failing halfway through when a read would have to become a write.
+                    # Inside the try: a task cancelled while BEGIN runs on aiosqlite's thread must
+                    # still roll it back (queued after it), or the connection stays in a transaction.
+                    await self.connection.execute("BEGIN IMMEDIATE")
                     yield
                     await self.connection.commit()
                 except BaseException:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import pytest
 from telegram.ext import ExtBot
 
-from bot.broadcasts.worker import Worker
+from bot.broadcasts.worker import SendResult, Worker
 from bot.channels.telegram.broadcast import telegram_send
 from bot.channels.telegram.outgoing import BudgetRateLimiter, budget_of
 from bot.outgoing import Limits, LocalBudget, Priority, Rate, Stopped
@@ -254,3 +254,57 @@ async def test_a_429_pauses_the_whole_token_once_and_everything_arrives_exactly_
     assert (final.sent, final.failed) == (len(recipients), 0)
     row = await db.fetch_one("SELECT MAX(attempts) FROM outbox")
     assert row is not None and row[0] == 1  # retried inside the budget, not by the worker
+
+
+async def test_a_late_waker_keeps_the_token_it_was_owed_and_the_second_still_holds() -> None:
+    time = FakeTime()
+
+    async def late(seconds: float) -> None:  # a busy event loop: every wake-up comes 10 ms late
+        await time.sleep(seconds + 0.01)
+
+    grants = Grants(time, LocalBudget(Limits(total=Rate(10), **ONLY_TOTAL), now=time.seconds, sleep=late))
+    await time.run(*(grants.take(1000 + i, Priority.BULK) for i in range(50)))
+    stamps = [at for at, _, _ in grants.order]
+    # 50 at 10/s: the last at 4.9 s. Without the credit every token would come 10 ms late (5.4 s);
+    # with it only the one a second that the rolling-second cap holds back (it counts real moments).
+    assert max(stamps) <= 4.9 + 0.01 + 4 * 0.01 + 1e-9
+    assert [round(b - a, 3) for a, b in itertools.pairwise(stamps[1:11])] == [0.1] * 9
+    assert most_within(stamps, 1.0) <= 10  # never more in a second than the bucket alone allows
+
+
+async def test_an_idle_budget_gives_no_credit_to_the_next_burst() -> None:
+    time = FakeTime()
+    grants = Grants(time, budget(time, Limits(total=Rate(10), **ONLY_TOTAL)))
+
+    async def scenario() -> None:
+        await grants.take(1, Priority.REPLY)
+        await time.sleep(5.0)  # nothing to send for a while: the full bucket overflows, unowed
+        await asyncio.gather(*(grants.take(10 + i, Priority.REPLY) for i in range(3)))
+
+    await time.run(scenario())
+    assert [at for at, _, _ in grants.order] == pytest.approx([0.0, 5.0, 5.1, 5.2])
+
+
+async def test_a_bulk_send_takes_a_freed_token_at_once_while_slow_sends_are_in_flight(db: Database) -> None:
+    time = FakeTime()
+    time.SETTLE = 2000  # the worker's queries run on SQLite's thread: let them end before time moves
+    recipients = list(range(1000, 1060))
+    await users.add_users(db, "telegram", [str(chat) for chat in recipients], "gliwice", "pl", START)
+    bid = await broadcasts.create_draft(db, "gliwice", "all", 1, "pl", START)
+    await broadcasts.set_text(db, bid, "Jutro brak wody")
+    assert await broadcasts.confirm(db, bid, START) == len(recipients)
+    shared = budget(time, Limits(total=Rate(10), **ONLY_TOTAL))
+    tokens: list[float] = []
+
+    async def slow_send(chat_id: int, text: str) -> SendResult:  # the token is taken; 0.2 s round trip
+        tokens.append(time.seconds())
+        await time.sleep(0.2)
+        return SendResult.sent()
+
+    worker = Worker(db, slow_send, time, sleep=time.sleep, budget=shared, concurrency=12)
+    [final] = await time.run(worker.run(bid, "Jutro brak wody"))
+    assert final.sent == len(recipients)
+    # The budget never waited for a round trip: 60 tokens at 10/s, one every 0.1 s from the start
+    # (rounds that each waited for their slowest send took 1.3 s for 12: 6.4 s for all).
+    assert max(tokens) == pytest.approx(5.9)
+    assert most_within(tokens, 1.0) <= 10

@@ -1,10 +1,13 @@
 """The broadcast outbox worker: pure asyncio, no Telegram (the door injects `send`); the clock is injected.
 
-Per round the worker claims up to `concurrency` due rows (status 'sending', committed BEFORE any
-send), sends them concurrently, each after taking a BULK token from the bot token's outgoing budget
-(bot.outgoing: shared with replies and reminders, which go first; alone, `rate` messages per
-second), and marks each row after its send: 'sent'; 'blocked' (the user blocked the bot: the user
-becomes inactive); 'pending' again with a backoff for a transient error (5xx, network), until
+The worker keeps up to `concurrency` rows in flight: it claims due rows (status 'sending', committed
+BEFORE any send) for the free places, sends them concurrently, each after taking a BULK token from
+the bot token's outgoing budget (bot.outgoing: shared with replies and reminders, which go first;
+alone, `rate` messages per second), and once half the places are free marks the ended sends in
+one statement and claims again, while the other sends go on (so bulk sends are always waiting for
+the capacity replies leave). Each row is marked after its send: 'sent'; 'blocked' (the user
+blocked the bot: the user becomes inactive); 'pending' again with a backoff for a transient error
+(5xx, network), until
 `max_attempts`, then 'failed'; 'failed' at once for a permanent error (400). 429s are retried by the
 budget (`bot.outgoing.deliver`, which pauses the whole token); a RetryAfter that still reaches the
 worker puts the row back, due after the wait, without counting the attempt.
@@ -128,6 +131,10 @@ class Worker:
             sleep=sleep,
         )
         self.concurrency = concurrency
+        # Claim again once this many places are free: one claim and one mark per `refill` sends,
+        # while the other sends still wait in the budget.
+        self.refill = max(1, concurrency // 2)
+        self._last_progress = origin
         self.max_attempts = max_attempts
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.progress, self.progress_every = progress, progress_every
@@ -157,40 +164,31 @@ class Worker:
 
     async def run(self, broadcast_id: int, text: str) -> Counts:
         """Send every pending row of the broadcast, then mark it done; returns the final counts."""
-        last_progress = self.clock.now()
-        while True:
-            if self.stopping.is_set():
-                self.stopped = True
-                log.info("broadcast %s: stopping; the rest is sent after the next start", broadcast_id)
-                return await store.counts(self.db, broadcast_id)
-            now = self.clock.now()
-            batch = await store.claim(
-                self.db, broadcast_id, now, self.concurrency, self.claimer, now + self.lease
-            )
-            if not batch:
-                due = await store.next_due(self.db, broadcast_id)
-                if due is None:
-                    break
-                # At most `poll` at a time: another worker may mark its rows long before their lease ends.
-                wait = max(0.0, (due - self.clock.now()).total_seconds())
-                with contextlib.suppress(Stopped):
-                    await self._sleep(min(wait, self.poll))
-                continue
-            results = await asyncio.gather(*(self._one(row.user_id, text) for row in batch))
-            now = self.clock.now()
-            marks: list[tuple[int, RowStatus, datetime | None, bool]] = []
-            for row, result in zip(batch, results, strict=True):
-                marks.append(self._mark(row, result, now))
-            held = await store.mark(self.db, broadcast_id, marks, now, self.claimer, self.channel)
-            if held < len(marks):  # our lease ran out and another worker took those rows over
-                log.warning(
-                    "broadcast %s: %d rows were claimed again by another worker",
-                    broadcast_id,
-                    len(marks) - held,
-                )
-            if self.progress is not None and (now - last_progress).total_seconds() >= self.progress_every:
-                last_progress = now
-                await self._report(broadcast_id)
+        self._last_progress = self.clock.now()
+        flight: dict[asyncio.Future[SendResult], store.Claimed] = {}
+        try:
+            while True:
+                if not self.stopping.is_set() and self.concurrency - len(flight) >= self.refill:
+                    await self._claim(broadcast_id, text, flight)
+                if not flight:
+                    if self.stopping.is_set():
+                        self.stopped = True
+                        log.info(
+                            "broadcast %s: stopping; the rest is sent after the next start", broadcast_id
+                        )
+                        return await store.counts(self.db, broadcast_id)
+                    due = await store.next_due(self.db, broadcast_id)
+                    if due is None:
+                        break
+                    # At most `poll` at a time: another worker may mark its rows long before their lease ends.
+                    wait = max(0.0, (due - self.clock.now()).total_seconds())
+                    with contextlib.suppress(Stopped):
+                        await self._sleep(min(wait, self.poll))
+                    continue
+                await self._settle(broadcast_id, flight)
+        finally:
+            for task in flight:  # only on an error (a database failure): nothing is left running
+                task.cancel()
         await store.finish(self.db, broadcast_id, self.clock.now())
         final = await store.counts(self.db, broadcast_id)
         log.info(
@@ -201,6 +199,41 @@ class Worker:
             final.failed,
         )
         return final
+
+    async def _claim(
+        self, broadcast_id: int, text: str, flight: dict[asyncio.Future[SendResult], store.Claimed]
+    ) -> None:
+        """Claim rows for the free places in flight and start their sends."""
+        now = self.clock.now()
+        free = self.concurrency - len(flight)
+        batch = await store.claim(self.db, broadcast_id, now, free, self.claimer, now + self.lease)
+        for row in batch:
+            flight[asyncio.ensure_future(self._one(row.user_id, text))] = row
+
+    async def _settle(
+        self, broadcast_id: int, flight: dict[asyncio.Future[SendResult], store.Claimed]
+    ) -> None:
+        """Wait until `refill` places are free (or every send ended), then mark the ended sends at once.
+
+        The sends still in flight keep waiting in the budget meanwhile: the marking and the next claim
+        overlap the sending, so bulk sends are always queued for the tokens the replies leave (a round
+        that waited for its slowest send left the budget idle for a round trip and two queries)."""
+        ended: set[asyncio.Future[SendResult]] = set()
+        while flight.keys() - ended and (
+            self.concurrency - len(flight) + len(ended) < self.refill or not ended
+        ):
+            done, _ = await asyncio.wait(flight.keys() - ended, return_when=asyncio.FIRST_COMPLETED)
+            ended |= done
+        now = self.clock.now()
+        marks = [self._mark(flight.pop(task), task.result(), now) for task in ended]
+        held = await store.mark(self.db, broadcast_id, marks, now, self.claimer, self.channel)
+        if held < len(marks):  # our lease ran out and another worker took those rows over
+            log.warning(
+                "broadcast %s: %d rows were claimed again by another worker", broadcast_id, len(marks) - held
+            )
+        if self.progress is not None and (now - self._last_progress).total_seconds() >= self.progress_every:
+            self._last_progress = now
+            await self._report(broadcast_id)
 
     async def _report(self, broadcast_id: int) -> None:
         assert self.progress is not None

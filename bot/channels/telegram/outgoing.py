@@ -18,7 +18,8 @@ from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter, ExtBot
 
-from bot.outgoing import MAX_RETRIES, Budget, Limits, LocalBudget, Priority, Rate, deliver
+from bot.outgoing import MAX_RETRIES, Budget, Limits, Priority, Rate, deliver
+from bot.outgoing_shared import SharedBudget, token_budget
 from bot.settings import Settings
 
 
@@ -63,10 +64,12 @@ class BudgetRateLimiter(BaseRateLimiter[Outgoing]):
         self.budget, self.retries = budget, retries
 
     async def initialize(self) -> None:
-        return None
+        if isinstance(self.budget, SharedBudget):  # its own small pool to the database
+            await self.budget.open()
 
     async def shutdown(self) -> None:
-        return None
+        if isinstance(self.budget, SharedBudget):
+            await self.budget.close()
 
     async def process_request(
         self,
@@ -93,11 +96,15 @@ class BudgetRateLimiter(BaseRateLimiter[Outgoing]):
         )
 
 
-def outgoing_limiter(settings: Settings) -> BudgetRateLimiter:
-    """The bot token's one outgoing budget, kept in this process: TELEGRAM_RATE messages a second in
-    all, of them at most BROADCAST_RATE broadcast messages, Telegram's per-chat limits."""
+def outgoing_limiter(settings: Settings, token: str | None = None) -> BudgetRateLimiter:
+    """The bot token's one outgoing budget: TELEGRAM_RATE messages a second in all, of them at most
+    BROADCAST_RATE broadcast messages, Telegram's per-chat limits. Kept in this process, or shared
+    by every process through the database when it is PostgreSQL (bot/outgoing_shared.py)."""
     bulk = min(settings.broadcast_rate, settings.telegram_rate)
-    return BudgetRateLimiter(LocalBudget(Limits(total=Rate(settings.telegram_rate), bulk=Rate(bulk))))
+    limits = Limits(total=Rate(settings.telegram_rate), bulk=Rate(bulk))
+    return BudgetRateLimiter(
+        token_budget(token or settings.telegram_token or "", limits, settings.database_url)
+    )
 
 
 def budget_of(bot: Bot) -> Budget | None:
