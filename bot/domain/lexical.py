@@ -16,12 +16,13 @@ from rapidfuzz import fuzz, process
 
 from bot.domain import items
 from bot.domain.content import CentreContent, Content, Keywords, Text
-from bot.domain.text import fold, term, words
+from bot.domain.text import fold, is_light, term, words
 
 READ_LANGS = ("pl", "uk", "en", "ru")  # keyword lists may carry Russian: people write it
 TEXT_LANGS = ("pl", "uk", "en")
 MIN_SCORE = 1.2  # and an absolute floor, so one weak common word is never enough
 UNKNOWN_WEIGHT = 0.7
+LIGHT_UNKNOWN_WEIGHT = 0.35  # an unknown verb, adverb or pronoun: how it is asked, not what
 TYPO_CUTOFF = 82  # rapidfuzz ratio for a misspelt word to count as a known one
 SHORT_TYPO_CUTOFF = 88  # short words need a closer match: one letter changes a lot
 
@@ -108,13 +109,23 @@ class Index:
             result.append(t)
         return result
 
-    def search(self, query: list[str], k1: float = 1.2, b: float = 0.5) -> list[Match]:
+    def light_terms(self, text: str) -> frozenset[str]:
+        """Terms of the question that only ever come from light words (text.is_light)."""
+        light, heavy = set(), set()
+        for word in words(text):
+            (light if is_light(word) else heavy).add(term(word))
+        return frozenset(light - heavy)
+
+    def search(
+        self, query: list[str], light: frozenset[str] = frozenset(), k1: float = 1.2, b: float = 0.5
+    ) -> list[Match]:
         unique = set(query)
         if not unique:
             return []
         # A word the content never uses counts less than a rare known word: chatty words
         # ("please", "sir") should not sink a clear question, yet off-topic ones stay unexplained.
-        total = sum(self.idf.get(t, UNKNOWN_WEIGHT * self.max_idf) for t in unique)
+        # An unknown verb or adverb ("zabrać", "codziennie") counts less again than an unknown noun.
+        total = sum(self.idf.get(t, self._unknown(t in light)) for t in unique)
         matches = []
         for doc in self.docs:
             score = 0.0
@@ -131,6 +142,9 @@ class Index:
                 matches.append(Match(doc.key, score, explained / total))
         matches.sort(key=lambda m: (m.score * (0.5 + m.coverage), m.coverage), reverse=True)
         return matches
+
+    def _unknown(self, light: bool) -> float:
+        return (LIGHT_UNKNOWN_WEIGHT if light else UNKNOWN_WEIGHT) * self.max_idf
 
 
 def needed_coverage(terms: int) -> float:

@@ -162,7 +162,7 @@ def read(
     searched = text if cyrillic is None else f"{text} {cyrillic}"
     index = knowledge.centres[centre.centre.id].index
     query = index.query_terms(searched)
-    lexical = index.search(query)
+    lexical = index.search(query, index.light_terms(searched))
     best_lexical = lexical[0] if lexical else None
     lexical_sure = (
         best_lexical is not None
