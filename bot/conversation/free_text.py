@@ -19,7 +19,7 @@ from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.cues import split_questions
 from bot.domain.script import ukrainian_in_latin
 from bot.domain.text import contains_phrase, fold, folded_words, is_cyrillic
-from bot.domain.understanding import Fusion, Reading, read, signals_danger
+from bot.domain.understanding import SMALL_TALK_KEYS, Fusion, Reading, read, signals_danger
 from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
 
@@ -159,6 +159,8 @@ class FreeText:
         answered: list[Outcome] = []
         for part in parts:
             reading = read(self.content, centre, part, today, self.fusion)
+            if reading.best is not None and reading.best.key in SMALL_TALK_KEYS:
+                continue  # "Dzień dobry." before the question is no question of its own
             outcome = self._answer_reading(state, centre, reading, part)
             texts = [o.replies[0].text for o in answered]
             if outcome.unanswered is None and outcome.replies and outcome.replies[0].text not in texts:
