@@ -297,7 +297,7 @@ _JOINERS = frozenset(
     ["i", "a", "oraz", "and", "also", "btw", "plus", "і", "й", "та", "и", "а", "ще", "также"]
 )
 _SENTENCE_END = re.compile(r"(?<=[?!;])\s*|(?<=\.)\s+(?=[^\W\d_])")
-MAX_QUESTIONS = 3
+MAX_QUESTIONS = 4
 
 
 def split_questions(text: str) -> list[str]:
