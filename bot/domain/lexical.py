@@ -61,8 +61,18 @@ def _text_terms(text: Text) -> list[str]:
     return [term(w) for lang in TEXT_LANGS for w in words(text.get(lang))]
 
 
-def _keyword_terms(keywords: Keywords) -> list[str]:
-    return [t for lang in READ_LANGS for t in _phrase_terms(keywords.get(lang))]
+def _keyword_terms(keywords: Keywords, stop: frozenset[str] = frozenset()) -> list[str]:
+    phrases = [k for lang in READ_LANGS for k in keywords.get(lang)]
+    return _phrase_terms(phrases) + [p for k in phrases if (p := _stop_phrase(k, stop))]
+
+
+def _stop_phrase(phrase: str, stop: frozenset[str]) -> str | None:
+    """A keyword made only of stop words ("do którego", "od której") as one term: each word
+    alone says nothing, together they ask something ("by which day", "from what time")."""
+    folded = [fold(w) for w in words(phrase)]
+    if len(folded) < 2 or not all(w in stop for w in folded):
+        return None
+    return "_".join(folded)
 
 
 class Index:
@@ -80,6 +90,7 @@ class Index:
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self.vocab = _Vocab(terms=set(df))
+        self.phrases = {t for t in df if "_" in t}  # stop-word keywords (see _stop_phrase)
 
     def add_words(self, texts: Iterable[str]) -> None:
         for text in texts:
@@ -107,6 +118,11 @@ class Index:
                 if found is not None:
                     t = self.vocab.words[found[0]]
             result.append(t)
+        if self.phrases:
+            folded = [fold(w) for w in words(text)]
+            for size in (2, 3):
+                grams = ("_".join(folded[i : i + size]) for i in range(len(folded) - size + 1))
+                result += [g for g in grams if g in self.phrases]
         return result
 
     def light_terms(self, text: str) -> frozenset[str]:
@@ -191,7 +207,7 @@ def build_index(content: Content, centre: CentreContent) -> Index:
     for section, entries in sections:
         for entry in entries:
             fields = [
-                (_keyword_terms(entry.keywords), WEIGHT_KEYWORDS),
+                (_keyword_terms(entry.keywords, stop), WEIGHT_KEYWORDS),
                 (_text_terms(entry.title), WEIGHT_TITLE),
                 (_text_terms(entry.text), WEIGHT_TEXT),
             ]
@@ -202,7 +218,7 @@ def build_index(content: Content, centre: CentreContent) -> Index:
             texts += [k for lang in READ_LANGS for k in entry.keywords.get(lang)]
     for group in centre.groups:
         fields = [
-            (_keyword_terms(group.keywords), WEIGHT_KEYWORDS),
+            (_keyword_terms(group.keywords, stop), WEIGHT_KEYWORDS),
             (_text_terms(group.name), WEIGHT_TITLE),
         ]
         docs.append(_doc(items.encode(items.Group(group.id)), fields, stop_terms))
@@ -212,7 +228,7 @@ def build_index(content: Content, centre: CentreContent) -> Index:
         docs.append(
             _doc(
                 items.encode(items.Topic(topic.id)),
-                [(_keyword_terms(topic.keywords), WEIGHT_KEYWORDS)],
+                [(_keyword_terms(topic.keywords, stop), WEIGHT_KEYWORDS)],
                 stop_terms,
             )
         )
