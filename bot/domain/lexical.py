@@ -119,15 +119,16 @@ class Index:
                     t = self.vocab.words[found[0]]
             result.append(t)
         if self.phrases:
-            folded = [fold(w) for w in words(text)]
+            every = [fold(w) for w in words(text)]
             for size in (2, 3):
-                grams = ("_".join(folded[i : i + size]) for i in range(len(folded) - size + 1))
+                grams = ("_".join(every[i : i + size]) for i in range(len(every) - size + 1))
                 result += [g for g in grams if g in self.phrases]
         return result
 
     def light_terms(self, text: str) -> frozenset[str]:
         """Terms of the question that only ever come from light words (text.is_light)."""
-        light, heavy = set(), set()
+        light: set[str] = set()
+        heavy: set[str] = set()
         for word in words(text):
             (light if is_light(word) else heavy).add(term(word))
         return frozenset(light - heavy)
