@@ -256,7 +256,10 @@ class FreeText:
         t = self._t(state)
         best = reading.matches[0]
         for match in reading.matches[:5]:
-            if match.key == key or match.score < COMPANION_SHARE * best.score:
+            # A question about income ("maksymalny dochód") wants the criterion's amount in zł
+            # beside an answer that gives it as a share, however far behind the criterion ranks.
+            wanted = match.key == items.CRITERION and reading.income_cue
+            if match.key == key or (match.score < COMPANION_SHARE * best.score and not wanted):
                 continue
             if match.key == items.CRITERION:
                 return self.criterion_text(t, centre)
