@@ -170,6 +170,24 @@ def test_a_keyword_of_stop_words_counts_as_a_phrase(engine: Engine) -> None:
     assert "30" in text
 
 
+def test_a_question_about_income_gets_the_limit_in_zloty(engine: Engine) -> None:
+    text = text_of(ask(engine, "jaki dochód mogę mieć najwyżej, żeby mnie przyjęli?", centre="wodzislaw"))
+    assert "200%" in text
+    assert "2020,00" in text  # 200% of the criterion for a person alone, in zł
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [("pl", "hej, jaki film grają dziś w kinie?"), ("en", "hi, who won the football match yesterday?")],
+)
+def test_a_greeting_does_not_make_an_off_topic_question_understood(
+    engine: Engine, lang: str, message: str
+) -> None:
+    outcome = ask(engine, message, lang=lang)
+    assert outcome.unanswered is not None
+    assert GLIWICE_PHONE in text_of(outcome)
+
+
 def test_verbs_adverbs_and_pronouns_are_light_nouns_are_not() -> None:
     assert all(is_light(w) for w in ["zabrać", "codziennie", "soba", "можу", "вчасно"])
     assert not any(is_light(w) for w in ["bitcoin", "autobus", "собака", "kot"])
