@@ -12,9 +12,10 @@ from tests.evaluation import EVAL_SET, Result, load_items, run
 PUBLIC_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.yaml"
 PUBLIC_SET_2 = PUBLIC_SET.with_name("dev_questions_2.yaml")
 
-# Floors at what is reached now (issue 10 asks for 97% own and 95% on public set 2: see README).
-OWN_SET_FLOOR = 0.95
-PUBLIC_SET_2_FLOOR = 0.90
+# Floors just under what is reached now (own 97.2%, public set 2 95.1%; issue 10 asks for 97% and
+# 95%): a few own items use the real clock, so one may flip with the day of the run.
+OWN_SET_FLOOR = 0.965
+PUBLIC_SET_2_FLOOR = 0.945
 CRISIS_FALSE_POSITIVES = 0.02  # share of harmless messages that may get the crisis reply
 
 

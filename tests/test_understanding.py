@@ -17,6 +17,7 @@ from bot.domain.cues import split_questions
 from bot.domain.money import find_companions
 from bot.domain.number_words import spell_out
 from bot.domain.script import ukrainian_in_latin
+from bot.domain.text import is_light
 from bot.i18n import tr
 
 GLIWICE_PHONE = "32 335 96 30"
@@ -130,6 +131,66 @@ def test_two_questions_are_split_only_where_a_question_starts() -> None:
     assert split_questions("mieszkam z żoną i dzieckiem, razem 3000 zł") == [
         "mieszkam z żoną i dzieckiem, razem 3000 zł"
     ]
+
+
+def test_a_long_story_keeps_its_question_and_drops_the_greeting() -> None:
+    story = (
+        "Dzień dobry. Mieszkam w noclegowni od roku. Pracuję dorywczo na budowie. Mam małego kota. "
+        "Szukam mieszkania na dłużej. Czy mogę mieć zwierzę w mieszkaniu?"
+    )
+    parts = split_questions(story)
+    assert parts[-1] == "Czy mogę mieć zwierzę w mieszkaniu?"
+    assert "Dzień dobry" not in parts
+
+
+def test_the_question_at_the_end_of_a_long_story_is_answered(engine: Engine) -> None:
+    story = (
+        "Dzień dobry. Mieszkam w noclegowni od roku. Pracuję dorywczo na budowie. Mam małego kota. "
+        "Szukam mieszkania na dłużej. Czy mogę mieć zwierzę w mieszkaniu?"
+    )
+    text = text_of(ask(engine, story, centre="wodzislaw"))
+    assert "zwierz" in text.lower()
+    assert "Wybierz temat" not in text  # the greeting sentence gets no menu of its own
+
+
+def test_an_income_in_another_sentence_gives_the_estimate(engine: Engine) -> None:
+    message = "Mogę mieć kota? Ile zapłacę za pobyt? Mam 1100 zł emerytury."
+    text = text_of(ask(engine, message, centre="wodzislaw"))
+    assert "zwierz" in text.lower()
+    assert "40%" in text
+
+
+def test_unknown_verbs_and_pronouns_do_not_sink_a_clear_question(engine: Engine) -> None:
+    text = text_of(ask(engine, "czy mogę przywieźć ze sobą kota do mieszkania?", centre="wodzislaw"))
+    assert "zwierz" in text.lower()
+
+
+def test_a_keyword_of_stop_words_counts_as_a_phrase(engine: Engine) -> None:
+    text = text_of(ask(engine, "do którego mam zapłacić?", centre="wodzislaw"))
+    assert "30" in text
+
+
+def test_a_question_about_income_gets_the_limit_in_zloty(engine: Engine) -> None:
+    text = text_of(ask(engine, "jaki dochód mogę mieć najwyżej, żeby mnie przyjęli?", centre="wodzislaw"))
+    assert "200%" in text
+    assert "2020,00" in text  # 200% of the criterion for a person alone, in zł
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [("pl", "hej, jaki film grają dziś w kinie?"), ("en", "hi, who won the football match yesterday?")],
+)
+def test_a_greeting_does_not_make_an_off_topic_question_understood(
+    engine: Engine, lang: str, message: str
+) -> None:
+    outcome = ask(engine, message, lang=lang)
+    assert outcome.unanswered is not None
+    assert GLIWICE_PHONE in text_of(outcome)
+
+
+def test_verbs_adverbs_and_pronouns_are_light_nouns_are_not() -> None:
+    assert all(is_light(w) for w in ["zabrać", "codziennie", "soba", "можу", "вчасно"])
+    assert not any(is_light(w) for w in ["bitcoin", "autobus", "собака", "kot"])
 
 
 def test_two_questions_get_two_answers_in_one_message(engine: Engine) -> None:

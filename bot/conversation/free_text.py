@@ -8,7 +8,7 @@ office hours for the day asked about, the best item or "did you mean", the hones
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from bot import callbacks
@@ -20,7 +20,7 @@ from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.cues import split_questions
 from bot.domain.script import ukrainian_in_latin
 from bot.domain.text import contains_phrase, fold, folded_words, is_cyrillic
-from bot.domain.understanding import Fusion, Reading, read, signals_danger
+from bot.domain.understanding import SMALL_TALK_KEYS, Fusion, Reading, read, signals_danger
 from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
 
@@ -129,7 +129,7 @@ class FreeText:
         if reading.crisis and not crisis_shown:
             replies.append(Reply(answers.crisis(t, self.content, text, centre)))
         whole = self._answer_reading(state, centre, reading, text)
-        outcome = self._two_questions(state, centre, text, whole) or whole
+        outcome = self._two_questions(state, centre, text, whole, reading) or whole
         if reading.currency_cue and outcome.unanswered is not None:
             # An amount in words ("tysiąc złotych") may be someone's income: never keep it.
             outcome.unanswered = None
@@ -165,20 +165,25 @@ class FreeText:
         return outcome
 
     def _two_questions(
-        self, state: State, centre: CentreContent, text: str, whole: Outcome
+        self, state: State, centre: CentreContent, text: str, whole: Outcome, told: Reading
     ) -> Outcome | None:
         """ "Ile kosztuje i czy mogę mieć kota?": each question answered, in one message. When
-        the message as a whole is not understood, the questions in it that are still count."""
+        the message as a whole is not understood, the questions in it that are still count.
+        What the message `told` about income ("... how much would I pay? I make 1100 zł") holds
+        for each of its questions, whichever sentence said it."""
         parts = split_questions(ukrainian_in_latin(text) or text)
         if len(parts) < 2:
             return None
         today = self.local_now(centre).date()
         answered: list[Outcome] = []
-        for part in parts:
-            reading = read(self.content, centre, part, today, self.fusion)
-            outcome = self._answer_reading(state, centre, reading, part)
+        for i, part in enumerate(parts):
+            outcome = self._part_answer(state, centre, part, today, told)
+            if outcome is None and i > 0:
+                # "... 'mieszkanie chronione'. What is it?": the question points at the sentence
+                # before it, so it is read once more with it.
+                outcome = self._part_answer(state, centre, f"{parts[i - 1]}. {part}", today, told)
             texts = [o.replies[0].text for o in answered]
-            if outcome.unanswered is None and outcome.replies and outcome.replies[0].text not in texts:
+            if outcome is not None and outcome.replies[0].text not in texts:
                 answered.append(outcome)
         if len(answered) < (2 if whole.unanswered is None else 1):
             return None
@@ -187,6 +192,18 @@ class FreeText:
         step = next((o.state.step for o in answered if o.state.step), None)
         first.replies[0] = replace(first.replies[0], text=body)
         return Outcome(first.replies[:1], replace(first.state, step=step), asked=first.asked)
+
+    def _part_answer(
+        self, state: State, centre: CentreContent, part: str, today: date, told: Reading
+    ) -> Outcome | None:
+        """The answer to one question of a message, or None when it has none of its own."""
+        reading = read(self.content, centre, part, today, self.fusion)
+        if reading.best is not None and reading.best.key in SMALL_TALK_KEYS:
+            return None  # "Dzień dobry." before the question is no question of its own
+        outcome = self._answer_reading(state, centre, reading, part)
+        if outcome.asked == "topic:fees" and not reading.amounts and told.amounts:
+            outcome = self._answer_reading(state, centre, _with_numbers(reading, told), part)
+        return outcome if outcome.unanswered is None and outcome.replies else None
 
     def _understood(self, state: State, centre: CentreContent, reading: Reading, text: str) -> Outcome:
         t = self._t(state)
@@ -256,7 +273,10 @@ class FreeText:
         t = self._t(state)
         best = reading.matches[0]
         for match in reading.matches[:5]:
-            if match.key == key or match.score < COMPANION_SHARE * best.score:
+            # A question about income ("maksymalny dochód") wants the criterion's amount in zł
+            # beside an answer that gives it as a share, however far behind the criterion ranks.
+            wanted = match.key == items.CRITERION and reading.income_cue
+            if match.key == key or (match.score < COMPANION_SHARE * best.score and not wanted):
                 continue
             if match.key == items.CRITERION:
                 return self.criterion_text(t, centre)
@@ -299,3 +319,16 @@ def _without_phone(reply: Reply, phone: str) -> Reply:
     (the phone once per answer)."""
     lines = [line for line in reply.text.split("\n") if phone not in line]
     return replace(reply, text="\n".join(lines).strip()) if len(lines) < reply.text.count("\n") + 1 else reply
+
+
+def _with_numbers(part: Reading, whole: Reading) -> Reading:
+    """A part of a message about the fee, with the income the message states elsewhere."""
+    return replace(
+        part,
+        amounts=whole.amounts,
+        income_cue=part.income_cue or whole.income_cue,
+        currency_cue=part.currency_cue or whole.currency_cue,
+        household=part.household if part.household is not None else whole.household,
+        income_sum=whole.income_sum,
+        gross=part.gross or whole.gross,
+    )

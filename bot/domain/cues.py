@@ -297,7 +297,7 @@ _JOINERS = frozenset(
     ["i", "a", "oraz", "and", "also", "btw", "plus", "і", "й", "та", "и", "а", "ще", "также"]
 )
 _SENTENCE_END = re.compile(r"(?<=[?!;])\s*|(?<=\.)\s+(?=[^\W\d_])")
-MAX_QUESTIONS = 3
+MAX_QUESTIONS = 4
 
 
 def split_questions(text: str) -> list[str]:
@@ -313,4 +313,17 @@ def split_questions(text: str) -> list[str]:
                 start = i + 1
         parts.append(" ".join(tokens[start:]))
     kept = [p.strip(" ,.-–—") for p in parts if len(folded_words(p)) >= 2]
-    return kept[:MAX_QUESTIONS]
+    if len(kept) > MAX_QUESTIONS:
+        # A long message tells its story first and asks last: its questions are kept before
+        # its other sentences (the latest of those, nearest the question), in the order written.
+        asking = [i for i, p in enumerate(kept) if _asks(p)]
+        telling = [i for i in reversed(range(len(kept))) if i not in asking]
+        chosen = sorted((asking + telling)[:MAX_QUESTIONS])
+        kept = [kept[i] for i in chosen]
+    return kept
+
+
+def _asks(part: str) -> bool:
+    """Whether a part reads as a question: it ends in "?" or opens with a question word."""
+    words_ = folded_words(part)
+    return part.endswith("?") or bool(words_ and words_[0] in _QUESTION_START)

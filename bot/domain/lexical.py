@@ -16,12 +16,13 @@ from rapidfuzz import fuzz, process
 
 from bot.domain import items
 from bot.domain.content import CentreContent, Content, Keywords, Text
-from bot.domain.text import fold, term, words
+from bot.domain.text import fold, is_light, term, words
 
 READ_LANGS = ("pl", "uk", "en", "ru")  # keyword lists may carry Russian: people write it
 TEXT_LANGS = ("pl", "uk", "en")
 MIN_SCORE = 1.2  # and an absolute floor, so one weak common word is never enough
 UNKNOWN_WEIGHT = 0.7
+LIGHT_UNKNOWN_WEIGHT = 0.35  # an unknown verb, adverb or pronoun: how it is asked, not what
 TYPO_CUTOFF = 82  # rapidfuzz ratio for a misspelt word to count as a known one
 SHORT_TYPO_CUTOFF = 88  # short words need a closer match: one letter changes a lot
 
@@ -60,8 +61,18 @@ def _text_terms(text: Text) -> list[str]:
     return [term(w) for lang in TEXT_LANGS for w in words(text.get(lang))]
 
 
-def _keyword_terms(keywords: Keywords) -> list[str]:
-    return [t for lang in READ_LANGS for t in _phrase_terms(keywords.get(lang))]
+def _keyword_terms(keywords: Keywords, stop: frozenset[str] = frozenset()) -> list[str]:
+    phrases = [k for lang in READ_LANGS for k in keywords.get(lang)]
+    return _phrase_terms(phrases) + [p for k in phrases if (p := _stop_phrase(k, stop))]
+
+
+def _stop_phrase(phrase: str, stop: frozenset[str]) -> str | None:
+    """A keyword made only of stop words ("do którego", "od której") as one term: each word
+    alone says nothing, together they ask something ("by which day", "from what time")."""
+    folded = [fold(w) for w in words(phrase)]
+    if len(folded) < 2 or not all(w in stop for w in folded):
+        return None
+    return "_".join(folded)
 
 
 class Index:
@@ -79,6 +90,7 @@ class Index:
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self.vocab = _Vocab(terms=set(df))
+        self.phrases = {t for t in df if "_" in t}  # stop-word keywords (see _stop_phrase)
 
     def add_words(self, texts: Iterable[str]) -> None:
         for text in texts:
@@ -106,15 +118,31 @@ class Index:
                 if found is not None:
                     t = self.vocab.words[found[0]]
             result.append(t)
+        if self.phrases:
+            every = [fold(w) for w in words(text)]
+            for size in (2, 3):
+                grams = ("_".join(every[i : i + size]) for i in range(len(every) - size + 1))
+                result += [g for g in grams if g in self.phrases]
         return result
 
-    def search(self, query: list[str], k1: float = 1.2, b: float = 0.5) -> list[Match]:
+    def light_terms(self, text: str) -> frozenset[str]:
+        """Terms of the question that only ever come from light words (text.is_light)."""
+        light: set[str] = set()
+        heavy: set[str] = set()
+        for word in words(text):
+            (light if is_light(word) else heavy).add(term(word))
+        return frozenset(light - heavy)
+
+    def search(
+        self, query: list[str], light: frozenset[str] = frozenset(), k1: float = 1.2, b: float = 0.5
+    ) -> list[Match]:
         unique = set(query)
         if not unique:
             return []
         # A word the content never uses counts less than a rare known word: chatty words
         # ("please", "sir") should not sink a clear question, yet off-topic ones stay unexplained.
-        total = sum(self.idf.get(t, UNKNOWN_WEIGHT * self.max_idf) for t in unique)
+        # An unknown verb or adverb ("zabrać", "codziennie") counts less again than an unknown noun.
+        total = sum(self.idf.get(t, self._unknown(t in light)) for t in unique)
         matches = []
         for doc in self.docs:
             score = 0.0
@@ -131,6 +159,9 @@ class Index:
                 matches.append(Match(doc.key, score, explained / total))
         matches.sort(key=lambda m: (m.score * (0.5 + m.coverage), m.coverage), reverse=True)
         return matches
+
+    def _unknown(self, light: bool) -> float:
+        return (LIGHT_UNKNOWN_WEIGHT if light else UNKNOWN_WEIGHT) * self.max_idf
 
 
 def needed_coverage(terms: int) -> float:
@@ -177,7 +208,7 @@ def build_index(content: Content, centre: CentreContent) -> Index:
     for section, entries in sections:
         for entry in entries:
             fields = [
-                (_keyword_terms(entry.keywords), WEIGHT_KEYWORDS),
+                (_keyword_terms(entry.keywords, stop), WEIGHT_KEYWORDS),
                 (_text_terms(entry.title), WEIGHT_TITLE),
                 (_text_terms(entry.text), WEIGHT_TEXT),
             ]
@@ -188,7 +219,7 @@ def build_index(content: Content, centre: CentreContent) -> Index:
             texts += [k for lang in READ_LANGS for k in entry.keywords.get(lang)]
     for group in centre.groups:
         fields = [
-            (_keyword_terms(group.keywords), WEIGHT_KEYWORDS),
+            (_keyword_terms(group.keywords, stop), WEIGHT_KEYWORDS),
             (_text_terms(group.name), WEIGHT_TITLE),
         ]
         docs.append(_doc(items.encode(items.Group(group.id)), fields, stop_terms))
@@ -198,7 +229,7 @@ def build_index(content: Content, centre: CentreContent) -> Index:
         docs.append(
             _doc(
                 items.encode(items.Topic(topic.id)),
-                [(_keyword_terms(topic.keywords), WEIGHT_KEYWORDS)],
+                [(_keyword_terms(topic.keywords, stop), WEIGHT_KEYWORDS)],
                 stop_terms,
             )
         )

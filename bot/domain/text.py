@@ -167,6 +167,42 @@ def is_known_cyrillic(word: str) -> bool:
     return bool(analysers.uk.word_is_known(word) or analysers.ru.word_is_known(word))
 
 
+# Parts of speech that say how something is asked rather than what about: verbs, adverbs,
+# pronouns, particles ("zabrać ze sobą", "chodzić", "codziennie", "можу", "вчасно"). A word of
+# these the content never uses is phrasing; an unknown noun ("bitcoin", "autobus") is a subject.
+_LIGHT_POLISH = ("fin", "inf", "praet", "impt", "imps", "bedzie", "pcon", "pant", "adv", "siebie",
+                 "ppron", "qub", "conj", "comp", "prep", "pred", "winien", "interj", "part")  # fmt: skip
+_LIGHT_CYRILLIC = {"VERB", "INFN", "GRND", "ADVB", "NPRO", "PRED", "PREP", "CONJ", "PRCL", "INTJ"}
+
+
+def _polish_light(word: str) -> bool | None:
+    try:
+        analyses = _get().pl.analyse(word)
+    except (RuntimeError, UnicodeError):
+        return None
+    tags = [str(tag) for _start, _end, (_form, _lemma, tag, *_rest) in analyses]
+    if not tags or "ign" in tags:
+        return None
+    return any(tag.split(":")[0] in _LIGHT_POLISH for tag in tags)
+
+
+@lru_cache(maxsize=65536)
+def is_light(word: str) -> bool:
+    """Whether any reading of the word is a verb, adverb, pronoun or particle (see above).
+    Words no analyser knows, and English ones (no parts of speech here), are not light."""
+    if is_cyrillic(word):
+        analysers = _get()
+        for morph in (analysers.uk, analysers.ru):
+            if morph.word_is_known(word):
+                return any(str(p.tag.POS) in _LIGHT_CYRILLIC for p in morph.parse(word))
+        return False
+    if is_known_english(word) and not is_known_polish(word):
+        return False
+    # Typed without Polish letters, a word may also be another one: "soba" is "sobą" (siebie).
+    restored = with_polish_letters(word)
+    return bool(_polish_light(word)) or (restored is not None and bool(_polish_light(restored)))
+
+
 # Letters people type instead of Polish ones, and what they may stand for.
 _POLISH_LETTERS = {"a": "ą", "c": "ć", "e": "ę", "l": "ł", "n": "ń", "o": "ó", "s": "ś", "z": "źż"}
 MAX_RESTORED = 3  # letters changed at most: "zabrac" -> "zabrać", "sciagnac" -> "ściągnąć"

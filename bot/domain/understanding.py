@@ -162,7 +162,9 @@ def read(
     searched = text if cyrillic is None else f"{text} {cyrillic}"
     index = knowledge.centres[centre.centre.id].index
     query = index.query_terms(searched)
-    lexical = index.search(query)
+    # Small talk is answered only as a whole message (below): a greeting word inside a question
+    # ("hej, ...", "good ...") must not make the rest of it look understood.
+    lexical = [m for m in index.search(query, index.light_terms(searched)) if m.key not in SMALL_TALK_KEYS]
     best_lexical = lexical[0] if lexical else None
     lexical_sure = (
         best_lexical is not None
