@@ -58,25 +58,37 @@ _CLAIMABLE = (
 _CLAIM_SET = "attempts = attempts + 1, claimed_by = ?, lease_until = ?"
 
 
-async def claim(db: Database, now: datetime, limit: int, claimer: str, lease_until: datetime) -> list[Post]:
-    """Claim up to `limit` due rows for `claimer` until `lease_until`, in ONE statement."""
+async def claim(
+    db: Database,
+    now: datetime,
+    limit: int,
+    claimer: str,
+    lease_until: datetime,
+    centres: frozenset[str] | None = None,
+) -> list[Post]:
+    """Claim up to `limit` due rows for `claimer` until `lease_until`, in ONE statement; with
+    `centres`, only posts of tickets of those centres (the bot that serves them sends them)."""
     stamp, until = to_text(now), to_text(lease_until)
+    where, only = _CLAIMABLE, tuple(sorted(centres or ()))
+    if centres is not None:
+        marks = ", ".join("?" for _ in only) or "NULL"
+        where += f" AND p.ticket_id IN (SELECT id FROM tickets WHERE centre IN ({marks}))"
     if db.dialect == "postgres":
         # SKIP LOCKED: rows another process is claiming at this moment are passed over, not waited for.
         rows = await db.fetch_all(
-            f"WITH picked AS (SELECT p.id FROM ticket_posts p WHERE {_CLAIMABLE}"
-            " ORDER BY p.id LIMIT ? FOR UPDATE SKIP LOCKED)"
+            f"WITH picked AS (SELECT p.id FROM ticket_posts p WHERE {where}"
+            " ORDER BY p.id LIMIT ? FOR UPDATE OF p SKIP LOCKED)"
             f" UPDATE ticket_posts t SET {_CLAIM_SET} FROM picked WHERE t.id = picked.id"
             f" RETURNING {', '.join('t.' + c for c in _COLUMNS.split(', '))}",
-            (stamp, stamp, limit, claimer, until),
+            (stamp, stamp, *only, limit, claimer, until),
         )
     else:
         # SQLite has one writer at a time: the subquery and the update are one step.
         rows = await db.fetch_all(
             f"UPDATE ticket_posts SET {_CLAIM_SET} WHERE id IN"
-            f" (SELECT p.id FROM ticket_posts p WHERE {_CLAIMABLE} ORDER BY p.id LIMIT ?)"
+            f" (SELECT p.id FROM ticket_posts p WHERE {where} ORDER BY p.id LIMIT ?)"
             f" RETURNING {_COLUMNS}",
-            (claimer, until, stamp, stamp, limit),
+            (claimer, until, stamp, stamp, *only, limit),
         )
     return sorted((_post(r) for r in rows), key=lambda post: post.id)
 

@@ -86,7 +86,9 @@ async def deliver_due(settings: Settings, db: Database, clock: Clock, claimer: s
     sent = 0
     while True:
         now = clock.now()
-        claimed = await store.claim(db, now, BATCH, claimer, now + LEASE)
+        # Several bots: each sends the posts of its own centres' tickets (their users are its users).
+        centres = settings.bot.centres if settings.bot is not None else None
+        claimed = await store.claim(db, now, BATCH, claimer, now + LEASE, centres)
         if not claimed:
             return sent
         for post in claimed:
