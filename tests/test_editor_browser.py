@@ -201,5 +201,8 @@ def test_fee_table_payment_notes_and_a_shared_restore_in_the_browser(
 
     chat_answer(server, browser, "godziny otwarcia")  # one counted question for the charts
     page.goto(f"{server['url']}/staff/numbers")
-    assert page.locator("svg[role='img']").count() >= 5
+    assert page.locator("img.chart").count() >= 5  # each chart is its own SVG resource (pygal)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)"
+    )
     no_violations(page, "numbers: with the question charts")
