@@ -259,3 +259,20 @@ async def test_with_many_centres_a_question_without_a_centre_asks_for_it_first(
         assert set(loaded_of(content.centres)) == {"wodzislaw"} and "Wodzisław" in named[0].text
     finally:
         await db.close()
+
+
+def test_a_bots_share_of_the_centres_reads_none_and_shares_what_it_reads(tmp_path: Path) -> None:
+    """A named bot answers about its centres only; cutting them out of the content reads no centre,
+    and a centre read through the bot's share is the one the whole content keeps."""
+    from bot.channels.telegram.context import bot_content
+    from bot.settings import Settings, TelegramBot
+
+    root, cache = copy_of_content(tmp_path, clones=2), tmp_path / "cache"
+    load_content(root, cache=cache)
+    content = load_content(root, cache=cache)  # warm: cards only
+    bot = TelegramBot("slask", "1:token", frozenset({"wodzislaw", "copy0"}))
+    share = bot_content(content, Settings(bot=bot))
+    assert sorted(share.centres) == ["copy0", "wodzislaw"]
+    assert loaded_of(content.centres) == {} and loaded_of(share.centres) == {}
+    assert share.centres["wodzislaw"] is content.centres["wodzislaw"]
+    assert sorted(loaded_of(content.centres)) == ["wodzislaw"]

@@ -14,7 +14,8 @@ Every centre was validated when the content was loaded, so a read never meets a 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -65,6 +66,15 @@ class Centres(Mapping[str, "CentreContent"]):
         if not isinstance(value, Mapping) or not all(isinstance(c, CentreContent) for c in value.values()):
             raise ValueError("centres must map centre ids to CentreContent")
         return cls.of(value)
+
+    def only(self, ids: Collection[str]) -> Centres:
+        """These centres, reading none: a centre read through the part is read (once) by this whole
+        and kept by both, so several bots over one content share what they have read."""
+        keep = [cid for cid in self._ids if cid in ids]
+        with self._lock:
+            loaded = {cid: self._loaded[cid] for cid in keep if cid in self._loaded}
+        sources: dict[str, Source] = {cid: partial(self.__getitem__, cid) for cid in keep}
+        return Centres({cid: self._cards[cid] for cid in keep}, loaded, sources)
 
     def __getitem__(self, cid: str) -> CentreContent:
         found = self._loaded.get(cid)

@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 
 from bot.clock import Clock
 from bot.conversation.dialogue import Dialogue
+from bot.domain.centres import Centres
 from bot.domain.content import LANGS, Content
 from bot.flows import Conversations, Expired, Flow
 from bot.settings import Settings
@@ -55,8 +56,8 @@ def bot_content(content: Content, settings: Settings) -> Content:
     bot = settings.bot
     if bot is None or bot.centres is None:
         return content
-    own = {cid: centre for cid, centre in content.centres.items() if cid in bot.centres}
-    return content.model_copy(update={"centres": own})
+    # Only the bot's centres, reading none of them (Centres.only): a start reads no centre.
+    return content.model_copy(update={"centres": Centres.of(content.centres).only(bot.centres)})
 
 
 def bot_default_centre(content: Content, settings: Settings) -> str | None:
