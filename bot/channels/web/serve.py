@@ -11,7 +11,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 import uvicorn
 from starlette.requests import Request
@@ -116,7 +115,7 @@ def webhook_route(path: str, secret: str | None, put: Callable[[Any], Awaitable[
 
 
 def fleet_hooks(fleet: Any) -> TelegramHooks:
-    """The web door's ways into several bots (TELEGRAM_BOTS): what it left in the database is sent
+    """The web door's ways into the bots of this process: what it left in the database is sent
     by the bots' ticket-post jobs (each is woken), a broadcast's job goes to every bot (only the one
     serving its centre sends it: bot.channels.telegram.broadcast)."""
     each = [telegram_hooks(member.application) for member in fleet.members]
@@ -132,12 +131,18 @@ def fleet_hooks(fleet: Any) -> TelegramHooks:
     return TelegramHooks(wake, schedule)
 
 
-async def serve_with_fleet(settings: Settings, web: WebSettings, content: Content) -> int:
-    """Several bots (TELEGRAM_BOTS) and the web door on one event loop; with WEBHOOK_URL each bot's
-    webhook is a route of ours, `<path>/<name>`, with its own secret."""
-    from bot.channels.telegram.fleet import Fleet, Member
+async def serve_with_telegram(settings: Settings, web: WebSettings, content: Content) -> int:
+    """Every bot of the deployment (the one of TELEGRAM_BOT_TOKEN, or those of TELEGRAM_BOTS) and the
+    web door on one event loop, on one port; with WEBHOOK_URL each bot's webhook is a route of ours
+    (`<path>`, or `<path>/<name>` for a named bot) with its own secret.
+
+    uvicorn owns SIGINT/SIGTERM here; when it stops, every bot's `stopping` event is set (Fleet.stop)
+    so the broadcast worker and the reminder tick claim no more work, and then PTB stops.
+    """
+    from bot.channels.telegram.fleet import Fleet
     from storage.open import lock_target
 
+    # One Telegram process per SQLite file, as `run` alone; PostgreSQL takes several.
     lock = lock_target(settings.database_url, settings.database)
     try:
         # The web door's follower reloads every door of this process: the fleet needs none of its own.
@@ -149,72 +154,12 @@ async def serve_with_fleet(settings: Settings, web: WebSettings, content: Conten
                 routes += [webhook_route(path, secret, put) for path, secret, put in fleet.webhook_routes()]
             await fleet.start()
             where = (web.host, web.port or 8080, len(fleet.members))
-            log.info("web door on http://%s:%d beside %d bots", *where)
-            members: list[Member] = fleet.members
-            swaps = [telegram_swap(member.application) for member in members]
-            await server(
-                settings, web, content, routes, hooks.scheduler, swaps, hooks.wake
-            ).serve()
+            log.info("web door on http://%s:%d beside %d bot(s)", *where)
+            # What the editor publishes reaches every bot too.
+            swaps = [telegram_swap(member.application) for member in fleet.members]
+            await server(settings, web, content, routes, hooks.scheduler, swaps, hooks.wake).serve()
         finally:
             await fleet.stop()
-    finally:
-        lock.release()
-    return 0
-
-
-async def serve_with_telegram(settings: Settings, web: WebSettings, content: Content) -> int:
-    """Telegram (long polling, or the webhook on our port) and the web door on one event loop.
-
-    uvicorn owns SIGINT/SIGTERM here; when it stops, the shared `stopping` event is set so the
-    broadcast worker and the reminder tick claim no more work, and then PTB stops.
-    """
-    from telegram import Update
-
-    from bot.channels.telegram import ALLOWED_UPDATES, build_application, stopping_of
-    from bot.channels.telegram.run import bootstrap
-    from storage.open import lock_target
-
-    if settings.telegram_bots:
-        return await serve_with_fleet(settings, web, content)
-
-    # One Telegram process per SQLite file, as `run` alone; PostgreSQL takes several.
-    lock = lock_target(settings.database_url, settings.database)
-    try:
-        # The web door's follower reloads both doors of this process: Telegram needs none of its own.
-        application = build_application(settings, content, follow_content=False, panel_url=web.panel_url)
-
-        hooks = telegram_hooks(application)
-
-        async def put(data: Any) -> None:
-            await application.update_queue.put(Update.de_json(data, application.bot))
-
-        routes: list[BaseRoute] = []
-        if settings.webhook_url:
-            path = urlparse(settings.webhook_url).path or "/"
-            routes.append(webhook_route(path, settings.webhook_secret, put))
-        await bootstrap(application)
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        if settings.webhook_url:
-            await application.bot.set_webhook(
-                settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES
-            )
-        else:
-            assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
-        log.info("web door on http://%s:%d beside Telegram", web.host, web.port or 8080)
-        try:
-            swap = telegram_swap(application)  # what the editor publishes reaches Telegram too
-            await server(settings, web, content, routes, hooks.scheduler, [swap], hooks.wake).serve()
-        finally:
-            stopping_of(application).set()
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            await application.stop()
-            if application.post_shutdown is not None:
-                await application.post_shutdown(application)
-            await application.shutdown()
     finally:
         lock.release()
     return 0
