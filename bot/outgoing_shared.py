@@ -28,8 +28,7 @@ from typing import Final
 from bot.outgoing import Budget, Limits, LocalBudget, Now, Sleep
 from storage import send_budget as store
 from storage.database import Database
-from storage.open import is_postgres
-from storage.postgres import PostgresDatabase
+from storage.open import is_postgres, open_database
 
 log = logging.getLogger("bot.outgoing")
 
@@ -57,9 +56,7 @@ class SharedBudget(LocalBudget):
         self._db: Database | None = None if callable(db) else db
         self._opener: Opener | None = db if callable(db) else None
         self._key, self._wall, self._batch = key, wall, max(1, batch)
-        self.window_limit = max(
-            1, math.floor(self.limits.total.per_second)
-        )  # sends per window, all processes
+        self.window_limit = max(1, math.floor(self.limits.total.per_second))  # per window, all processes
         self._window, self._left = -1, 0  # the window the lease is for, and what is left of it
         self._full_until = -math.inf  # (monotonic) the window is full until then
         self._fetching: asyncio.Task[None] | None = None
@@ -165,6 +162,6 @@ def token_budget(token: str, limits: Limits, database_url: str | None, *, batch:
     url = str(database_url)
 
     async def opener() -> Database:  # a small pool of its own: leases never queue behind the door's queries
-        return await PostgresDatabase.open(url, max_size=2)
+        return await open_database(url, pool_size=2)
 
     return SharedBudget(opener, store.token_key(token), limits, batch=batch)

@@ -1,9 +1,10 @@
 """The command menus: the public one in each language, and the staff one for staff chats.
 
 Staff members (and administrators) see the staff commands in their private chat with the bot, in
-their language; the staff chat sees them too, with /close. Everyone else sees the public menu. Set
-at start and when someone joins or leaves the staff; a menu that cannot be set is logged, never
-fatal (the commands themselves are checked by the audited gate either way).
+their language; the staff chat sees them too, with /close. Everyone else sees the public menu. The
+staff chat's and the administrators' menus are set at start, a member's when they join or leave;
+a menu that cannot be set is logged, never fatal (the commands are checked by the audited gate
+either way).
 """
 
 from __future__ import annotations
@@ -41,13 +42,6 @@ async def set_public_menus(application: AnyApp) -> None:
         log.warning("could not set the command menus: %s", exc.message)
 
 
-async def staff_ids(settings: Settings, db: Database) -> list[int]:
-    """Administrators and the staff of the centres this bot serves (its private chats' menus)."""
-    bot = settings.bot
-    members = [m.user_id for m in await staff_store.list_staff(db) if bot is None or bot.serves(m.centre)]
-    return sorted(set(members) | set(settings.staff_admin_ids))
-
-
 async def set_staff_menu(application: AnyApp, settings: Settings, db: Database, user_id: int) -> None:
     """One person's private menu: the staff one while they are staff (or an administrator), else the
     public one again (their chat scope is deleted)."""
@@ -68,7 +62,9 @@ async def set_staff_menu(application: AnyApp, settings: Settings, db: Database, 
 
 
 async def set_staff_menus(application: AnyApp, settings: Settings, db: Database) -> None:
-    """At start: the staff chat's menu (each language) and every staff member's."""
+    """At start: the staff chat's menu (each language) and the administrators' (STAFF_ADMIN_IDS may
+    have changed). A staff member's menu is set when they join or leave and Telegram keeps it, so a
+    start does not spend one Bot API call per staff member of every centre before it answers."""
     chat = settings.staff_chat_id
     if chat is not None:
         try:
@@ -79,5 +75,5 @@ async def set_staff_menus(application: AnyApp, settings: Settings, db: Database)
                 )
         except TelegramError as exc:
             log.warning("could not set the staff chat's menu: %s", exc.message)
-    for user_id in await staff_ids(settings, db):
+    for user_id in sorted(settings.staff_admin_ids):
         await set_staff_menu(application, settings, db, user_id)
