@@ -21,7 +21,7 @@ from telegram.ext import ExtBot
 
 from bot.broadcasts.worker import SendResult, Worker
 from bot.channels.telegram.broadcast import telegram_send
-from bot.channels.telegram.outgoing import BudgetRateLimiter, budget_of
+from bot.channels.telegram.outgoing import BULK_BURST, BudgetRateLimiter, budget_of
 from bot.outgoing import Limits, LocalBudget, Priority, Rate, Stopped
 from storage import broadcasts, connect, users
 from storage.database import Database
@@ -308,3 +308,36 @@ async def test_a_bulk_send_takes_a_freed_token_at_once_while_slow_sends_are_in_f
     # (rounds that each waited for their slowest send took 1.3 s for 12: 6.4 s for all).
     assert max(tokens) == pytest.approx(5.9)
     assert most_within(tokens, 1.0) <= 10
+
+
+async def test_a_broadcast_fills_what_replies_leave_and_the_token_limit_still_holds() -> None:
+    time = FakeTime()
+    # TELEGRAM_RATE 29, BROADCAST_RATE 25 as the door builds them (with a bulk burst of 1 this
+    # scenario gives the broadcast 16.7 a second: bulk tokens overflow while a reply holds the token).
+    limits = Limits(total=Rate(29), bulk=Rate(25, burst=BULK_BURST), **ONLY_TOTAL)
+
+    async def late(seconds: float) -> None:  # a busy event loop: every wake-up comes 5 ms late
+        await time.sleep(seconds + 0.005)
+
+    grants = Grants(time, LocalBudget(limits, now=time.seconds, sleep=late))
+
+    async def replies() -> None:  # ten questions a second, each answered once
+        for n in range(100):
+            grants.start(n, Priority.REPLY)
+            await time.sleep(0.1)
+
+    async def sender(slot: int) -> None:  # a broadcast with sends always waiting
+        n = 0
+        while time.seconds() < 10.0:
+            await grants.take(10_000 + slot * 1000 + n, Priority.BULK)
+            n += 1
+
+    await time.run(replies(), *(sender(slot) for slot in range(8)))
+    window = [(at, priority) for at, priority, _ in grants.order if 1.0 <= at < 10.0]
+    bulk = [at for at, priority in window if priority == Priority.BULK]
+    # Replies take 10 of the 29 a second; the broadcast keeps nearly all of the 19 left ...
+    assert len(bulk) / 9.0 >= 0.97 * 19
+    # ... and neither the token's limit nor BROADCAST_RATE is exceeded in any second.
+    assert most_within([at for at, _, _ in grants.order], 1.0 - 1e-9) <= 29
+    bulk_stamps = [at for at, priority, _ in grants.order if priority == Priority.BULK]
+    assert most_within(bulk_stamps, 1.0 - 1e-9) <= 25 + BULK_BURST - 1

@@ -96,12 +96,19 @@ class BudgetRateLimiter(BaseRateLimiter[Outgoing]):
         )
 
 
+# A bulk token may wait for one global token that a reply took: with a burst of 1 it would overflow
+# meanwhile (BROADCAST_RATE 25 grows one every 40 ms, global tokens come every 34 ms), and the
+# broadcast lost ~5% of what the replies leave it. Two let it catch up; the global bucket (burst 1,
+# at most TELEGRAM_RATE in any rolling second) still bounds every send, so arrivals do not bunch.
+BULK_BURST = 2.0
+
+
 def outgoing_limiter(settings: Settings, token: str | None = None) -> BudgetRateLimiter:
     """The bot token's one outgoing budget: TELEGRAM_RATE messages a second in all, of them at most
     BROADCAST_RATE broadcast messages, Telegram's per-chat limits. Kept in this process, or shared
     by every process through the database when it is PostgreSQL (bot/outgoing_shared.py)."""
     bulk = min(settings.broadcast_rate, settings.telegram_rate)
-    limits = Limits(total=Rate(settings.telegram_rate), bulk=Rate(bulk))
+    limits = Limits(total=Rate(settings.telegram_rate), bulk=Rate(bulk, burst=BULK_BURST))
     return BudgetRateLimiter(
         token_budget(token or settings.telegram_token or "", limits, settings.database_url)
     )
