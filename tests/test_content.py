@@ -362,6 +362,22 @@ def test_file_that_is_not_utf8(root: Path) -> None:
     assert only_problem(root) == (str(path), 1, "the file is not UTF-8 text")
 
 
+def test_aliases_that_expand_without_end_are_refused(root: Path) -> None:
+    path = root / "gliwice" / "faq.yaml"
+    levels = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    levels += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    path.write_text("\n".join(levels) + "\n", encoding="utf-8")  # 9**9 values once expanded
+    file, line, message = only_problem(root)
+    assert (file, line) == (str(path), 1)
+    assert "too many aliases" in message
+
+
+def test_an_ampersand_in_a_text_is_only_a_character(root: Path) -> None:
+    path = root / "gliwice" / "centre.yaml"
+    replace_once(path, 'city: "Gliwice"\n', 'city: "Gliwice & okolice"\n')
+    assert load_content(root, cache=None).centres["gliwice"].centre.city == "Gliwice & okolice"
+
+
 @pytest.mark.parametrize("name", ["gliwice/legal.yaml", "crisis.yaml"])
 def test_empty_file(root: Path, name: str) -> None:
     path = root / name

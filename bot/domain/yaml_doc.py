@@ -125,7 +125,9 @@ def _read(path: Path) -> _Doc:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
-        if node is not None and _expanded_size(node) > MAX_NODES:
+        # An alias needs an anchor ("&name"): a file without "&" cannot expand, and counting
+        # its nodes was half of reading it.
+        if node is not None and "&" in text and _expanded_size(node) > MAX_NODES:
             # Aliases can make a small file mean an exponentially large document ("billion laughs").
             problem = f"the file expands to more than {MAX_NODES} values (too many aliases)"
             raise ContentError([f"{path}:1: {problem}"])
