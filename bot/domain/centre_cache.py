@@ -78,9 +78,10 @@ def key_of(folder: Path) -> str | None:
 @cache
 def _code() -> bytes:
     """A stored centre is valid only for the code that checked it: the loader and the models."""
-    from bot.domain import content, loader
+    from bot.domain import content, content_base, content_money, loader
 
-    parts = [Path(module.__file__ or "").read_bytes() for module in (loader, content)]
+    modules = (loader, content, content_base, content_money)
+    parts = [Path(module.__file__ or "").read_bytes() for module in modules]
     parts.append(version("pydantic").encode())
     return hashlib.sha256(b"\0".join(parts)).digest()
 
