@@ -180,7 +180,7 @@ async def test_beside_the_web_door_a_reload_goes_through_its_follower(
         faq = root / "wodzislaw" / "faq.yaml"
         async with web_app.router.lifespan_context(web_app):
             web_door = web_app.state.door
-            assert isinstance(web_door, WebDoor)
+            assert isinstance(web_door, WebDoor) and web_door.editor is not None
             shared = {id(m.application.bot_data[SYNC_KEY]) for m in bots.fleet.members}
             assert shared == {id(web_door.editor.sync)}
             faq.write_text(faq.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
