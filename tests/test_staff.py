@@ -16,13 +16,13 @@ from telegram import Update
 
 from bot.channels.telegram import BOT_DATA_KEY, Door, TelegramApp, build_application, lifespan
 from bot.channels.telegram.render import utf16_len
-from bot.channels.telegram.staff import STAFF_KEY, StaffConfig, job_name, parse_send_at
+from bot.channels.telegram.staff import STAFF_KEY, SYNC_KEY, StaffConfig, job_name, parse_send_at
 from bot.clock import WARSAW, FixedClock
 from bot.conversation.dialogue import Engine, Incoming, State
 from bot.i18n import tr
 from bot.settings import Settings
 from bot.staff.access import COMMANDS, RANK
-from storage import audit, broadcasts, record_unanswered, users
+from storage import audit, broadcasts, content_version, record_unanswered, users
 from storage import residents as people
 from storage import staff as staff_store
 from storage._time import to_text
@@ -69,9 +69,10 @@ def texts_of(calls: list[Call]) -> list[str]:
 
 
 async def make_harness(
-    tmp_path: Path, content_dir: Path | None = None, target: str | None = None
+    tmp_path: Path, content_dir: Path | None = None, target: str | None = None, follow_content: bool = True
 ) -> tuple[TelegramApp, Harness]:
-    """The bot on `target` (a `database_target`), else on an SQLite file in `tmp_path`."""
+    """The bot on `target` (a `database_target`), else on an SQLite file in `tmp_path`; with
+    `follow_content` it has its own ContentSync, as `python -m bot run` with one bot."""
     api = FakeBotAPI()
     settings = Settings(
         telegram_token=TOKEN,
@@ -82,7 +83,13 @@ async def make_harness(
         default_centre="gliwice",
         content_dir=content_dir or PROJECT / "content",
     )
-    app = build_application(settings, shipped_content(), clock=FixedClock(NOW), request=RecordingRequest(api))
+    app = build_application(
+        settings,
+        shipped_content(),
+        clock=FixedClock(NOW),
+        request=RecordingRequest(api),
+        follow_content=follow_content,
+    )
     return app, Harness(app, api, settings)
 
 
@@ -303,20 +310,26 @@ async def test_unanswered_and_stats(bot: Harness) -> None:
     assert "gliwice: 1" in stats  # one active resident
 
 
-async def test_reload_keeps_the_running_content_on_errors(tmp_path: Path) -> None:
+@pytest.mark.parametrize("follow_content", [True, False], ids=["sync", "alone"])
+async def test_reload_keeps_the_running_content_on_errors(tmp_path: Path, follow_content: bool) -> None:
+    """With the process's ContentSync /reload also announces the version (every bot and process:
+    tests/test_reload_everywhere.py); an Application built apart, without one, reloads only itself."""
     copy = tmp_path / "content"
     shutil.copytree(PROJECT / "content", copy)
-    app, harness = await make_harness(tmp_path, copy)
+    app, harness = await make_harness(tmp_path, copy, follow_content=follow_content)
     async with lifespan(app):
+        assert (SYNC_KEY in app.bot_data) is follow_content
         running = harness.door.content
         (copy / "gliwice" / "centre.yaml").write_text("centre: [broken\n", encoding="utf-8")
         [answer] = texts_of(await harness.say(ADMIN, "/reload"))
         assert "centre.yaml:" in answer and harness.door.content is running
+        assert await content_version.current(harness.door.db) == 0
         shutil.copy(PROJECT / "content" / "gliwice" / "centre.yaml", copy / "gliwice" / "centre.yaml")
         [answer] = texts_of(await harness.say(ADMIN, "/reload"))
         assert answer == tr("pl")._("Content reloaded.")
         assert harness.door.content is not running
         assert harness.door.dialogue.engine.content is harness.door.content
+        assert await content_version.current(harness.door.db) == (1 if follow_content else 0)
         outcomes = [(e.action, e.outcome) for e in await audit.entries(harness.door.db, ADMIN.id)]
         assert ("reload", "failed") in outcomes and ("reload", "ok") in outcomes
 

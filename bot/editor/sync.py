@@ -3,7 +3,9 @@
 A publish bumps the content version in the database, in the same unit of work as its history
 row. Each process runs one `ContentSync`: it remembers the version it runs, waits for another one
 through a `VersionSignal`, and then reloads content/ the way /reload does (files read and the
-knowledge built off the event loop, then one swap in every door of the process). A Telegram-only
+knowledge built off the event loop, then one swap in every door of the process). A staff member's
+/reload in any bot goes through it too (`reload_everywhere`): every bot and door of the process
+swaps, and the version is announced like a publish's, so the other processes reload as well. A Telegram-only
 process (`python -m bot run` without the web port) follows a publish made by `python -m bot web`.
 
 `VersionSignal` is the seam for the engine: `PollingSignal` reads the row every few seconds and
@@ -76,23 +78,30 @@ class PollingSignal:
             await self.sleep(self.interval)
 
 
+async def prepared(root: Path) -> Content:
+    """content/ loaded and its knowledge built, both off the event loop (the running content answers
+    meanwhile); ContentError, with its file:line problems, if it is invalid."""
+    content = await asyncio.to_thread(load_content, root)
+    await asyncio.to_thread(knowledge.prepare, content)
+    return content
+
+
 async def load_prepared(root: Path) -> Content | None:
-    """content/ loaded and its knowledge built, both off the event loop; None (logged) if it is invalid."""
+    """`prepared`, or None (logged) if the content is invalid."""
     try:
-        content = await asyncio.to_thread(load_content, root)
-        await asyncio.to_thread(knowledge.prepare, content)
+        return await prepared(root)
     except ContentError:
         log.exception("the content on disk does not load; the doors keep the running content")
         return None
-    return content
 
 
 @dataclass
 class ContentSync:
     """One per process: the content version it runs, the reload into its doors, and following others.
 
-    `lock` is held by a publish from the check of the file's version to its reload, and by a reload
-    that follows another process, so the two never interleave in one process.
+    `lock` is held by a publish from the check of the file's version to its reload, by a staff
+    member's /reload from the load to the announce, and by a reload that follows another process,
+    so none of them interleave in one process.
     """
 
     root: Path
@@ -122,9 +131,25 @@ class ContentSync:
         """The same path as /reload: load, build the knowledge off the loop, then swap in every door."""
         content = await load_prepared(self.root)
         if content is not None:
-            for listener in self.listeners:
-                listener(content)
+            self._swap(content)
         return content
+
+    async def reload_everywhere(self) -> Content:
+        """/reload: content/ loaded and prepared off the loop, swapped into every door of this process
+        (every bot, the web door) and announced, so every other process reloads it too.
+
+        Invalid content raises ContentError (its file:line problems) and changes nothing anywhere:
+        no door swaps, no version is announced. The announce is one statement, its own unit of work.
+        """
+        async with self.lock:
+            content = await prepared(self.root)
+            self.seen = await self.signal.announce()  # our own: the follower here skips it
+            self._swap(content)
+        return content
+
+    def _swap(self, content: Content) -> None:
+        for listener in self.listeners:
+            listener(content)
 
     async def _follow(self) -> None:
         while True:

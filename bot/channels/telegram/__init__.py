@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from bot.channels.telegram.app import (
         ALLOWED_UPDATES,
         build_application,
-        content_listener,
         lifespan,
         run_telegram,
         staff_config_of,
@@ -35,13 +34,13 @@ if TYPE_CHECKING:
         TelegramApp,
         door,
     )
+    from bot.channels.telegram.staff import content_listener
 
 _WHERE = {
     **dict.fromkeys(
         (
             "ALLOWED_UPDATES",
             "build_application",
-            "content_listener",
             "lifespan",
             "run_telegram",
             "staff_config_of",
@@ -50,6 +49,7 @@ _WHERE = {
         "app",
     ),
     **dict.fromkeys(("FORGET_NO", "FORGET_YES", "without_mention"), "basics"),
+    "content_listener": "staff",
     **dict.fromkeys(
         ("BOT_DATA_KEY", "CHANNEL", "BotContext", "Context", "Door", "TelegramApp", "door"), "context"
     ),

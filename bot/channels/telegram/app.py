@@ -34,14 +34,20 @@ from bot.channels.telegram.order import PerUserOrder
 from bot.channels.telegram.outgoing import outgoing_limiter
 from bot.channels.telegram.processes import join_processes, leave_processes
 from bot.channels.telegram.render import RetryPolicy, set_reply_retry
-from bot.channels.telegram.residents import RESIDENTS_KEY, STOPPING_KEY, ResidentsDoor, start_reminders
+from bot.channels.telegram.residents import STOPPING_KEY, start_reminders
 from bot.channels.telegram.routing import register_handlers
-from bot.channels.telegram.staff import STAFF_KEY, StaffConfig, resume_broadcasts
+from bot.channels.telegram.staff import (
+    STAFF_KEY,
+    SYNC_KEY,
+    StaffConfig,
+    content_listener,
+    resume_broadcasts,
+)
 from bot.channels.telegram.ticket_posts import start_ticket_posts
 from bot.clock import Clock, SystemClock
 from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import Content
-from bot.editor.sync import ContentSync, Listener, PollingSignal
+from bot.editor.sync import ContentSync, PollingSignal
 from bot.settings import Settings
 from storage.database import Database
 from storage.open import open_database
@@ -51,7 +57,6 @@ log = logging.getLogger("bot.telegram")
 TIMEZONE: Final = ZoneInfo("Europe/Warsaw")
 ALLOWED_UPDATES: Final = [Update.MESSAGE, Update.CALLBACK_QUERY]  # the update types the handlers use
 MAX_CONCURRENT_UPDATES: Final = 64  # different users in parallel; one user's updates stay in order
-SYNC_KEY: Final = "content_sync"
 
 
 def build_application(
@@ -112,11 +117,11 @@ def build_application(
         if follow_content:  # a publish from the web panel in another process reaches this door
             sync = ContentSync(settings.content_dir, PollingSignal(db), [content_listener(application)])
             await sync.start()
-            application.bot_data[SYNC_KEY] = sync
+            application.bot_data[SYNC_KEY] = sync  # and /reload goes through it (staff.on_reload)
 
     async def post_shutdown(application: TelegramApp) -> None:
         sync = application.bot_data.pop(SYNC_KEY, None)
-        if isinstance(sync, ContentSync):
+        if follow_content and isinstance(sync, ContentSync):  # ours; a Fleet's or web door's is theirs
             await sync.stop()
         await leave_processes(application)
         opened = application.bot_data.pop(BOT_DATA_KEY, None)
@@ -144,24 +149,6 @@ def build_application(
     )
     register_handlers(application)
     return application
-
-
-def content_listener(application: TelegramApp) -> Listener:
-    """The Telegram door's half of a reload (as /reload does): its engine and the residents' service,
-    each with this bot's centres only."""
-
-    def swap(content: Content) -> None:
-        config = application.bot_data.get(STAFF_KEY)
-        if isinstance(config, StaffConfig):
-            content = bot_content(content, config.settings)
-        found = application.bot_data.get(BOT_DATA_KEY)
-        if isinstance(found, Door):
-            found.swap_content(content)
-        residents = application.bot_data.get(RESIDENTS_KEY)
-        if isinstance(residents, ResidentsDoor):
-            residents.service.content = content
-
-    return swap
 
 
 def staff_config_of(application: TelegramApp) -> StaffConfig:

@@ -3,10 +3,11 @@
 Each bot is its own Application (`build_application(settings.for_bot(bot), ...)`): its token, its
 centres, its outgoing budget (its own rate limiter: Telegram limits each token apart), its
 scheduler election and its command menus. They share the one database connection (or pool) and
-one content follower. `run_polling` / `run_webhook` run one Application and own the event loop,
-so here each is driven by hand, as PTB's "running alongside other asyncio frameworks" describes:
-initialize (retried through an outage), post_init, start, then polling or the webhook, and at the
-end the same in reverse.
+the process's one ContentSync: it follows publishes for every bot, and a /reload sent to any bot
+goes through it, so every bot (and every other process) reloads. `run_polling` / `run_webhook`
+run one Application and own the event loop, so here each is driven by hand, as PTB's "running
+alongside other asyncio frameworks" describes: initialize (retried through an outage), post_init,
+start, then polling or the webhook, and at the end the same in reverse.
 
 Webhook mode: WEBHOOK_URL names the base, each bot is at `<WEBHOOK_URL>/<name>` with its own
 secret (TELEGRAM_BOT_<NAME>_WEBHOOK_SECRET, or a random one at each start); the routes are served
@@ -25,9 +26,10 @@ from urllib.parse import urlparse
 
 from telegram import Update
 
-from bot.channels.telegram.app import ALLOWED_UPDATES, build_application, content_listener, stopping_of
+from bot.channels.telegram.app import ALLOWED_UPDATES, build_application, stopping_of
 from bot.channels.telegram.context import TelegramApp
 from bot.channels.telegram.run import BOOT_FIRST, bootstrap
+from bot.channels.telegram.staff import SYNC_KEY, content_listener
 from bot.domain.content import Content
 from bot.editor.sync import ContentSync, PollingSignal
 from bot.settings import Settings, TelegramBot
@@ -144,12 +146,23 @@ class Fleet:
             listeners = [content_listener(m.application) for m in self.members]
             self.sync = ContentSync(self.settings.content_dir, PollingSignal(self.db), listeners)
             await self.sync.start()
+            self.share(self.sync)
+
+    def share(self, sync: ContentSync | None) -> None:
+        """The process's one ContentSync (ours, or the web door's beside us) for every bot's /reload,
+        which then reaches every bot and process; None: it is stopping, each bot reloads alone."""
+        for member in self.members:
+            if sync is None:
+                member.application.bot_data.pop(SYNC_KEY, None)
+            else:
+                member.application.bot_data[SYNC_KEY] = sync
 
     async def stop(self) -> None:
         """Every started bot in reverse: stop polling, stop, post_shutdown, shutdown; then the
         follower and the one database."""
         self.stopping()
         if self.sync is not None:
+            self.share(None)
             await self.sync.stop()
         for member in reversed(self._started):
             app = member.application

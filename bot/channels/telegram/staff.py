@@ -10,7 +10,8 @@ scheduled broadcasts are picked up again in post_init.
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Mapping
+from typing import Any, Final
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -23,7 +24,7 @@ from bot.channels.telegram.broadcast import (
     resume_broadcasts,
     telegram_send,
 )
-from bot.channels.telegram.context import bot_content
+from bot.channels.telegram.context import BOT_DATA_KEY, Door, TelegramApp, bot_content
 from bot.channels.telegram.menus import set_staff_menu
 from bot.channels.telegram.render import say
 from bot.channels.telegram.residents import RESIDENTS_KEY, ResidentsDoor
@@ -38,8 +39,9 @@ from bot.channels.telegram.staff_common import (
     staff_command,
     staff_config,
 )
-from bot.domain import knowledge
-from bot.domain.loader import ContentError, load_content
+from bot.domain.content import Content
+from bot.domain.loader import ContentError
+from bot.editor.sync import ContentSync, Listener, prepared
 from bot.i18n import tr
 from bot.replies import Reply
 from bot.staff import insights
@@ -50,8 +52,19 @@ from storage import audit, broadcasts, top_unanswered
 from storage import staff as staff_store
 from storage.stats import stats
 
+SYNC_KEY: Final = "content_sync"  # the process's one ContentSync, in every bot's bot_data (or absent)
+
 # Re-exported for the door, tests and benches that import them from here.
-__all__ = ["STAFF_KEY", "StaffConfig", "job_name", "parse_send_at", "resume_broadcasts", "telegram_send"]
+__all__ = [
+    "STAFF_KEY",
+    "SYNC_KEY",
+    "StaffConfig",
+    "content_listener",
+    "job_name",
+    "parse_send_at",
+    "resume_broadcasts",
+    "telegram_send",
+]
 
 # --- roles: /staff and staff invites -----------------------------------------------------------
 
@@ -175,14 +188,18 @@ async def on_stats(update: Update, context: Context, access: Access, lang: str) 
 
 @staff_command("reload")
 async def on_reload(update: Update, context: Context, access: Access, lang: str) -> None:
-    """/reload: read content/ again; on any error keep the running content and show file:line lines."""
+    """/reload: read content/ again and swap it into every bot and door of this process, and announce
+    it so every other process reloads too (the process's ContentSync); on any error keep the running
+    content everywhere and show file:line lines. Without a ContentSync (one Application built apart,
+    e.g. in tests) only this bot reloads."""
     t = tr(lang)
     config = staff_config(context)
+    sync = context.bot_data.get(SYNC_KEY)
     try:
-        content = await asyncio.to_thread(load_content, config.settings.content_dir)
-        # Indexes and vectors of the new content are built off the event loop; the running
-        # content answers meanwhile, and the swap below is one reference.
-        await asyncio.to_thread(knowledge.prepare, content)
+        if isinstance(sync, ContentSync):
+            await sync.reload_everywhere()
+        else:
+            swap_into(context.bot_data, await prepared(config.settings.content_dir))
     except ContentError as exc:
         await audit.record(
             _door(context).db, config.clock.now(), access.user_id, access.role, "reload", "errors", "failed"
@@ -191,13 +208,30 @@ async def on_reload(update: Update, context: Context, access: Access, lang: str)
         text = "\n".join([t._("The content has errors; I keep the running content."), *shown])
         await say(update, context, Reply(text))
         return
-    content = bot_content(content, config.settings)  # this bot's centres only
-    _door(context).swap_content(content)
-    residents = context.bot_data.get(RESIDENTS_KEY)
-    if isinstance(residents, ResidentsDoor):  # reminders and invites read the same content
-        residents.service.content = content
     await record(_door(context).db, config.clock, access, "reload", "ok")
     await say(update, context, Reply(t._("Content reloaded.")))
+
+
+def content_listener(application: TelegramApp) -> Listener:
+    """The Telegram door's half of a reload: its engine and the residents' service, each with this
+    bot's centres only (`bot_content`; a named bot's share reads none of them until used)."""
+
+    def swap(content: Content) -> None:
+        swap_into(application.bot_data, content)
+
+    return swap
+
+
+def swap_into(bot_data: Mapping[Any, Any], content: Content) -> None:
+    config = bot_data.get(STAFF_KEY)
+    if isinstance(config, StaffConfig):
+        content = bot_content(content, config.settings)
+    found = bot_data.get(BOT_DATA_KEY)
+    if isinstance(found, Door):
+        found.swap_content(content)
+    residents = bot_data.get(RESIDENTS_KEY)
+    if isinstance(residents, ResidentsDoor):  # reminders and invites read the same content
+        residents.service.content = content
 
 
 # --- the staff panel ---------------------------------------------------------------------------

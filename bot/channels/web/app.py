@@ -34,6 +34,7 @@ from bot.clock import Clock, SystemClock
 from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import Content
 from bot.editor.service import Editor, Listener
+from bot.editor.sync import ContentSync
 from bot.handover.posts import Wake
 from bot.settings import Settings
 from storage.database import Database
@@ -114,10 +115,13 @@ def create_app(
     extra_routes: list[BaseRoute] | None = None,
     roomy_paths: tuple[str, ...] = (),
     listeners: list[Listener] | None = None,
+    share_sync: Callable[[ContentSync | None], None] | None = None,
 ) -> Starlette:
     """The app; `db` given means the caller owns (and closes) the connection.
 
-    `listeners` also get the content the editor publishes (the Telegram door beside this one)."""
+    `listeners` also get the content the editor publishes (the Telegram door beside this one);
+    `share_sync` is given this process's ContentSync once it follows (None when it stops), so the
+    bots beside this door send their /reload through it."""
     from bot.channels.web.chat import routes as chat_routes
     from bot.channels.web.editor import routes as editor_routes
     from bot.channels.web.panel import routes as panel_routes
@@ -147,10 +151,14 @@ def create_app(
         door.editor = Editor(settings.content_dir, conn, the_clock, [door.swap_content, *(listeners or [])])
         # This process follows publishes made by any other one (and its own reach every door here).
         await door.editor.sync.start()
+        if share_sync is not None:
+            share_sync(door.editor.sync)
         sweeper = asyncio.create_task(sweep(conn, the_clock))
         try:
             yield
         finally:
+            if share_sync is not None:
+                share_sync(None)
             await door.editor.sync.stop()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -21,6 +21,7 @@ from bot.channels.web.app import BroadcastScheduler, create_app
 from bot.channels.web.config import WebSettings
 from bot.domain.content import Content
 from bot.editor.service import Listener
+from bot.editor.sync import ContentSync
 from bot.handover.posts import Wake
 from bot.settings import Settings
 
@@ -35,6 +36,7 @@ def server(
     scheduler: BroadcastScheduler | None = None,
     listeners: list[Listener] | None = None,
     wake: Wake | None = None,
+    share_sync: Callable[[ContentSync | None], None] | None = None,
 ) -> uvicorn.Server:
     # Telegram's updates may be larger than any chat form (long texts with entities).
     roomy = tuple(route.path for route in extra_routes or [] if isinstance(route, Route))
@@ -47,6 +49,7 @@ def server(
         extra_routes=extra_routes,
         roomy_paths=roomy,
         listeners=listeners,
+        share_sync=share_sync,
     )
     config = uvicorn.Config(
         app,
@@ -155,9 +158,13 @@ async def serve_with_telegram(settings: Settings, web: WebSettings, content: Con
             await fleet.start()
             where = (web.host, web.port or 8080, len(fleet.members))
             log.info("web door on http://%s:%d beside %d bot(s)", *where)
-            # What the editor publishes reaches every bot too.
+            # What the editor publishes reaches every bot too, and a /reload in any bot goes through
+            # the web door's ContentSync (the process's one): every bot, the web door, every process.
             swaps = [telegram_swap(member.application) for member in fleet.members]
-            await server(settings, web, content, routes, hooks.scheduler, swaps, hooks.wake).serve()
+            web_server = server(
+                settings, web, content, routes, hooks.scheduler, swaps, hooks.wake, fleet.share
+            )
+            await web_server.serve()
         finally:
             await fleet.stop()
     finally:
