@@ -345,8 +345,8 @@ async def test_the_web_door_reaches_each_person_and_staff_chat_through_the_right
     db = two.fleet.db
     assert db is not None
     await two.say("slask", ANNA, "/start")  # Anna uses only bot slask (it serves Wodzisław)
-    in_gliwice = await tickets.open_ticket(db, 555, "gliwice", NOW)
-    annas = await tickets.open_ticket(db, ANNA.id, "wodzislaw", NOW)
+    in_gliwice = await tickets.open_ticket(db, "telegram:gliwice", 555, "gliwice", NOW)
+    annas = await tickets.open_ticket(db, "telegram:slask", ANNA.id, "wodzislaw", NOW)
     gliwice, slask = two.config("gliwice").settings, two.config("slask").settings
     assert await posts.to_staff_chat(gliwice, db, two.clock, in_gliwice.id, "Pytanie", "Kiedy otwarte?")
     assert not await posts.to_staff_chat(slask, db, two.clock, annas.id, "Pytanie", "?")  # no staff chat
