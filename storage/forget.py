@@ -1,11 +1,11 @@
 """`/forget`: every row about one person, in every table, deleted or anonymised in one transaction.
 
 Deleted: the user, their resident record (with its schedule, deliveries and payments, by cascade),
-their tickets (with the message mapping), their outbox rows, their staff membership and panel
-sessions, their unfinished broadcast drafts. Anonymised (the rows are other people's history or
-counts): invites they used or created, staff invites, audit rows (actor 0, target cleared),
-broadcasts they sent and their progress messages. Unanswered questions are deleted by the caller
-through bot.privacy (they are keyed by a hash of the person, not their id).
+their tickets on that channel (with the message mapping), their outbox rows, their staff
+membership and panel sessions, their unfinished broadcast drafts. Anonymised (the rows are other
+people's history or counts): invites they used or created, staff invites, audit rows (actor 0,
+target cleared), broadcasts they sent and their progress messages. Unanswered questions are
+deleted by the caller through bot.privacy (they are keyed by a hash of the person, not their id).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ async def forget_person(db: Database, channel: str, external_id: str) -> None:
     async with db.transaction():
         await _texts(db, channel, external_id)
         if numeric is not None:
-            await _numbers(db, numeric, external_id)
+            await _numbers(db, channel, numeric, external_id)
     if not db.in_transaction:
         await scrub_old_pages(db)
 
@@ -45,11 +45,12 @@ async def _texts(db: Database, channel: str, external_id: str) -> None:
     await db.execute("UPDATE invites SET created_by = ? WHERE created_by = ?", (FORGOTTEN, external_id))
 
 
-async def _numbers(db: Database, user_id: int, text_id: str) -> None:
+async def _numbers(db: Database, channel: str, user_id: int, text_id: str) -> None:
     """Tables that hold the person as a Telegram user or chat id (integer)."""
-    # Their tickets go; ticket_messages and ticket_lines follow by cascade.
-    await db.execute("DELETE FROM ticket_messages WHERE chat_id = ?", (user_id,))
-    await db.execute("DELETE FROM tickets WHERE user_chat = ?", (user_id,))
+    # Their tickets on this channel go (the same id on another bot is another user, migration 019);
+    # ticket_messages and ticket_lines follow by cascade.
+    await db.execute("DELETE FROM ticket_messages WHERE channel = ? AND chat_id = ?", (channel, user_id))
+    await db.execute("DELETE FROM tickets WHERE channel = ? AND user_chat = ?", (channel, user_id))
     await db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
     await db.execute("DELETE FROM broadcasts WHERE created_by = ? AND status = 'draft'", (user_id,))
     await db.execute("UPDATE broadcasts SET created_by = 0 WHERE created_by = ?", (user_id,))

@@ -13,6 +13,7 @@ from typing import Literal, cast
 
 from storage._time import to_text
 from storage.database import Database, Row
+from storage.web_tickets import WEB_CHANNEL
 
 PostKind = Literal["ticket", "answer", "notice"]
 
@@ -58,21 +59,35 @@ _CLAIMABLE = (
 _CLAIM_SET = "attempts = attempts + 1, claimed_by = ?, lease_until = ?"
 
 
+@dataclass(frozen=True)
+class Share:
+    """The posts one named bot sends (several bots, issue 15): those of tickets opened on its own
+    channel (a ticket without a centre too), and of web tickets of its centres."""
+
+    channel: str
+    centres: frozenset[str]
+
+
 async def claim(
     db: Database,
     now: datetime,
     limit: int,
     claimer: str,
     lease_until: datetime,
-    centres: frozenset[str] | None = None,
+    share: Share | None = None,
 ) -> list[Post]:
     """Claim up to `limit` due rows for `claimer` until `lease_until`, in ONE statement; with
-    `centres`, only posts of tickets of those centres (the bot that serves them sends them)."""
+    `share`, only that bot's posts (None: every post, the one bot's)."""
     stamp, until = to_text(now), to_text(lease_until)
-    where, only = _CLAIMABLE, tuple(sorted(centres or ()))
-    if centres is not None:
-        marks = ", ".join("?" for _ in only) or "NULL"
-        where += f" AND p.ticket_id IN (SELECT id FROM tickets WHERE centre IN ({marks}))"
+    where, only = _CLAIMABLE, tuple[str, ...]()
+    if share is not None:
+        centres = tuple(sorted(share.centres))
+        marks = ", ".join("?" for _ in centres) or "NULL"
+        where += (
+            " AND p.ticket_id IN (SELECT id FROM tickets WHERE channel = ?"
+            f" OR (channel = '{WEB_CHANNEL}' AND centre IN ({marks})))"
+        )
+        only = (share.channel, *centres)
     if db.dialect == "postgres":
         # SKIP LOCKED: rows another process is claiming at this moment are passed over, not waited for.
         rows = await db.fetch_all(

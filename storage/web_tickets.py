@@ -15,6 +15,8 @@ from storage import tickets
 from storage._time import from_text, to_text
 from storage.database import Database
 
+WEB_CHANNEL = "web"  # users.channel of the web chat (bot.channels.web.conversation.CHANNEL is this)
+
 
 @dataclass(frozen=True)
 class Line:
@@ -41,12 +43,13 @@ class TicketRow:
 async def open_web_ticket(
     db: Database, user_row: int, external_id: str, centre: str | None, lang: str, now: datetime
 ) -> tickets.Ticket:
-    """The visitor's open web ticket, or a new one (tickets.user_chat is minus the users row id)."""
+    """The visitor's open web ticket, or a new one (channel "web"; tickets.user_chat is minus the
+    users row id)."""
     async with db.transaction():
         found = await open_web_ticket_of(db, external_id)
         if found is not None:
             return found
-        ticket = await tickets.open_ticket(db, -user_row, centre, now)
+        ticket = await tickets.open_ticket(db, WEB_CHANNEL, -user_row, centre, now)
         await db.execute(
             "INSERT INTO web_tickets (ticket_id, external_id, lang) VALUES (?, ?, ?)"
             " ON CONFLICT (ticket_id) DO UPDATE SET external_id = excluded.external_id, lang = excluded.lang",
@@ -137,7 +140,7 @@ _LIST_SQL = (
     " EXISTS (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m.chat_id = t.user_chat),"
     " (SELECT user_id FROM ticket_assignees a WHERE a.ticket_id = t.id)"
     " FROM tickets t LEFT JOIN web_tickets w ON w.ticket_id = t.id"
-    " LEFT JOIN users u ON w.ticket_id IS NULL AND u.channel = 'telegram'"
+    " LEFT JOIN users u ON w.ticket_id IS NULL AND u.channel = t.channel"
     " AND u.external_id = CAST(t.user_chat AS TEXT)"
 )
 

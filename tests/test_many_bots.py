@@ -83,16 +83,26 @@ class Two:
     def config(self, name: str) -> StaffConfig:
         return bot_data_item(self.member(name).application.bot_data, STAFF_KEY, StaffConfig)
 
-    async def say(self, name: str, user: TgUser, text: str) -> list[Call]:
+    async def say(self, name: str, user: TgUser, text: str, **kwargs: Any) -> list[Call]:
+        """`user` writes `text` to bot `name` (`chat`, `reply_to`: as FakeBotAPI.message_update);
+        what that bot sent or edited in answer."""
         api, app = self.apis[name], self.member(name).application
         before = len(api.calls)
-        await app.process_update(Update.de_json(api.message_update(user, text), app.bot))
+        await app.process_update(Update.de_json(api.message_update(user, text, **kwargs), app.bot))
         return [c for c in api.calls[before:] if c.ok and c.method in ("sendMessage", "editMessageText")]
 
+    async def press(self, name: str, user: TgUser, data: str) -> list[Call]:
+        """`user` presses a button with `data` (forged, if bot `name` never sent it)."""
+        api, app = self.apis[name], self.member(name).application
+        before = len(api.calls)
+        await app.process_update(Update.de_json(api.callback_update(user, data), app.bot))
+        return [c for c in api.calls[before:] if c.ok and c.method == "sendMessage"]
 
-@pytest.fixture
-async def two(tmp_path: Path, database_target: str, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Two]:
-    caplog.set_level(logging.INFO)
+
+@asynccontextmanager
+async def running_two(tmp_path: Path, database_target: str, **more: str) -> AsyncIterator[Two]:
+    """Both bots started on one database (webhook mode: the test feeds the updates), `more` in
+    their environment."""
     apis = {"gliwice": FakeBotAPI(TOKEN), "slask": FakeBotAPI(TOKEN_B)}
     settings = Settings.from_env(
         env(
@@ -100,6 +110,7 @@ async def two(tmp_path: Path, database_target: str, caplog: pytest.LogCaptureFix
             DATABASE_URL=database_target,
             STAFF_ADMIN_IDS=str(ADMIN_ID),
             WEBHOOK_URL="https://x.org/tg",
+            **more,
         )
     )
     clock = FixedClock(NOW)
@@ -114,6 +125,13 @@ async def two(tmp_path: Path, database_target: str, caplog: pytest.LogCaptureFix
         await fleet.stop()
     for api in apis.values():
         assert api.unexpected == []
+
+
+@pytest.fixture
+async def two(tmp_path: Path, database_target: str, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Two]:
+    caplog.set_level(logging.INFO)
+    async with running_two(tmp_path, database_target) as started:
+        yield started
 
 
 async def test_each_bot_answers_about_its_own_centres_and_a_person_of_both_is_two_users(two: Two) -> None:
@@ -345,8 +363,8 @@ async def test_the_web_door_reaches_each_person_and_staff_chat_through_the_right
     db = two.fleet.db
     assert db is not None
     await two.say("slask", ANNA, "/start")  # Anna uses only bot slask (it serves Wodzisław)
-    in_gliwice = await tickets.open_ticket(db, 555, "gliwice", NOW)
-    annas = await tickets.open_ticket(db, ANNA.id, "wodzislaw", NOW)
+    in_gliwice = await tickets.open_ticket(db, "telegram:gliwice", 555, "gliwice", NOW)
+    annas = await tickets.open_ticket(db, "telegram:slask", ANNA.id, "wodzislaw", NOW)
     gliwice, slask = two.config("gliwice").settings, two.config("slask").settings
     assert await posts.to_staff_chat(gliwice, db, two.clock, in_gliwice.id, "Pytanie", "Kiedy otwarte?")
     assert not await posts.to_staff_chat(slask, db, two.clock, annas.id, "Pytanie", "?")  # no staff chat

@@ -51,7 +51,8 @@ async def test_claims_at_once_never_hand_out_a_row_twice(database: Database) -> 
 
 
 async def test_one_open_ticket_however_many_ask_at_once(database: Database) -> None:
-    opened = await asyncio.gather(*(tickets.open_ticket(database, BIG, "gliwice", NOW) for _ in range(8)))
+    asking = (tickets.open_ticket(database, "telegram", BIG, "gliwice", NOW) for _ in range(8))
+    opened = await asyncio.gather(*asking)
     assert len({ticket.id for ticket in opened}) == 1
     assert await database.fetch_value("SELECT COUNT(*) FROM tickets WHERE status = 'open'") == 1
 

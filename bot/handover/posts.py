@@ -86,16 +86,14 @@ async def deliver_due(settings: Settings, db: Database, clock: Clock, claimer: s
     sent = 0
     while True:
         now = clock.now()
-        # Several bots: each sends the posts of its own centres' tickets (their users are its users).
-        centres = settings.bot.centres if settings.bot is not None else None
-        claimed = await store.claim(db, now, BATCH, claimer, now + LEASE, centres)
+        claimed = await store.claim(db, now, BATCH, claimer, now + LEASE, share_of(settings))
         if not claimed:
             return sent
         for post in claimed:
             outcome = await send(post)
             if isinstance(outcome, Delivered):
                 sent += 1
-                await _delivered(db, post, outcome, claimer)
+                await _delivered(db, settings.telegram_channel, post, outcome, claimer)
             elif outcome == "blocked":
                 await _blocked(settings, db, clock, post, claimer)
             elif outcome == "retry" and post.attempts < MAX_ATTEMPTS:
@@ -106,10 +104,20 @@ async def deliver_due(settings: Settings, db: Database, clock: Clock, claimer: s
                 await _given_up(settings, db, clock, post, claimer)
 
 
-async def _delivered(db: Database, post: Post, sent: Delivered, claimer: str) -> None:
+def share_of(settings: Settings) -> store.Share | None:
+    """Several bots: each sends the posts of tickets opened through it (their users are its users,
+    and a ticket without a centre has no other bot), and of web tickets of its centres; the one
+    bot sends every post."""
+    bot = settings.bot
+    if bot is None or bot.centres is None:
+        return None
+    return store.Share(bot.channel, bot.centres)
+
+
+async def _delivered(db: Database, channel: str, post: Post, sent: Delivered, claimer: str) -> None:
     async with db.transaction():  # the link and the row's end together: a reply always finds it
         if post.kind != "notice":
-            await tickets.link(db, sent.chat_id, sent.message_id, post.ticket_id)
+            await tickets.link(db, channel, sent.chat_id, sent.message_id, post.ticket_id)
         await store.finish(db, post.id, claimer)
 
 

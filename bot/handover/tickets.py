@@ -99,6 +99,15 @@ def blank(text: str) -> bool:
     return all(unicodedata.category(ch) in ("Zs", "Zl", "Zp", "Cc", "Cf") for ch in text)
 
 
-def may_close(ticket: Ticket, user_id: int, in_staff_chat: bool) -> bool:
-    """Either side closes a ticket: the staff chat, or the person who asked."""
-    return in_staff_chat or ticket.user_chat == user_id
+def served_by(settings: Settings, ticket: Ticket) -> bool:
+    """Whether the Telegram bot of `settings` handles the ticket: one opened through it, or a web
+    ticket of its centres (the one bot: its own and every web ticket). Another bot's ticket is
+    another person's, even with the same Telegram id: its bot answers and closes it."""
+    if ticket.channel == web_store.WEB_CHANNEL:
+        return settings.bot is None or settings.bot.serves(ticket.centre)
+    return ticket.channel == settings.telegram_channel
+
+
+def may_close(settings: Settings, ticket: Ticket, user_id: int, in_staff_chat: bool) -> bool:
+    """Either side closes a ticket of this bot: its staff chat, or the person who asked."""
+    return served_by(settings, ticket) and (in_staff_chat or ticket.user_chat == user_id)

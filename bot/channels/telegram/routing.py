@@ -228,7 +228,7 @@ async def on_any_text(update: Update, context: Context) -> None:
             return
         if message.reply_to_message is not None:
             ticket = await tickets.by_message(
-                context.door.db, message.chat.id, message.reply_to_message.message_id
+                context.door.db, context.door.channel, message.chat.id, message.reply_to_message.message_id
             )
             if ticket is not None and ticket.user_chat == message.chat.id:
                 await user_ticket_reply(update, context, ticket, message.text)

@@ -83,7 +83,7 @@ async def post_ticket(
     sent = await to_staff_chat(bot, staff_chat, fit(header, body, note), staff_lang, ticket_id)
     if sent is None:
         return False
-    await tickets.link(db, staff_chat, sent.message_id, ticket_id)
+    await tickets.link(db, settings.telegram_channel, staff_chat, sent.message_id, ticket_id)
     return True
 
 
@@ -137,8 +137,9 @@ async def open_ticket(update: Update, context: Context, question: str) -> None:
         await context.end(AskQuestion)
     if staff_chat is None:
         return
-    stored = await context.person()
-    ticket = await tickets.open_ticket(db, user.id, stored.centre if stored else None, config.clock.now())
+    stored, channel = await context.person(), config.settings.telegram_channel
+    centre = stored.centre if stored else None
+    ticket = await tickets.open_ticket(db, channel, user.id, centre, config.clock.now())
     staff_lang = config.settings.default_lang or "pl"
     centre = rules.centre_words(context.door.content, ticket.centre, staff_lang)
     header = (
@@ -176,7 +177,8 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
     if replied is None or user is None or message.text is None:
         return False
     config, db = staff_config(context), _door(context).db
-    ticket = await tickets.by_message(db, message.chat.id, replied.message_id)
+    channel = config.settings.telegram_channel  # a message this bot posted: a ticket it handles
+    ticket = await tickets.by_message(db, channel, message.chat.id, replied.message_id)
     if ticket is None:
         return False
     staff_lang = config.settings.default_lang or "pl"
@@ -227,7 +229,7 @@ async def staff_chat_reply(update: Update, context: Context, message: Message) -
             ),
         )
         return True
-    await tickets.link(db, ticket.user_chat, sent.message_id, ticket.id)
+    await tickets.link(db, channel, ticket.user_chat, sent.message_id, ticket.id)
     return True
 
 
@@ -288,9 +290,9 @@ async def on_ticket_button(update: Update, context: Context) -> None:
         return
     await acknowledge(update)
     ticket = await tickets.get(_door(context).db, button.ticket)
-    staff_chat = staff_config(context).settings.staff_chat_id
-    in_staff_chat = isinstance(query.message, Message) and query.message.chat.id == staff_chat
-    if ticket is not None and (in_staff_chat or ticket.user_chat == user.id):
+    settings = staff_config(context).settings
+    in_staff_chat = isinstance(query.message, Message) and query.message.chat.id == settings.staff_chat_id
+    if ticket is not None and rules.may_close(settings, ticket, user.id, in_staff_chat):
         with suppress(TelegramError):
             await query.edit_message_reply_markup(None)
         await close_ticket(update, context, ticket, in_staff_chat)
@@ -301,13 +303,14 @@ async def on_close(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    db, staff_chat = _door(context).db, staff_config(context).settings.staff_chat_id
+    db, settings = _door(context).db, staff_config(context).settings
+    staff_chat, channel = settings.staff_chat_id, settings.telegram_channel
     if staff_chat is not None and message.chat.id == staff_chat and message.reply_to_message is not None:
-        ticket = await tickets.by_message(db, staff_chat, message.reply_to_message.message_id)
+        ticket = await tickets.by_message(db, channel, staff_chat, message.reply_to_message.message_id)
         if ticket is not None:
             await close_ticket(update, context, ticket, True)
     elif message.chat.type == ChatType.PRIVATE:
-        ticket = await tickets.open_for(db, user.id)
+        ticket = await tickets.open_for(db, channel, user.id)
         if ticket is not None:
             await close_ticket(update, context, ticket, False)
 

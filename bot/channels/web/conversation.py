@@ -25,7 +25,7 @@ from storage import users
 from storage import web_tickets as store
 
 log = logging.getLogger("bot.web")
-CHANNEL = "web"
+CHANNEL = store.WEB_CHANNEL  # users.channel of the web chat, and its tickets' channel
 PRIVACY = "w:privacy"  # the door's own buttons (the engine never sees them)
 FORGET = "w:forget"
 FORGET_YES = callbacks.encode(callbacks.ForgetAnswer(True))  # the same buttons as Telegram's
