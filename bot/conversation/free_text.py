@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from bot import callbacks
-from bot.conversation import answers, menus
+from bot.conversation import answers, centre_choice, menus
 from bot.conversation.outcome import FALLBACK, Outcome, State, mask
 from bot.domain import items
 from bot.domain.centres import cards_of
@@ -62,10 +62,14 @@ class FreeText:
             )
         command = text.split()[0].lower() if text.startswith("/") else ""
         if command in ("/start", "/menu", "/help"):
+            if state.step == centre_choice.STEP_CENTRE:
+                state = replace(state, step=None)
             return self.start(state) if command == "/start" else Outcome([self.main_menu(state)], state)
         if state.lang is None:
             state = replace(state, lang=self.guess_lang(text))
             t = self._t(state)
+        if centre_choice.is_finding(self.content, state):  # many centres: the town, found by name
+            return centre_choice.find(t, self.content, state, text)
         centre_id = state.centre or self.centre_named(text)
         if centre_id is None:
             return self._for_every_centre(state, text)
