@@ -15,10 +15,13 @@ import pytest
 
 from bot.channels.telegram import ALLOWED_UPDATES, CHANNEL, build_application, lifespan
 from bot.clock import FixedClock, parse_moment
+from bot.conversation import menus
 from bot.conversation.dialogue import Dialogue, Engine, Incoming
-from bot.domain.centres import loaded_of, names_of
-from bot.domain.content import Content
+from bot.domain.centre_names import CentreNames
+from bot.domain.centres import Centres, cards_of, loaded_of, names_of
+from bot.domain.content import Centre, CentreContent, Content, Text
 from bot.domain.loader import load_content
+from bot.i18n import tr
 from bot.replies import Reply
 from bot.settings import Settings
 from storage import connect
@@ -212,3 +215,31 @@ async def test_telegram_with_many_centres_sends_no_keyboard_of_centres(
                 await app.stop()
     assert api.unexpected == []
 
+
+
+DISTRICTS = (
+    "Bemowo", "Bielany", "Mokotów", "Ochota", "Praga-Południe", "Targówek", "Ursus", "Wawer", "Wola",
+    "Żoliborz",
+)  # fmt: skip
+
+
+def test_a_town_of_many_centres_offers_the_first_few_and_asks_for_more(many: Content) -> None:
+    cards = cards_of(many.centres)
+    for number, district in enumerate(DISTRICTS):
+        cid = f"waw{number}"
+        name = Text(pl=f"Ośrodek Pomocy Społecznej Dzielnicy {district}", uk=f"Центр {district}", en=district)
+        cards[cid] = cards["gliwice"].model_copy(update={"id": cid, "name": name, "city": "Warszawa"})
+    names = CentreNames(cards)
+    town = names.find("warszawa", limit=6)  # the town of ten centres (more than a tenth of them)
+    assert town.centres == tuple(f"waw{n}" for n in range(6)) and town.matched == 10
+    reply = menus.found_centres(tr("pl"), many.model_copy(update={"centres": _cards_only(cards)}), town)
+    assert len(reply.buttons) == 6 and "Pasuje więcej ośrodków" in reply.text
+    assert names.find("Warszawa Mokotow").centres == ("waw2",)  # the district decides
+    assert names.find("zoliborz").centres == ("waw9",)
+
+
+def _cards_only(cards: dict[str, Centre]) -> Centres:
+    def unread() -> CentreContent:
+        raise AssertionError("the chooser read a centre")
+
+    return Centres(cards, {}, {cid: unread for cid in cards})

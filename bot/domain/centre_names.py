@@ -7,8 +7,9 @@ centre reads no centre's content. It is built once per `Centres` (at load; a rel
 
 A centre's score is the sum, over the words of the message, of how well each matches a word of
 the centre (rapidfuzz ratio of folded words, also of their starts: "gliwicach" meets "gliwice").
-Words that most centres share ("ośrodek", "pomocy") only break ties between centres found by a
-word of their own, so "ośrodek pomocy" alone finds nothing.
+Words that many centres share ("ośrodek", "pomocy") only break ties between centres found by a
+word of their own, so "ośrodek pomocy" alone finds nothing; a town many centres share is still
+found (its centres, the first few offered, and the person is asked to write more).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ WORD_CUTOFF = 80  # rapidfuzz ratio for a typed word to count as a word of a cen
 MIN_WORD = 3  # shorter words ("w", "ul", "na") say nothing about a centre
 MIN_START = 5  # a word's start is compared when both words have at least this many letters
 START_CUTOFF = 85  # ... and counts from this ratio
+START_WEIGHT = 0.95  # ... a little less than the whole word: "miasto12" is not "miasto1"
 ENDING = 3  # letters a typed word may have beyond a centre's word (inflection: "gliwicach")
 SHARED_WEIGHT = 0.1  # a word most centres share counts this much, beside a word of the centre's own
 CLOSE_SHARE = 0.8  # centres this close to the best one are offered with it
@@ -47,14 +49,17 @@ class CentreNames:
 
     def __init__(self, cards: Mapping[str, Centre]) -> None:
         owners: dict[str, set[str]] = {}
+        towns: set[str] = set()
         for cid, card in cards.items():
             texts = (card.city, card.name.pl, card.name.uk, card.name.en)
             for word in {w for text in texts for w in _words(text)}:
                 owners.setdefault(word, set()).add(cid)
+            towns.update(_words(card.city))
         shared_from = max(5, len(cards) // 10)  # a word of more centres than this is shared
         self._words = tuple(sorted(owners))
         self._owners = tuple(frozenset(owners[w]) for w in self._words)
         self._shared = tuple(len(o) > shared_from for o in self._owners)
+        self._town = tuple(w in towns for w in self._words)
         by_length: dict[int, list[int]] = {}
         for i, word in enumerate(self._words):
             by_length.setdefault(len(word), []).append(i)
@@ -80,14 +85,23 @@ class CentreNames:
             for cid, score in best.items():
                 own[cid] = own.get(cid, 0.0) + score
             shared.append(common)
-        if not own:
-            return Found((), 0)
+        if not own:  # a town of many centres ("Warszawa") still finds them, not "ośrodek" alone
+            return self._by_towns(shared, limit)
         total = {cid: score + self._bonus(cid, shared) for cid, score in own.items()}
-        top = max(total.values())
-        close = [cid for cid, score in total.items() if score >= CLOSE_SHARE * top]
-        close.sort(key=lambda cid: (-total[cid], cid))
-        return Found(tuple(close[:limit]), len(close))
+        return _close(total, limit)
 
+    def _by_towns(self, shared: list[dict[int, float]], limit: int) -> Found:
+        """The centres of a town many centres share, when nothing of a centre's own was typed."""
+        total: dict[str, float] = {}
+        for common in shared:
+            best: dict[str, float] = {}
+            for index, score in common.items():
+                if self._town[index]:
+                    for cid in self._owners[index]:
+                        best[cid] = max(best.get(cid, 0.0), score)
+            for cid, score in best.items():
+                total[cid] = total.get(cid, 0.0) + score
+        return _close(total, limit)
     def _bonus(self, cid: str, shared: list[dict[int, float]]) -> float:
         """What the shared words typed add to a centre found by its own words (a tie-break)."""
         return SHARED_WEIGHT * sum(
@@ -114,8 +128,18 @@ class CentreNames:
                 typed[:cut], starts, scorer=fuzz.ratio, score_cutoff=START_CUTOFF, limit=None
             ):
                 index = indexes[at]
-                found[index] = max(found.get(index, 0.0), score)
+                found[index] = max(found.get(index, 0.0), START_WEIGHT * score)
         return found
+
+
+def _close(total: dict[str, float], limit: int) -> Found:
+    """The best scores and those close to them, best first (then by id, for the same order always)."""
+    if not total:
+        return Found((), 0)
+    top = max(total.values())
+    close = [cid for cid, score in total.items() if score >= CLOSE_SHARE * top]
+    close.sort(key=lambda cid: (-total[cid], cid))
+    return Found(tuple(close[:limit]), len(close))
 
 
 def _words(text: str) -> list[str]:
