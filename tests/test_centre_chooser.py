@@ -161,6 +161,16 @@ async def test_a_crisis_message_before_any_centre_gets_the_numbers_first(
     assert "112" in plain[0].text and "Napisz nazwę" in plain[-1].text and len(plain) == 2
 
 
+async def test_danger_while_changing_centre_gets_the_numbers_and_the_chosen_centres_phone(
+    many: Content, db: Database
+) -> None:
+    dialogue = dialogue_of(many, db)
+    await dialogue.handle("terminal", "1", Incoming(button="c:gliwice"), lang_hint="pl")
+    await dialogue.handle("terminal", "1", Incoming(button="m:centre"))
+    first, *_ = await dialogue.handle("terminal", "1", Incoming(text="nie mam gdzie spać dziś"))
+    assert "112" in first.text and "32 335 96 30" in first.text  # the centre they still have
+
+
 async def test_changing_centre_waits_for_the_town_across_a_restart(
     many: Content, content_root: tuple[Path, Path], db: Database
 ) -> None:

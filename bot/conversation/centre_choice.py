@@ -40,8 +40,9 @@ def find(t: Tr, content: Content, state: State, text: str) -> Outcome:
     """The crisis reply first when the message signals danger; then the centres it names as
     buttons, or (asked already) that none was found, or (not asked yet) the question."""
     replies: list[Reply] = []
-    if signals_danger(content, text):
-        replies.append(Reply(answers.crisis(t, content, text)))
+    if signals_danger(content, text):  # with the chosen centre's phone, after Change centre
+        chosen = content.centres[state.centre] if state.centre else None
+        replies.append(Reply(answers.crisis(t, content, text, chosen)))
     back = state.centre is not None
     found = names_of(content.centres).find(text, OFFERED)
     if found.centres:

@@ -82,9 +82,7 @@ class Engine(FreeText):
             prefix, parts = callbacks.split(incoming.button)
             if prefix == callbacks.CENTRE and parts and parts[0] in centres:
                 return (parts[0],)
-        elif centre_choice.is_finding(self.content, replace(state, centre=centre)):
-            return ()  # a town to find among the cards
-        elif centre is None:
+        elif centre is None and not centre_choice.is_finding(self.content, replace(state, centre=None)):
             named = self.centre_named(clean(incoming.text or ""))
             return (named,) if named else self.every_centre()
         return (centre,) if centre else ()
