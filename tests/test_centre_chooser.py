@@ -12,15 +12,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.channels.telegram import ALLOWED_UPDATES, CHANNEL, build_application, lifespan
 from bot.clock import FixedClock, parse_moment
 from bot.conversation import menus
-from bot.conversation.dialogue import Dialogue, Engine, Incoming
+from bot.conversation.centre_choice import STEP_CENTRE
+from bot.conversation.dialogue import Dialogue, Engine, Incoming, State
 from bot.domain.centre_names import CentreNames
 from bot.domain.centres import Centres, cards_of, loaded_of, names_of
 from bot.domain.content import Centre, CentreContent, Content, Text
 from bot.domain.loader import load_content
+from bot.domain.text import clean
 from bot.i18n import tr
 from bot.replies import Reply
 from bot.settings import Settings
@@ -253,3 +257,19 @@ def _cards_only(cards: dict[str, Centre]) -> Centres:
         raise AssertionError("the chooser read a centre")
 
     return Centres(cards, {}, {cid: unread for cid in cards})
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(  # commands (/menu, /help) are not typed to the chooser: they leave it
+    text=st.text(max_size=80).filter(lambda text: not clean(text).startswith("/")),
+    centre=st.sampled_from([None, "gliwice"]),
+)
+def test_whatever_is_typed_to_the_chooser_gets_at_most_a_few_buttons_and_reads_no_centre(
+    many: Content, text: str, centre: str | None
+) -> None:
+    engine = Engine(many, FixedClock(parse_moment(CLOCK)))
+    outcome = engine.respond(State(centre, "pl", STEP_CENTRE), Incoming(text=text))
+    last = outcome.replies[-1]
+    assert 1 <= len(outcome.replies) <= 2 and len(last.buttons) <= 7
+    assert len(centre_buttons(last)) <= 6 and all(len(row) == 1 for row in last.buttons)
+    assert set(loaded_of(many.centres)) <= {centre} - {None}

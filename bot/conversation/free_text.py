@@ -57,6 +57,8 @@ class FreeText:
         if not text:
             if state.centre is None:
                 return self.start(state)
+            if state.step == centre_choice.STEP_CENTRE:  # still waiting for the town
+                return centre_choice.chooser(t, self.content, state)
             return Outcome(
                 [self.main_menu(state, t._("Please write your question or choose a topic."))], state
             )
