@@ -34,6 +34,7 @@ START_WEIGHT = 0.95  # ... a little less than the whole word: "miasto12" is not 
 ENDING = 3  # letters a typed word may have beyond a centre's word (inflection: "gliwicach")
 SHARED_WEIGHT = 0.1  # a word most centres share counts this much, beside a word of the centre's own
 CLOSE_SHARE = 0.8  # centres this close to the best one are offered with it
+MAX_WORDS = 24  # words of a message looked up, at most: a town is named in a few (time stays ms)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class CentreNames:
         """The centres `text` names best, close ones together (at most `limit`), best first."""
         own: dict[str, float] = {}
         shared: list[dict[int, float]] = []  # per typed word, the shared words it matched
-        for typed in dict.fromkeys(_words(text[:MAX_INPUT])):
+        for typed in list(dict.fromkeys(_words(text[:MAX_INPUT])))[:MAX_WORDS]:
             best: dict[str, float] = {}
             common: dict[int, float] = {}
             for variant in _variants(typed):
@@ -102,6 +103,7 @@ class CentreNames:
             for cid, score in best.items():
                 total[cid] = total.get(cid, 0.0) + score
         return _close(total, limit)
+
     def _bonus(self, cid: str, shared: list[dict[int, float]]) -> float:
         """What the shared words typed add to a centre found by its own words (a tie-break)."""
         return SHARED_WEIGHT * sum(
