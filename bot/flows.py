@@ -30,6 +30,14 @@ class FeeIncome:
 
 
 @dataclass(frozen=True)
+class ChooseCentre:
+    """Among many centres, the chooser asked for the town or centre's name: a typed message is one."""
+
+    NAME: ClassVar[str] = "centre"
+    TTL: ClassVar[timedelta] = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
 class BroadcastText:
     """A broadcast draft waits for its text."""
 
@@ -87,10 +95,14 @@ class ForgetConfirm:
     TTL: ClassVar[timedelta] = timedelta(hours=1)
 
 
-Flow: TypeAlias = FeeIncome | BroadcastText | BroadcastTime | DutyWizard | AskQuestion | ForgetConfirm
+Flow: TypeAlias = (
+    FeeIncome | ChooseCentre | BroadcastText | BroadcastTime | DutyWizard | AskQuestion | ForgetConfirm
+)
 FLOWS: Final[dict[str, type[Flow]]] = {
     kind.NAME: kind
-    for kind in (FeeIncome, BroadcastText, BroadcastTime, DutyWizard, AskQuestion, ForgetConfirm)
+    for kind in (
+        FeeIncome, ChooseCentre, BroadcastText, BroadcastTime, DutyWizard, AskQuestion, ForgetConfirm
+    )
 }
 
 
@@ -145,6 +157,7 @@ def _checked(kind: type[Flow], raw: dict[str, Any]) -> Flow | None:
         return DutyWizard(raw["centre"], raw["flat"], DutyStep(raw["step"]), text, flow_kind, day)
     simple: dict[type[Flow], Flow] = {
         FeeIncome: FeeIncome(),
+        ChooseCentre: ChooseCentre(),
         AskQuestion: AskQuestion(),
         ForgetConfirm: ForgetConfirm(),
     }

@@ -16,7 +16,7 @@ __all__ = ["Dialogue", "Engine", "Incoming", "Outcome", "State", "mask"]
 
 from bot import callbacks
 from bot.clock import Clock
-from bot.conversation import answers, fee_answers, menus, privacy
+from bot.conversation import answers, centre_choice, fee_answers, menus, privacy
 from bot.conversation import more as extra
 from bot.conversation.fee_flow import STEP_FEE, fee_reply
 from bot.conversation.free_text import FreeText
@@ -25,7 +25,7 @@ from bot.domain import items, knowledge
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.text import clean
 from bot.domain.understanding import FUSION, Fusion, Reading
-from bot.flows import Conversations, FeeIncome
+from bot.flows import ChooseCentre, Conversations, FeeIncome
 from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
 from storage import users
@@ -34,6 +34,12 @@ from storage.forget import forget_person, scrub_old_pages
 from storage.question_counts import count_question
 from storage.ratings import record_rating
 from storage.residents import forget_resident
+
+# The engine's steps, each stored as its flow (bot.flows): the fee's income, the town of a centre.
+STEPS: dict[str, type[FeeIncome | ChooseCentre]] = {
+    STEP_FEE: FeeIncome,
+    centre_choice.STEP_CENTRE: ChooseCentre,
+}
 
 
 class Engine(FreeText):
@@ -76,7 +82,7 @@ class Engine(FreeText):
             prefix, parts = callbacks.split(incoming.button)
             if prefix == callbacks.CENTRE and parts and parts[0] in centres:
                 return (parts[0],)
-        elif centre is None:
+        elif centre is None and not centre_choice.is_finding(self.content, replace(state, centre=None)):
             named = self.centre_named(clean(incoming.text or ""))
             return (named,) if named else self.every_centre()
         return (centre,) if centre else ()
@@ -109,9 +115,7 @@ class Engine(FreeText):
         # Say it is a machine (AI Act art. 50): one short line, before anything else.
         hello += "\n" + t._("I am an automatic assistant, not a person. I do not decide anything.")
         if state.centre is None:
-            return Outcome(
-                [menus.choose_centre(self._t(state), self.content, hello)], replace(state, step=None)
-            )
+            return centre_choice.chooser(t, self.content, state, hello)
         if state.lang is None:
             return Outcome([menus.choose_lang()], replace(state, step=None))
         return Outcome([self.main_menu(state, hello)], replace(state, step=None))
@@ -120,6 +124,8 @@ class Engine(FreeText):
 
     def _button(self, state: State, data: str) -> Outcome:
         prefix, parts = callbacks.split(data)
+        if state.step == centre_choice.STEP_CENTRE:  # any button is a change of mind
+            state = replace(state, step=None)
         if prefix in (callbacks.MORE, callbacks.RATE) and state.centre and state.lang:
             return self._more_or_rate(state, prefix, parts)
         value = parts[0] if parts else ""
@@ -130,7 +136,7 @@ class Engine(FreeText):
             state = replace(state, lang=value, step=None)
             return self.start(state)
         if prefix == callbacks.MENU and value == callbacks.MENU_CENTRE:
-            return Outcome([menus.choose_centre(self._t(state), self.content)], replace(state, step=None))
+            return centre_choice.chooser(self._t(state), self.content, state)
         if prefix == callbacks.MENU and value == callbacks.MENU_LANG:
             return Outcome([menus.choose_lang()], replace(state, step=None))
         if state.centre is None or state.lang is None:
@@ -349,8 +355,8 @@ class Dialogue:
             answer = privacy.answer(self.db, channel, external_id, str(incoming.button), lang or "pl", now)
             return [await answer]
         conversations = Conversations(self.db, self.engine.clock)
-        waiting = await conversations.current(user.id)  # the fee step lives with every other flow
-        state = State(user.centre, lang, STEP_FEE if isinstance(waiting, FeeIncome) else None)
+        waiting = await conversations.current(user.id)  # the engine's steps live with every other flow
+        state = State(user.centre, lang, next((s for s, f in STEPS.items() if isinstance(waiting, f)), None))
         outcome = await self.respond(state, incoming)
         new = outcome.state
         # The user's new state and what the answer recorded are one unit of work (the reading above
@@ -360,11 +366,11 @@ class Dialogue:
                 await users.set_centre(self.db, user.id, new.centre, now)
             if new.lang != user.lang:
                 await users.set_lang(self.db, user.id, new.lang, now)
-            if new.step != state.step:  # the fee step lives with every other flow (bot.flows)
-                if new.step == STEP_FEE:
-                    await conversations.begin(user.id, FeeIncome())
-                else:
-                    await conversations.end(user.id, FeeIncome)
+            if new.step != state.step:  # the engine's steps live with every other flow (bot.flows)
+                if new.step in STEPS:
+                    await conversations.begin(user.id, STEPS[new.step]())
+                elif state.step in STEPS:
+                    await conversations.end(user.id, STEPS[state.step])
             if outcome.rated and new.centre:  # issue 11: a 👍/👎 is one count for the answer, nothing more
                 await record_rating(self.db, new.centre, *outcome.rated)
             if outcome.asked and new.centre:  # issue 13: questions per topic, answered vs fallback

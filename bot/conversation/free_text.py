@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from bot import callbacks
-from bot.conversation import answers, menus
+from bot.conversation import answers, centre_choice, menus
 from bot.conversation.outcome import FALLBACK, Outcome, State, mask
 from bot.domain import items
 from bot.domain.centres import cards_of
@@ -57,15 +57,21 @@ class FreeText:
         if not text:
             if state.centre is None:
                 return self.start(state)
+            if state.step == centre_choice.STEP_CENTRE:  # still waiting for the town
+                return centre_choice.chooser(t, self.content, state)
             return Outcome(
                 [self.main_menu(state, t._("Please write your question or choose a topic."))], state
             )
         command = text.split()[0].lower() if text.startswith("/") else ""
         if command in ("/start", "/menu", "/help"):
+            if state.step == centre_choice.STEP_CENTRE:
+                state = replace(state, step=None)
             return self.start(state) if command == "/start" else Outcome([self.main_menu(state)], state)
         if state.lang is None:
             state = replace(state, lang=self.guess_lang(text))
             t = self._t(state)
+        if centre_choice.is_finding(self.content, state):  # many centres: the town, found by name
+            return centre_choice.find(t, self.content, state, text)
         centre_id = state.centre or self.centre_named(text)
         if centre_id is None:
             return self._for_every_centre(state, text)

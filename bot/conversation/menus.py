@@ -6,8 +6,10 @@ from babel import Locale
 
 from bot import callbacks
 from bot.domain import items
-from bot.domain.centres import cards_of
+from bot.domain.centre_names import Found
+from bot.domain.centres import card_of, cards_of
 from bot.domain.content import LANGS, CentreContent, Content
+from bot.domain.text import fold
 from bot.i18n import Tr
 from bot.replies import Button, Reply
 
@@ -46,13 +48,53 @@ def main_menu(t: Tr, centre: CentreContent | None, intro: str | None = None, han
     return Reply(head, rows)
 
 
-def choose_centre(t: Tr, content: Content, intro: str | None = None) -> Reply:
+CENTRE_BUTTONS_UP_TO = 8  # more centres: the chooser asks for the town (a keyboard of thousands is none)
+
+
+def centre_buttons(content: Content) -> bool:
+    """Whether the centres are few enough to show each as a button."""
+    return len(content.centres) <= CENTRE_BUTTONS_UP_TO
+
+
+def choose_centre(t: Tr, content: Content, intro: str | None = None, back: bool = False) -> Reply:
+    """A button per centre when they are few; else the question to write the town or centre's name
+    (bot.conversation.centre_choice finds it). `back`: a centre is chosen, so a Menu row leads back."""
+    text = t._("Which centre is your question about?")
+    rows: tuple[tuple[Button, ...], ...] = (menu_row(t),) if back else ()
+    if not centre_buttons(content):
+        text += "\n" + t._("Write the name of your town or of your centre.")
+        return Reply(f"{intro}\n{text}" if intro else text, rows)
     buttons = tuple(  # from the cards: choosing a centre reads no centre's content
         (Button(card.name.get(t.lang), callbacks.make(callbacks.CENTRE, cid)),)
         for cid, card in sorted(cards_of(content.centres).items())
     )
-    text = t._("Which centre is your question about?")
     return Reply(f"{intro}\n{text}" if intro else text, buttons)
+
+
+def found_centres(t: Tr, content: Content, found: Found, back: bool = False) -> Reply:
+    """The centres a typed town or name found, each a button to choose it (one as well: it is
+    confirmed, never chosen silently)."""
+    buttons = []
+    for cid in found.centres:
+        card = card_of(content.centres, cid)
+        if card is not None:
+            name = card.name.get(t.lang)
+            label = name if fold(card.city)[:5] in fold(name) else f"{name} ({card.city})"
+            buttons.append((Button(label, callbacks.make(callbacks.CENTRE, cid)),))
+    if len(buttons) == 1:
+        text = t._("Is this your centre? Press it to choose it.")
+    else:
+        text = t._("Is it one of these? Press your centre.")
+    if found.matched > len(buttons):
+        text += "\n" + t._("More centres match: write more of the name or the town.")
+    else:
+        text += "\n" + t._("If it is not here, write the name of your town again.")
+    return Reply(text, (*buttons, *((menu_row(t),) if back else ())))
+
+
+def centre_not_found(t: Tr, back: bool = False) -> Reply:
+    text = t._("I could not find that centre. Write the name of your town again.")
+    return Reply(text, (menu_row(t),) if back else ())
 
 
 def choose_lang() -> Reply:

@@ -19,6 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.domain.centre_names import CentreNames
     from bot.domain.content import Centre, CentreContent
 
 Source = Callable[[], "CentreContent"]
@@ -47,6 +48,7 @@ class Centres(Mapping[str, "CentreContent"]):
             raise ValueError(f"no way to read centres {sorted(missing)}")
         self._lock = threading.Lock()
         self._reading: dict[str, threading.Lock] = {}
+        self._names: CentreNames | None = None
 
     @classmethod
     def of(cls, centres: Mapping[str, CentreContent]) -> Centres:
@@ -100,6 +102,18 @@ class Centres(Mapping[str, "CentreContent"]):
     def cards(self) -> dict[str, Centre]:
         return dict(self._cards)
 
+    def names(self) -> CentreNames:
+        """The index the centre chooser finds a typed town or name in (bot.domain.centre_names),
+        built from the cards once for these centres (the loader builds it at load)."""
+        if self._names is None:
+            from bot.domain.centre_names import CentreNames
+
+            built = CentreNames(self._cards)
+            with self._lock:
+                if self._names is None:
+                    self._names = built
+        return self._names
+
     def is_loaded(self, cid: str) -> bool:
         return cid in self._loaded
 
@@ -144,6 +158,12 @@ def cards_of(centres: Mapping[str, CentreContent]) -> dict[str, Centre]:
     if isinstance(centres, Centres):
         return centres.cards()
     return {cid: c.centre for cid, c in centres.items()}
+
+
+def names_of(centres: Mapping[str, CentreContent]) -> CentreNames:
+    """The name index of `Content.centres` (built once for a `Centres`; a plain dict, which only a
+    `model_copy` makes, gets a new one)."""
+    return Centres.of(centres).names()
 
 
 def loaded_of(centres: Mapping[str, CentreContent]) -> dict[str, CentreContent]:

@@ -302,7 +302,9 @@ def _centres(folders: list[Path], where: Path | None, problems: list[str]) -> Ce
             cards[folder.name], loaded[folder.name] = centre.centre, centre
     if where is not None and new:
         centre_cache.write_cards(where, known, new)
-    return Centres(cards, loaded, sources)
+    centres = Centres(cards, loaded, sources)
+    centres.names()  # the chooser's index of names and towns: from the cards, once, at load
+    return centres
 
 
 def load_content(root: Path, cache: Path | _Default | None = DEFAULT_CACHE) -> Content:
