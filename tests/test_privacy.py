@@ -25,8 +25,9 @@ from tests.test_staff import NOW
 
 STAFF_CHAT = -100_321
 NAME, SURNAME, USERNAME = "Bożenna", "Wierzchosławska", "bozenna_w77"
-HEALTH, INCOME = "psychiatrycznie", "1234"
-PLANTED = (NAME, SURNAME, USERNAME, HEALTH, INCOME, TOKEN, TOKEN.split(":")[1])
+# The income with its grosze: four digits alone turn up by chance in a timestamp's microseconds.
+HEALTH, INCOME = "psychiatrycznie", "1234,57"
+PLANTED = (NAME, SURNAME, USERNAME, HEALTH, INCOME, INCOME.replace(",", "."), TOKEN, TOKEN.split(":")[1])
 
 
 class Named(TgUser):
