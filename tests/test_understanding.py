@@ -74,6 +74,19 @@ def test_harmless_lookalikes_do_not_trigger_the_crisis_reply(engine: Engine, lan
     assert "112" not in text_of(ask(engine, message, lang=lang))
 
 
+@pytest.mark.parametrize("message", ["nowy telefon", "Nowy Targ", "znowu zamknięte", "nowa umowa", "новий"])
+def test_a_word_or_two_that_only_sound_like_danger_get_no_crisis_reply(engine: Engine, message: str) -> None:
+    # A danger example once led with "znowu": every short message with "nowy" scored as danger.
+    assert "112" not in text_of(ask(engine, message))
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"), [("pl", "mam dość życia"), ("uk", "хочу вмерти"), ("en", "wanna die")]
+)
+def test_a_short_cry_for_help_gets_the_numbers_first(engine: Engine, lang: str, message: str) -> None:
+    assert "112" in ask(engine, message, lang=lang).replies[0].text
+
+
 # --- language and script ---------------------------------------------------------------------------
 
 
