@@ -31,8 +31,11 @@ class FeeIncome:
 
 @dataclass(frozen=True)
 class ChooseCentre:
-    """Among many centres, the chooser asked for the town or centre's name: a typed message is one."""
+    """Among many centres, the chooser asked for the town or centre's name: a typed message is one.
+    `question`: what the person first wrote while no centre was chosen, answered once one is (kept
+    only as long as this step, never when it signalled danger)."""
 
+    question: str | None = None
     NAME: ClassVar[str] = "centre"
     TTL: ClassVar[timedelta] = timedelta(hours=24)
 
@@ -138,6 +141,9 @@ def decode(name: str, data: str) -> Flow | None:
         return None
 
 
+MAX_QUESTION = 1000  # characters of a question kept while a centre is chosen
+
+
 def _checked(kind: type[Flow], raw: dict[str, Any]) -> Flow | None:
     if kind in (BroadcastText, BroadcastTime):
         bid = raw["broadcast"]
@@ -155,9 +161,13 @@ def _checked(kind: type[Flow], raw: dict[str, Any]) -> Flow | None:
         if flow_kind not in (None, "weekly", "monthly"):
             return None
         return DutyWizard(raw["centre"], raw["flat"], DutyStep(raw["step"]), text, flow_kind, day)
+    if kind is ChooseCentre:
+        question = raw["question"]
+        if question is not None and (not isinstance(question, str) or len(question) > MAX_QUESTION):
+            return None
+        return ChooseCentre(question)
     simple: dict[type[Flow], Flow] = {
         FeeIncome: FeeIncome(),
-        ChooseCentre: ChooseCentre(),
         AskQuestion: AskQuestion(),
         ForgetConfirm: ForgetConfirm(),
     }

@@ -271,3 +271,44 @@ def test_whatever_is_typed_to_the_chooser_gets_at_most_a_few_buttons_and_reads_n
     assert 1 <= len(outcome.replies) <= 2 and len(last.buttons) <= 7
     assert len(centre_buttons(last)) <= 6 and all(len(row) == 1 for row in last.buttons)
     assert set(loaded_of(many.centres)) <= {centre} - {None}
+
+
+async def test_a_question_written_before_the_centre_is_answered_once_it_is_chosen(
+    many: Content, db: Database
+) -> None:
+    [found] = await dialogue_of(many, db).handle(
+        "terminal", "1", Incoming(text="do ktorej jest otwarte biuro w Raciborzu?"), lang_hint="pl"
+    )
+    assert centre_buttons(found) == ["c:raciborz"]
+    # After a restart (a new Dialogue over the same database) the question is still there.
+    [answer, *_] = await dialogue_of(many, db).handle("terminal", "1", Incoming(button="c:raciborz"))
+    assert "16:30" in answer.text and "Napisz nazwę" not in answer.text
+
+
+async def test_a_question_before_the_town_is_kept_while_the_town_is_found(
+    many: Content, db: Database
+) -> None:
+    dialogue = dialogue_of(many, db)
+    fee = Incoming(text="ile kosztuje mieszkanie?")
+    [ask_town] = await dialogue.handle("terminal", "1", fee, lang_hint="pl")
+    assert "Napisz nazwę" in ask_town.text
+    [found] = await dialogue.handle("terminal", "1", Incoming(text="zory"))
+    assert centre_buttons(found) == ["c:zory"]
+    replies = await dialogue.handle("terminal", "1", Incoming(button="c:zory"))
+    assert "zł" in replies[0].text or "opłat" in replies[0].text.lower()  # the fee question, answered
+
+
+async def test_a_town_alone_or_a_danger_message_leads_to_the_menu_and_keeps_nothing(
+    many: Content, db: Database
+) -> None:
+    dialogue = dialogue_of(many, db)
+    await dialogue.handle("terminal", "1", Incoming(text="Bytom"), lang_hint="pl")
+    [menu] = await dialogue.handle("terminal", "1", Incoming(button="c:bytom"))
+    assert menu.text.startswith("Miejski Ośrodek Pomocy Społecznej – Bytom")  # the menu, as before
+    danger = "nie chcę już żyć, jestem w Tychach"
+    replies = await dialogue.handle("terminal", "3", Incoming(text=danger), lang_hint="pl")
+    assert "112" in replies[0].text
+    stored = await db.fetch_all("SELECT data FROM conversations")
+    assert all("żyć" not in row[0] and "Tych" not in row[0] for row in stored)  # never kept
+    [menu] = await dialogue.handle("terminal", "3", Incoming(button="c:tychy"))
+    assert menu.text.startswith("Miejski Ośrodek Pomocy Społecznej – Tychy")

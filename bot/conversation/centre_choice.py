@@ -9,13 +9,15 @@ a typed message while it waits, or while no centre is chosen, is a town, after a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.conversation import answers, menus
-from bot.conversation.outcome import Outcome, State
+from bot.conversation.outcome import FALLBACK, Outcome, State
 from bot.domain.centres import names_of
 from bot.domain.content import Content
 from bot.domain.understanding import signals_danger
+from bot.flows import MAX_QUESTION
 from bot.i18n import Tr
 from bot.replies import Reply
 
@@ -28,7 +30,7 @@ def chooser(t: Tr, content: Content, state: State, intro: str | None = None) -> 
     back = state.centre is not None
     reply = menus.choose_centre(t, content, intro, back=back)
     step = None if menus.centre_buttons(content) else STEP_CENTRE
-    return Outcome([reply], replace(state, step=step))
+    return Outcome([reply], replace(state, step=step, pending=None))
 
 
 def is_finding(content: Content, state: State) -> bool:
@@ -40,7 +42,8 @@ def find(t: Tr, content: Content, state: State, text: str) -> Outcome:
     """The crisis reply first when the message signals danger; then the centres it names as
     buttons, or (asked already) that none was found, or (not asked yet) the question."""
     replies: list[Reply] = []
-    if signals_danger(content, text):  # with the chosen centre's phone, after Change centre
+    danger = signals_danger(content, text)
+    if danger:  # with the chosen centre's phone, after Change centre
         chosen = content.centres[state.centre] if state.centre else None
         replies.append(Reply(answers.crisis(t, content, text, chosen)))
     back = state.centre is not None
@@ -51,4 +54,24 @@ def find(t: Tr, content: Content, state: State, text: str) -> Outcome:
         replies.append(menus.centre_not_found(t, back))
     else:
         replies.append(menus.choose_centre(t, content, back=back))
-    return Outcome(replies, replace(state, step=STEP_CENTRE))
+    # The first thing written is kept with the step, to be answered once a centre is chosen (a
+    # question naming its town, or a question before the town); what signals danger never is.
+    pending = None if danger else (state.pending or text[:MAX_QUESTION])
+    return Outcome(replies, replace(state, step=STEP_CENTRE, pending=pending))
+
+
+def answer_chosen(
+    t: Tr, content: Content, state: State, question: str | None, answer: Callable[[State, str], Outcome]
+) -> Outcome | None:
+    """The question written before the centre was chosen, answered for it now (`answer`: the
+    engine's reading of a question), when it was one this centre's content answers; None (the
+    menu, as before) for a town alone or nothing understood."""
+    if question is None or state.lang is None or state.centre is None:
+        return None
+    outcome = answer(state, question)
+    if outcome.asked in (None, FALLBACK) or not outcome.replies:
+        return None
+    name = content.centres[state.centre].centre.name.get(t.lang)
+    first = outcome.replies[0]  # the centre just chosen, then the answer, as the menu would say
+    outcome.replies[0] = replace(first, text=f"{name}\n{first.text}")
+    return outcome

@@ -124,6 +124,8 @@ class Engine(FreeText):
 
     def _button(self, state: State, data: str) -> Outcome:
         prefix, parts = callbacks.split(data)
+        question = state.pending if state.step == centre_choice.STEP_CENTRE else None
+        state = replace(state, pending=None)
         if state.step == centre_choice.STEP_CENTRE:  # any button is a change of mind
             state = replace(state, step=None)
         if prefix in (callbacks.MORE, callbacks.RATE) and state.centre and state.lang:
@@ -131,7 +133,9 @@ class Engine(FreeText):
         value = parts[0] if parts else ""
         if prefix == callbacks.CENTRE and value in self.content.centres:
             state = replace(state, centre=value, step=None)
-            return self.start(state)
+            t = self._t(state)
+            answered = centre_choice.answer_chosen(t, self.content, state, question, self.answer_text)
+            return answered or self.start(state)
         if prefix == callbacks.LANG and value in LANGS:
             state = replace(state, lang=value, step=None)
             return self.start(state)
@@ -356,7 +360,9 @@ class Dialogue:
             return [await answer]
         conversations = Conversations(self.db, self.engine.clock)
         waiting = await conversations.current(user.id)  # the engine's steps live with every other flow
-        state = State(user.centre, lang, next((s for s, f in STEPS.items() if isinstance(waiting, f)), None))
+        step = next((s for s, f in STEPS.items() if isinstance(waiting, f)), None)
+        pending = waiting.question if isinstance(waiting, ChooseCentre) else None
+        state = State(user.centre, lang, step, pending)
         outcome = await self.respond(state, incoming)
         new = outcome.state
         # The user's new state and what the answer recorded are one unit of work (the reading above
@@ -366,8 +372,10 @@ class Dialogue:
                 await users.set_centre(self.db, user.id, new.centre, now)
             if new.lang != user.lang:
                 await users.set_lang(self.db, user.id, new.lang, now)
-            if new.step != state.step:  # the engine's steps live with every other flow (bot.flows)
-                if new.step in STEPS:
+            if (new.step, new.pending) != (state.step, state.pending):  # stored with every flow (bot.flows)
+                if new.step == centre_choice.STEP_CENTRE:
+                    await conversations.begin(user.id, ChooseCentre(new.pending))
+                elif new.step in STEPS:
                     await conversations.begin(user.id, STEPS[new.step]())
                 elif state.step in STEPS:
                     await conversations.end(user.id, STEPS[state.step])

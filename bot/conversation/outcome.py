@@ -19,6 +19,7 @@ class State:
     centre: str | None = None
     lang: str | None = None
     step: str | None = None
+    pending: str | None = None  # a question written before a centre was chosen among many
 
 
 @dataclass(frozen=True)
