@@ -280,6 +280,8 @@ async def test_a_question_written_before_the_centre_is_answered_once_it_is_chose
         "terminal", "1", Incoming(text="do ktorej jest otwarte biuro w Raciborzu?"), lang_hint="pl"
     )
     assert centre_buttons(found) == ["c:raciborz"]
+    [(kept,)] = await db.fetch_all("SELECT data FROM conversations")
+    assert "Racib" not in kept and "biuro" in kept  # kept scrubbed, like an unanswered question
     # After a restart (a new Dialogue over the same database) the question is still there.
     [answer, *_] = await dialogue_of(many, db).handle("terminal", "1", Incoming(button="c:raciborz"))
     assert "16:30" in answer.text and "Napisz nazwę" not in answer.text
@@ -289,11 +291,12 @@ async def test_a_question_before_the_town_is_kept_while_the_town_is_found(
     many: Content, db: Database
 ) -> None:
     dialogue = dialogue_of(many, db)
-    fee = Incoming(text="ile kosztuje mieszkanie?")
+    fee = Incoming(text="ile kosztuje mieszkanie przy dochodzie 1450 zł?")
     [ask_town] = await dialogue.handle("terminal", "1", fee, lang_hint="pl")
     assert "Napisz nazwę" in ask_town.text
     [found] = await dialogue.handle("terminal", "1", Incoming(text="zory"))
     assert centre_buttons(found) == ["c:zory"]
+    assert all("1450" not in row[0] for row in await db.fetch_all("SELECT data FROM conversations"))
     replies = await dialogue.handle("terminal", "1", Incoming(button="c:zory"))
     assert "zł" in replies[0].text or "opłat" in replies[0].text.lower()  # the fee question, answered
 

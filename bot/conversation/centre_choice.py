@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from bot.conversation import answers, menus
 from bot.conversation.outcome import FALLBACK, Outcome, State
+from bot.conversation.privacy import scrub
 from bot.domain.centres import names_of
 from bot.domain.content import Content
 from bot.domain.understanding import signals_danger
@@ -55,8 +56,10 @@ def find(t: Tr, content: Content, state: State, text: str) -> Outcome:
     else:
         replies.append(menus.choose_centre(t, content, back=back))
     # The first thing written is kept with the step, to be answered once a centre is chosen (a
-    # question naming its town, or a question before the town); what signals danger never is.
-    pending = None if danger else (state.pending or text[:MAX_QUESTION])
+    # question naming its town, or a question before the town): scrubbed of anything personal like
+    # a kept unanswered question (names, places, numbers: no income is stored); never what
+    # signals danger.
+    pending = None if danger else (state.pending or scrub(text)[:MAX_QUESTION])
     return Outcome(replies, replace(state, step=STEP_CENTRE, pending=pending))
 
 
