@@ -9,6 +9,7 @@ process with a signal that moves only when the test says so."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import time
 from pathlib import Path
@@ -17,9 +18,10 @@ from bot.clock import FixedClock
 from bot.domain.content import Content
 from bot.editor import documents as docs
 from bot.editor.service import Editor
-from bot.editor.sync import ContentSync, PollingSignal
+from bot.editor.sync import ContentSync, NotifySignal, PollingSignal, version_signal
 from bot.staff.access import Access
 from storage import connect, content_version
+from storage.open import open_database
 from tests.conftest import CONTENT_DIR, PINNED
 from tests.fakebotapi import FakeBotAPI, FakeBotAPIServer, TgUser
 from tests.test_faults import bot_env, start_bot, stop
@@ -95,6 +97,9 @@ class Signal:
             self.moved.clear()
             await self.moved.wait()
         return self.version
+
+    async def close(self) -> None:
+        return None
 
 
 async def test_the_follower_reloads_another_publish_once_and_never_its_own(tmp_path: Path) -> None:
@@ -174,3 +179,37 @@ async def test_the_polling_signal_reads_the_version_a_publish_commits(tmp_path: 
     finally:
         await db.close()
         await other.close()
+
+
+async def test_on_postgresql_a_publish_wakes_the_other_process_at_once(pg_url: str) -> None:
+    publisher, follower = await open_database(pg_url), await open_database(pg_url)
+    try:
+        # No polling to fall back on within the test: only the notification can wake the follower.
+        watcher = NotifySignal(follower, fallback=3600.0)
+        assert isinstance(version_signal(publisher), NotifySignal)
+        await watcher.listen()  # a connection of its own, LISTENing
+        waiting = asyncio.create_task(watcher.changed(0))
+        async with publisher.transaction():  # a publish: the bump and its NOTIFY in one unit
+            assert await NotifySignal(publisher).announce() == 1
+        assert await asyncio.wait_for(waiting, 10) == 1
+        with contextlib.suppress(RuntimeError):
+            async with publisher.transaction():  # a publish that fails announces nothing
+                await NotifySignal(publisher).announce()
+                raise RuntimeError("the file could not be written")
+        assert await watcher.current() == 1
+        again = asyncio.create_task(watcher.changed(1))
+        async with publisher.transaction():
+            assert await NotifySignal(publisher).announce() == 2
+        assert await asyncio.wait_for(again, 10) == 2
+        await watcher.close()
+    finally:
+        await publisher.close()
+        await follower.close()
+
+
+async def test_on_sqlite_the_signal_polls(tmp_path: Path) -> None:
+    db = await connect(tmp_path / "bot.sqlite3")
+    try:
+        assert isinstance(version_signal(db), PollingSignal)
+    finally:
+        await db.close()

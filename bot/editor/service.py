@@ -24,7 +24,7 @@ from bot.domain.content import Content
 from bot.domain.loader import ContentError
 from bot.editor import documents as docs
 from bot.editor.files import atomic_write, exclusive, is_editable, may_edit
-from bot.editor.sync import ContentSync, Listener, PollingSignal
+from bot.editor.sync import ContentSync, Listener, version_signal
 from bot.editor.validate import Problem, load_with, place
 from bot.staff.access import Access, record
 from storage import content_history
@@ -67,7 +67,7 @@ class Editor:
     sync: ContentSync = field(init=False)  # this process's reloads; it announces every publish
 
     def __post_init__(self) -> None:
-        self.sync = ContentSync(self.root, PollingSignal(self.db), self.listeners)
+        self.sync = ContentSync(self.root, version_signal(self.db), self.listeners)
 
     @property
     def lock(self) -> asyncio.Lock:

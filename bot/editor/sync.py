@@ -8,10 +8,11 @@ knowledge built off the event loop, then one swap in every door of the process).
 swaps, and the version is announced like a publish's, so the other processes reload as well. A Telegram-only
 process (`python -m bot run` without the web port) follows a publish made by `python -m bot web`.
 
-`VersionSignal` is the seam for the engine: `PollingSignal` reads the row every few seconds and
-works on every engine; on PostgreSQL a signal whose `announce` also runs `NOTIFY content_version`
-and whose `changed` awaits the notification (LISTEN) can replace it without touching the publish
-or the reload.
+`VersionSignal` is the seam for the engine (`version_signal` picks one): `PollingSignal` reads the
+row every few seconds and works on every engine (SQLite has one process per file anyway); on
+PostgreSQL `NotifySignal`'s announce also runs `NOTIFY content_version` in the same unit of work and
+its `changed` wakes on the notification (LISTEN, on a pooled connection of its own), reading the
+row on its own only every `FALLBACK_SECONDS`, in case a notification was lost with its connection.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class VersionSignal(Protocol):
         """Return once the published version is not `seen` (it may be one this process announced)."""
         ...
 
+    async def close(self) -> None:
+        """Let go of what following held (a listening connection)."""
+        ...
+
 
 @dataclass
 class PollingSignal:
@@ -76,6 +81,61 @@ class PollingSignal:
             if version != seen:
                 return version
             await self.sleep(self.interval)
+
+
+    async def close(self) -> None:
+        return None
+
+
+FALLBACK_SECONDS = 30.0  # NotifySignal reads the row itself this often, whatever it hears
+
+
+@dataclass
+class NotifySignal:
+    """PostgreSQL: a publish NOTIFYs every process, which reloads at once instead of polling."""
+
+    db: Database
+    fallback: float = FALLBACK_SECONDS
+    _woken: asyncio.Event = field(default_factory=asyncio.Event)
+    _listening: content_version.Listening | None = None
+
+    async def current(self) -> int:
+        return await content_version.current(self.db)
+
+    async def announce(self) -> int:
+        version = await content_version.bump(self.db)
+        await content_version.notify(self.db, version)  # sent when the publish's unit commits
+        return version
+
+    async def listen(self) -> None:
+        """LISTEN from now on (again, after its connection was lost); `changed` starts with it."""
+        if self._listening is None or not self._listening.alive:
+            await self.close()
+            self._listening = await content_version.listen(self.db, self._woken.set)
+
+    async def changed(self, seen: int) -> int:
+        while True:
+            await self.listen()
+            self._woken.clear()  # before reading: a notification from now on is not missed
+            try:
+                version = await self.current()
+            except (StorageError, OSError, ValueError) as exc:  # lost, closing: again
+                log.warning("cannot read the content version: %s", exc)
+                version = seen
+            if version != seen:
+                return version
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.fallback)
+
+    async def close(self) -> None:
+        if self._listening is not None:
+            listening, self._listening = self._listening, None
+            await listening.stop()
+
+
+def version_signal(db: Database) -> VersionSignal:
+    """How this process learns of publishes: NOTIFY on PostgreSQL, polling the row on SQLite."""
+    return NotifySignal(db) if db.dialect == "postgres" else PollingSignal(db)
 
 
 async def prepared(root: Path) -> Content:
@@ -122,6 +182,7 @@ class ContentSync:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.signal.close()
 
     async def announce(self) -> None:
         """A publish of this process (holding `lock`): the others reload, this one already runs it."""

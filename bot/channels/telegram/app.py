@@ -47,7 +47,7 @@ from bot.channels.telegram.ticket_posts import start_ticket_posts
 from bot.clock import Clock, SystemClock
 from bot.conversation.dialogue import Dialogue, Engine
 from bot.domain.content import Content
-from bot.editor.sync import ContentSync, PollingSignal
+from bot.editor.sync import ContentSync, version_signal
 from bot.settings import Settings
 from storage.database import Database
 from storage.open import open_database
@@ -115,7 +115,7 @@ def build_application(
         await set_command_menus(application)
         await set_staff_menus(application, settings, db)
         if follow_content:  # a publish from the web panel in another process reaches this door
-            sync = ContentSync(settings.content_dir, PollingSignal(db), [content_listener(application)])
+            sync = ContentSync(settings.content_dir, version_signal(db), [content_listener(application)])
             await sync.start()
             application.bot_data[SYNC_KEY] = sync  # and /reload goes through it (staff.on_reload)
 

@@ -31,7 +31,7 @@ from bot.channels.telegram.context import TelegramApp
 from bot.channels.telegram.run import BOOT_FIRST, bootstrap
 from bot.channels.telegram.staff import SYNC_KEY, content_listener
 from bot.domain.content import Content
-from bot.editor.sync import ContentSync, PollingSignal
+from bot.editor.sync import ContentSync, version_signal
 from bot.settings import Settings, TelegramBot
 from storage.database import Database
 from storage.open import open_database
@@ -94,8 +94,9 @@ class Fleet:
         them. `kwargs` go to every `build_application`; `requests` (token -> BaseRequest) lets
         tests give each token its own fake Bot API."""
         # PostgreSQL: each bot holds two connections for as long as it runs (its scheduler lock and
-        # its users' locks, storage/leader.py and storage/user_locks.py), beside the queries' share.
-        pool = QUERY_CONNECTIONS + 2 * len(settings.bots())
+        # its users' locks, storage/leader.py and storage/user_locks.py), and the content follower
+        # one (its LISTEN, bot.editor.sync), beside the queries' share.
+        pool = QUERY_CONNECTIONS + 2 * len(settings.bots()) + 1
         db = await open_database(settings.database_url, settings.database, pool_size=pool)
         fleet = cls(settings, content, db=db, follow_content=follow_content)
         for bot in settings.bots():
@@ -144,7 +145,7 @@ class Fleet:
             log.info("%s (@%s) is running: %s", member.bot.label, app.bot.username, _centres(member.bot))
         if self.follow_content:  # a publish from the web panel in another process reaches every bot
             listeners = [content_listener(m.application) for m in self.members]
-            self.sync = ContentSync(self.settings.content_dir, PollingSignal(self.db), listeners)
+            self.sync = ContentSync(self.settings.content_dir, version_signal(self.db), listeners)
             await self.sync.start()
             self.share(self.sync)
 
