@@ -96,6 +96,18 @@ def test_ukrainian_in_latin_letters_is_read_as_ukrainian() -> None:
     assert ukrainian_in_latin("where can I apply for a flat") is None
 
 
+@pytest.mark.parametrize(
+    ("latin", "cyrillic"),
+    [
+        ("skilky koshtuje kvartyra", "скільки коштує квартира"),  # the soft sign left out
+        ("simja z ditmy", "сім'я з дітьми"),  # the apostrophe and a soft sign left out
+        ("koly zakryvajetsja ofis", "коли закривається офіс"),  # -ться written -tsja
+    ],
+)
+def test_latin_spelling_that_leaves_out_signs_is_written_back_whole(latin: str, cyrillic: str) -> None:
+    assert ukrainian_in_latin(latin) == cyrillic
+
+
 def test_ukrainian_in_latin_letters_finds_the_flats(engine: Engine) -> None:
     outcome = ask(engine, "chy ye kvartyra dlia liudei z invalidnistiu?", lang="uk")
     assert "Wilgi" in text_of(outcome)

@@ -43,6 +43,36 @@ def to_cyrillic(word: str) -> str:
     return "".join(out)
 
 
+_SOFTENED = set("лнтдсзцр")  # consonants a soft sign (ь) may follow
+_CONSONANTS = set("бвгґджзйклмнпрстфхцчшщ")
+_IOTATED = set("яюєї")  # an apostrophe may stand between a consonant and these
+
+
+def written_back(word: str) -> str:
+    """`to_cyrillic`, with the soft sign or apostrophe Latin spelling leaves out ("skilky" ->
+    "скільки", "simja" -> "сім'я"): when the word is no known word as it is, the first known word
+    with one ь added after a consonant that takes it (before another consonant or at the end) or
+    one apostrophe between a consonant and я, ю, є or ї."""
+    plain = to_cyrillic(word)
+    if is_known_cyrillic(plain):
+        return plain
+    if word.endswith(("tsja", "tsia", "tsya")):  # a reflexive verb: "znakhodytsja" -> "знаходиться"
+        reflexive = to_cyrillic(word[:-4]) + "ться"
+        if is_known_cyrillic(reflexive):
+            return reflexive
+    for i, letter in enumerate(plain):
+        follows = plain[i + 1] if i + 1 < len(plain) else ""
+        if letter in _SOFTENED and (not follows or follows in _CONSONANTS):
+            mended = plain[: i + 1] + "ь" + plain[i + 1 :]
+        elif letter in _CONSONANTS and follows in _IOTATED:  # the apostrophe: "simja" -> "сім'я"
+            mended = plain[: i + 1] + "'" + plain[i + 1 :]
+        else:
+            continue
+        if is_known_cyrillic(mended):
+            return mended
+    return plain
+
+
 def ukrainian_in_latin(text: str) -> str | None:
     """The message in Cyrillic when it is Ukrainian typed in Latin letters, else None.
 
@@ -57,11 +87,11 @@ def ukrainian_in_latin(text: str) -> str | None:
     converted = [
         w
         for w in long
-        if not is_known_polish(w) and not is_known_english(w) and is_known_cyrillic(to_cyrillic(w))
+        if not is_known_polish(w) and not is_known_english(w) and is_known_cyrillic(written_back(w))
     ]
     if len(converted) < 2 or len(converted) < 0.5 * len(long):
         return None
-    return " ".join(to_cyrillic(w) for w in tokens)
+    return " ".join(written_back(w) for w in tokens)
 
 
 _RUSSIAN_ONLY = set("ыэъё")
