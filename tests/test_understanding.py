@@ -14,10 +14,11 @@ from bot.clock import FixedClock, parse_moment
 from bot.conversation.dialogue import Engine, Incoming, Outcome, State
 from bot.domain.content import Content
 from bot.domain.cues import split_questions
+from bot.domain.lexical import build_index
 from bot.domain.money import find_companions
 from bot.domain.number_words import spell_out
 from bot.domain.script import ukrainian_in_latin
-from bot.domain.text import is_light
+from bot.domain.text import is_light, term
 from bot.i18n import tr
 
 GLIWICE_PHONE = "32 335 96 30"
@@ -287,3 +288,11 @@ def test_hours_on_a_named_date_are_for_that_date(content: Content) -> None:
 def test_hostile_messages_are_answered_or_declined(engine: Engine, message: str) -> None:
     outcome = ask(engine, message)
     assert outcome.replies and outcome.replies[0].text.strip()
+
+
+def test_english_words_of_asking_count_little_like_polish_verbs(content: Content) -> None:
+    # English has no part-of-speech analyser here: the content's light words stand in for one.
+    index = build_index(content, content.centres["wodzislaw"])
+    light = index.light_terms("am I able to keep a dog")
+    assert term("able") in light and term("keep") in light
+    assert term("dog") not in light

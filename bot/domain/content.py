@@ -280,6 +280,9 @@ class Understanding(Model):
     named_days: tuple[NamedDay, ...] = ()
     # Small talk that needs a short reply, not an answer from content
     thanks_words: Keywords = Keywords()
+    # Words that say how something is asked, for a language with no parts of speech here
+    # (English): like an unknown Polish verb, one the content never uses counts little.
+    light_words: Keywords = Keywords()
 
 
 Content.model_rebuild()

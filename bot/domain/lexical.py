@@ -78,9 +78,16 @@ def _stop_phrase(phrase: str, stop: frozenset[str]) -> str | None:
 class Index:
     """BM25 over the answerable items of one centre (plus the shared built-in topics)."""
 
-    def __init__(self, docs: list[Doc], stop: frozenset[str], stop_terms: frozenset[str]) -> None:
+    def __init__(
+        self,
+        docs: list[Doc],
+        stop: frozenset[str],
+        stop_terms: frozenset[str],
+        light_words: frozenset[str] = frozenset(),
+    ) -> None:
         self.docs = docs
         self.stop = stop
+        self.light_words = light_words  # folded words that are light whatever the analysers say
         self.stop_terms = stop_terms
         self.avg_length = sum(d.length for d in docs) / max(len(docs), 1)
         df: Counter[str] = Counter()
@@ -130,7 +137,7 @@ class Index:
         light: set[str] = set()
         heavy: set[str] = set()
         for word in words(text):
-            (light if is_light(word) else heavy).add(term(word))
+            (light if is_light(word) or fold(word) in self.light_words else heavy).add(term(word))
         return frozenset(light - heavy)
 
     def search(
@@ -234,6 +241,7 @@ def build_index(content: Content, centre: CentreContent) -> Index:
             )
         )
         texts += [k for lang in READ_LANGS for k in topic.keywords.get(lang)]
-    index = Index(docs, stop, stop_terms)
+    light = content.understanding.light_words
+    index = Index(docs, stop, stop_terms, frozenset(fold(w) for lang in READ_LANGS for w in light.get(lang)))
     index.add_words(texts)
     return index
