@@ -296,3 +296,9 @@ def test_english_words_of_asking_count_little_like_polish_verbs(content: Content
     light = index.light_terms("am I able to keep a dog")
     assert term("able") in light and term("keep") in light
     assert term("dog") not in light
+
+
+@pytest.mark.parametrize("message", ["czy teraz jest otwarte?", "do kogo dzwonić, jak się zepsuje kran?"])
+def test_an_hours_answer_gives_the_phone_once(engine: Engine, message: str) -> None:
+    # Whoever asks when the office is open means to call or to come.
+    assert text_of(ask(engine, message)).count(GLIWICE_PHONE) == 1

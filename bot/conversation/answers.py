@@ -282,6 +282,15 @@ def with_contact(t: Tr, centre: CentreContent, text: str) -> str:
     return f"{contact_line(t, centre)}\n\n{body}"
 
 
+def with_phone(t: Tr, centre: CentreContent, text: str) -> str:
+    """An hours answer with the phone after it, when it has none: whoever asks when the office is
+    open means to call or to come ("do kogo dzwonić…", "czy ktoś odbierze w sobotę?")."""
+    phone = centre.centre.phone
+    if phone and phone in text:
+        return text
+    return f"{text}\n{phone_line(t, centre)}"
+
+
 def hours_and_contact(t: Tr, centre: CentreContent, moment: datetime) -> str:
     """The menu's "Office hours and contact": the hours now first, then the address and phone once."""
     if centre.centre.hours is None:

@@ -244,7 +244,7 @@ class Engine(FreeText):
             return None
         rest = item.name
         if rest == "hours":
-            return self._reply(state, self.hours_answer(t, centre, reading))
+            return self._reply(state, answers.with_phone(t, centre, self.hours_answer(t, centre, reading)))
         if rest == "contact":
             return self._reply(state, answers.contact(t, centre))
         if rest == "flats":

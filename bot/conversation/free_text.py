@@ -234,6 +234,8 @@ class FreeText:
             text_out = self.hours_answer(t, centre, reading)
             if any(m.key == items.CONTACT for m in reading.matches[:3]):  # "adres biura i godziny"
                 text_out = answers.with_contact(t, centre, text_out)
+            else:
+                text_out = answers.with_phone(t, centre, text_out)
             hours_reply = self._reply(state, text_out)
             self._ask_rating(state, hours_reply, items.HOURS)
             return hours_reply
