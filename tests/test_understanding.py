@@ -19,6 +19,7 @@ from bot.domain.money import find_companions
 from bot.domain.number_words import spell_out
 from bot.domain.script import ukrainian_in_latin
 from bot.domain.text import is_light, term
+from bot.domain.understanding import COURTESY_KEYS
 from bot.i18n import tr
 
 GLIWICE_PHONE = "32 335 96 30"
@@ -302,3 +303,20 @@ def test_english_words_of_asking_count_little_like_polish_verbs(content: Content
 def test_an_hours_answer_gives_the_phone_once(engine: Engine, message: str) -> None:
     # Whoever asks when the office is open means to call or to come.
     assert text_of(ask(engine, message)).count(GLIWICE_PHONE) == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [("cześć, czy mogę mieć psa?", "zwierz"), ("siema, gdzie składać wniosek?", "skierowanie")],
+)
+def test_a_greeting_before_a_question_does_not_leave_it_half_understood(
+    engine: Engine, message: str, expected: str
+) -> None:
+    assert expected in text_of(ask(engine, message)).lower()
+
+
+def test_a_word_of_a_greeting_that_the_content_uses_too_still_counts(content: Content) -> None:
+    index = build_index(content, content.centres["wodzislaw"])
+    courtesy = index.terms_only_of(COURTESY_KEYS)
+    assert term("siema") in courtesy and term("dzięki") in courtesy
+    assert term("dzień") not in courtesy  # "dzień dobry", but also the day a payment is due

@@ -88,6 +88,7 @@ class Index:
         self.docs = docs
         self.stop = stop
         self.light_words = light_words  # folded words that are light whatever the analysers say
+        self._only: dict[frozenset[str], frozenset[str]] = {}
         self.stop_terms = stop_terms
         self.avg_length = sum(d.length for d in docs) / max(len(docs), 1)
         df: Counter[str] = Counter()
@@ -131,6 +132,16 @@ class Index:
                 grams = ("_".join(every[i : i + size]) for i in range(len(every) - size + 1))
                 result += [g for g in grams if g in self.phrases]
         return result
+
+    def terms_only_of(self, keys: frozenset[str]) -> frozenset[str]:
+        """The terms only these items' documents have (what greetings and thanks are made of,
+        less words the content uses too: "dzień" of "dzień dobry" is also a day to pay by)."""
+        found = self._only.get(keys)
+        if found is None:  # the same few keys every question: worked out once per index
+            own = {t for doc in self.docs if doc.key in keys for t in doc.weights}
+            elsewhere = {t for doc in self.docs if doc.key not in keys for t in doc.weights}
+            found = self._only[keys] = frozenset(own - elsewhere)
+        return found
 
     def light_terms(self, text: str) -> frozenset[str]:
         """Terms of the question that only ever come from light words (text.is_light)."""

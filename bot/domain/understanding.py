@@ -60,6 +60,7 @@ class Fusion:
 FUSION = Fusion()
 TIE = 1.05  # scores within 5% of each other are a tie: BM25's length norm is no reason to prefer
 SMALL_TALK_KEYS = frozenset(items.encode(items.Topic(topic)) for topic in SMALL_TALK)
+COURTESY_KEYS = frozenset(items.encode(items.Topic(topic)) for topic in ("greeting", "thanks"))
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,12 @@ def read(
     searched = text if cyrillic is None else f"{text} {cyrillic}"
     index = knowledge.centres[centre.centre.id].index
     query = index.query_terms(searched)
+    # A greeting or thanks beside a question ("siema, ile się płaci…", "dzięki, a w piątek?") says
+    # nothing about what is asked: its words must not leave the question looking half explained.
+    courtesy = index.terms_only_of(COURTESY_KEYS)
+    asked = [t for t in query if t not in courtesy]
+    if asked:
+        query = asked
     # Small talk is answered only as a whole message (below): a greeting word inside a question
     # ("hej, ...", "good ...") must not make the rest of it look understood.
     lexical = [m for m in index.search(query, index.light_terms(searched)) if m.key not in SMALL_TALK_KEYS]
