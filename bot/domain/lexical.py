@@ -87,7 +87,7 @@ class Index:
     ) -> None:
         self.docs = docs
         self.stop = stop
-        self.light_words = light_words  # folded words that are light whatever the analysers say
+        self.light_words = light_words  # terms that are light whatever the analysers say
         self._only: dict[frozenset[str], frozenset[str]] = {}
         self.stop_terms = stop_terms
         self.avg_length = sum(d.length for d in docs) / max(len(docs), 1)
@@ -148,7 +148,8 @@ class Index:
         light: set[str] = set()
         heavy: set[str] = set()
         for word in words(text):
-            (light if is_light(word) or fold(word) in self.light_words else heavy).add(term(word))
+            t = term(word)
+            (light if is_light(word) or t in self.light_words else heavy).add(t)
         return frozenset(light - heavy)
 
     def search(
@@ -253,6 +254,7 @@ def build_index(content: Content, centre: CentreContent) -> Index:
         )
         texts += [k for lang in READ_LANGS for k in topic.keywords.get(lang)]
     light = content.understanding.light_words
-    index = Index(docs, stop, stop_terms, frozenset(fold(w) for lang in READ_LANGS for w in light.get(lang)))
+    # As terms, so every form counts: "left" and "leaving" as "leave".
+    index = Index(docs, stop, stop_terms, frozenset(term(w) for lang in READ_LANGS for w in light.get(lang)))
     index.add_words(texts)
     return index
