@@ -82,6 +82,11 @@ def test_a_word_or_two_that_only_sound_like_danger_get_no_crisis_reply(engine: E
     assert "112" not in text_of(ask(engine, message))
 
 
+def test_asking_whether_someone_will_come_is_no_danger(engine: Engine) -> None:
+    # Worded like "someone next to me is not breathing", meant as a visit from the centre.
+    assert "112" not in text_of(ask(engine, "czy ktos mnie odwiedzi z opieki", centre="wodzislaw"))
+
+
 @pytest.mark.parametrize(
     ("lang", "message"), [("pl", "mam dość życia"), ("uk", "хочу вмерти"), ("en", "wanna die")]
 )
