@@ -325,3 +325,16 @@ def test_a_word_of_a_greeting_that_the_content_uses_too_still_counts(content: Co
     courtesy = index.terms_only_of(COURTESY_KEYS)
     assert term("siema") in courtesy and term("dzięki") in courtesy
     assert term("dzień") not in courtesy  # "dzień dobry", but also the day a payment is due
+
+
+def test_a_fee_question_with_a_bare_number_gets_the_estimate(engine: Engine) -> None:
+    text = text_of(ask(engine, "ile bede placic jesli mam 1200", centre="wodzislaw"))
+    assert "1200,00\xa0zł" in text and "40%" in text
+    # A small number beside a price word is a price, not a monthly income.
+    assert "Twój dochód" not in text_of(ask(engine, "ile kosztuje bilet za 20", centre="wodzislaw"))
+
+
+def test_an_english_fee_question_is_answered_in_english(engine: Engine) -> None:
+    # "do" and "I" are Polish words too: they no longer count for Polish.
+    text = text_of(ask(engine, "how much do I pay if I earn 1500", centre="wodzislaw"))
+    assert "Your income" in text or "your income" in text

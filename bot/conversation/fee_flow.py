@@ -18,6 +18,8 @@ from bot.domain.understanding import Reading
 from bot.i18n import Tr
 
 STEP_FEE = "fee"  # waiting for the monthly net income
+# A bare number below this beside a fee word is rather a price or a count ("bilet za 20").
+BARE_INCOME_FROM = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,12 @@ def fee_reply(
     money = [a for a in reading.amounts if a.currency] or list(reading.amounts)
     if reading.household is not None:
         money = [a for a in money if a.currency or a.value != reading.household]
-    # A bare number is an income only when the message is surely about the fee ("pogoda 2027" is not).
-    about_fee = reading.confident and best in (items.FEES, items.CRITERION)
+    # A bare number is an income only when the message is surely about the fee ("pogoda 2027" is
+    # not, though 2027 is a year of the criteria): understood as a fee question, or one that asks
+    # with a fee word and for that one number no entry explains ("ile będę płacić, jeśli mam 1200?").
+    fee_like = best in (items.FEES, items.CRITERION)
+    one_income = len(reading.amounts) == 1 and reading.amounts[0].value >= BARE_INCOME_FROM
+    about_fee = fee_like and (reading.confident or (one_income and reading.fee_word))
     wants_fee = waiting or reading.income_cue or about_fee
     if not money or not (wants_fee or any(a.currency for a in money)):
         # "tysiąc dwieście złotych": an income in words is asked again in digits, and never

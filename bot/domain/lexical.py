@@ -133,6 +133,10 @@ class Index:
                 result += [g for g in grams if g in self.phrases]
         return result
 
+    def terms_of(self, keys: frozenset[str]) -> frozenset[str]:
+        """Every term of these items' documents."""
+        return frozenset(t for doc in self.docs if doc.key in keys for t in doc.weights)
+
     def terms_only_of(self, keys: frozenset[str]) -> frozenset[str]:
         """The terms only these items' documents have (what greetings and thanks are made of,
         less words the content uses too: "dzień" of "dzień dobry" is also a day to pay by)."""

@@ -118,8 +118,14 @@ def latin_language(text: str, english: frozenset[str], polish: frozenset[str]) -
     if re.search(r"[ąćęłńóśźż]", re.sub(r"(?<!\w)zł(?!\w)", "", text.casefold())):
         return "pl"
     tokens = [w for w in folded_words(text) if w.isalpha()]  # "1250" is no language's word
-    en = sum(w in english or (not is_known_polish(w) and is_known_english(w)) for w in tokens)
-    pl = sum(w in polish for w in tokens) + sum(len(w) >= 4 and is_known_polish(w) for w in tokens)
+    # A common word of both ("do", "i", "a", "to") tells neither: counted for both, it let a few
+    # of them keep "how much do I pay if I earn 1500" from being English.
+    both = english & polish
+    en = sum(
+        (w in english and w not in both) or (not is_known_polish(w) and is_known_english(w)) for w in tokens
+    )
+    pl = sum(w in polish and w not in both for w in tokens)
+    pl += sum(len(w) >= 4 and is_known_polish(w) for w in tokens)
     if en >= 2 and en >= 2 * pl:
         return "en"
     if pl >= 2 and pl >= 2 * en:

@@ -60,6 +60,7 @@ class Fusion:
 FUSION = Fusion()
 TIE = 1.05  # scores within 5% of each other are a tie: BM25's length norm is no reason to prefer
 SMALL_TALK_KEYS = frozenset(items.encode(items.Topic(topic)) for topic in SMALL_TALK)
+FEE_KEYS = frozenset({items.FEES})
 COURTESY_KEYS = frozenset(items.encode(items.Topic(topic)) for topic in ("greeting", "thanks"))
 
 
@@ -83,6 +84,7 @@ class Reading:
     language: str | None = None  # the message's own language when clear: pl, uk, en or ru
     income_sum: bool = False  # several amounts that are parts of one income ("900 renty i 300")
     gross: bool = False  # the income is stated before tax ("brutto")
+    fee_word: bool = False  # a word of the fee topic ("płacić", "kosztuje", "opłata") besides any number
 
     @property
     def best(self) -> Match | None:
@@ -226,6 +228,7 @@ def read(
         language=message_language(content, text, cyrillic),
         income_sum=amounts_add_up(digits, amounts),
         gross=says_gross(text),
+        fee_word=any(not t.isdigit() for t in set(query) & index.terms_of(FEE_KEYS)),
     )
 
 
