@@ -338,3 +338,9 @@ def test_an_english_fee_question_is_answered_in_english(engine: Engine) -> None:
     # "do" and "I" are Polish words too: they no longer count for Polish.
     text = text_of(ask(engine, "how much do I pay if I earn 1500", centre="wodzislaw"))
     assert "Your income" in text or "your income" in text
+
+
+def test_a_misspelt_verb_no_analyser_knows_still_counts_little(engine: Engine) -> None:
+    # "wziasc" (for "wziąć"): an infinitive's ending, so phrasing, not the subject of the question.
+    assert "zwierz" in text_of(ask(engine, "czy moge wziasc kota")).lower()
+    assert not is_light("niepelnosprawnosc")  # a noun in -ość keeps its weight

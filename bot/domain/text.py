@@ -200,8 +200,16 @@ def is_light(word: str) -> bool:
         return False
     # Typed without Polish letters, a word may also be another one: "soba" is "sobą" (siebie).
     restored = with_polish_letters(word)
-    return bool(_polish_light(word)) or (restored is not None and bool(_polish_light(restored)))
+    found = _polish_light(word)
+    found_restored = _polish_light(restored) if restored is not None else None
+    if found is None and found_restored is None:
+        # No analyser knows it: a misspelt infinitive ("wziąść", "wziasc") still looks like one.
+        return _LOOKS_INFINITIVE.search(fold(word)) is not None
+    return bool(found) or bool(found_restored)
 
+
+# The ending of a Polish infinitive (-ać, -eć, -ić, -yć, -uć, -ść), but not of a noun in -ość.
+_LOOKS_INFINITIVE = re.compile(r"^.{3,}(?:[aeiyu]c|(?<!o)sc)$")
 
 # Letters people type instead of Polish ones, and what they may stand for.
 _POLISH_LETTERS = {"a": "ą", "c": "ć", "e": "ę", "l": "ł", "n": "ń", "o": "ó", "s": "ś", "z": "źż"}
