@@ -87,9 +87,10 @@ class Index:
     ) -> None:
         self.docs = docs
         self.stop = stop
-        self.light_words = light_words  # terms that are light whatever the analysers say
-        self._only: dict[frozenset[str], frozenset[str]] = {}
         self.stop_terms = stop_terms
+        self.light_words = light_words  # terms that are light whatever the analysers say
+        # Terms of some items' documents, asked for with the same few keys at every question.
+        self._terms: dict[tuple[frozenset[str], bool], frozenset[str]] = {}
         self.avg_length = sum(d.length for d in docs) / max(len(docs), 1)
         df: Counter[str] = Counter()
         for doc in docs:
@@ -135,16 +136,20 @@ class Index:
 
     def terms_of(self, keys: frozenset[str]) -> frozenset[str]:
         """Every term of these items' documents."""
-        return frozenset(t for doc in self.docs if doc.key in keys for t in doc.weights)
+        return self._terms_cached(keys, only=False)
 
     def terms_only_of(self, keys: frozenset[str]) -> frozenset[str]:
         """The terms only these items' documents have (what greetings and thanks are made of,
         less words the content uses too: "dzień" of "dzień dobry" is also a day to pay by)."""
-        found = self._only.get(keys)
-        if found is None:  # the same few keys every question: worked out once per index
+        return self._terms_cached(keys, only=True)
+
+    def _terms_cached(self, keys: frozenset[str], only: bool) -> frozenset[str]:
+        found = self._terms.get((keys, only))
+        if found is None:  # the same few keys at every question: worked out once per index
             own = {t for doc in self.docs if doc.key in keys for t in doc.weights}
-            elsewhere = {t for doc in self.docs if doc.key not in keys for t in doc.weights}
-            found = self._only[keys] = frozenset(own - elsewhere)
+            if only:
+                own -= {t for doc in self.docs if doc.key not in keys for t in doc.weights}
+            found = self._terms[keys, only] = frozenset(own)
         return found
 
     def light_terms(self, text: str) -> frozenset[str]:

@@ -82,7 +82,6 @@ class PollingSignal:
                 return version
             await self.sleep(self.interval)
 
-
     async def close(self) -> None:
         return None
 
