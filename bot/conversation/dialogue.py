@@ -21,11 +21,12 @@ from bot.conversation import more as extra
 from bot.conversation.fee_flow import STEP_FEE, fee_reply
 from bot.conversation.free_text import FreeText
 from bot.conversation.outcome import Incoming, Outcome, State, mask
+from bot.conversation.steps import flow_of, state_of
 from bot.domain import items, knowledge
 from bot.domain.content import LANGS, CentreContent, Content
 from bot.domain.text import clean
 from bot.domain.understanding import FUSION, Fusion, Reading
-from bot.flows import ChooseCentre, Conversations, FeeIncome
+from bot.flows import Conversations
 from bot.i18n import Tr, tr
 from bot.replies import Button, Reply
 from storage import users
@@ -34,12 +35,6 @@ from storage.forget import forget_person, scrub_old_pages
 from storage.question_counts import count_question
 from storage.ratings import record_rating
 from storage.residents import forget_resident
-
-# The engine's steps, each stored as its flow (bot.flows): the fee's income, the town of a centre.
-STEPS: dict[str, type[FeeIncome | ChooseCentre]] = {
-    STEP_FEE: FeeIncome,
-    centre_choice.STEP_CENTRE: ChooseCentre,
-}
 
 
 class Engine(FreeText):
@@ -124,10 +119,9 @@ class Engine(FreeText):
 
     def _button(self, state: State, data: str) -> Outcome:
         prefix, parts = callbacks.split(data)
-        question = state.pending if state.step == centre_choice.STEP_CENTRE else None
-        state = replace(state, pending=None)
+        question = state.pending  # only the chooser's step holds one
         if state.step == centre_choice.STEP_CENTRE:  # any button is a change of mind
-            state = replace(state, step=None)
+            state = replace(state, step=None, pending=None)
         if prefix in (callbacks.MORE, callbacks.RATE) and state.centre and state.lang:
             return self._more_or_rate(state, prefix, parts)
         value = parts[0] if parts else ""
@@ -360,9 +354,7 @@ class Dialogue:
             return [await answer]
         conversations = Conversations(self.db, self.engine.clock)
         waiting = await conversations.current(user.id)  # the engine's steps live with every other flow
-        step = next((s for s, f in STEPS.items() if isinstance(waiting, f)), None)
-        pending = waiting.question if isinstance(waiting, ChooseCentre) else None
-        state = State(user.centre, lang, step, pending)
+        state = state_of(user.centre, lang, waiting)
         outcome = await self.respond(state, incoming)
         new = outcome.state
         # The user's new state and what the answer recorded are one unit of work (the reading above
@@ -372,13 +364,12 @@ class Dialogue:
                 await users.set_centre(self.db, user.id, new.centre, now)
             if new.lang != user.lang:
                 await users.set_lang(self.db, user.id, new.lang, now)
-            if (new.step, new.pending) != (state.step, state.pending):  # stored with every flow (bot.flows)
-                if new.step == centre_choice.STEP_CENTRE:
-                    await conversations.begin(user.id, ChooseCentre(new.pending))
-                elif new.step in STEPS:
-                    await conversations.begin(user.id, STEPS[new.step]())
-                elif state.step in STEPS:
-                    await conversations.end(user.id, STEPS[state.step])
+            before, after = flow_of(state), flow_of(new)
+            if after != before:  # the engine's steps are stored with every flow (bot.flows)
+                if after is not None:
+                    await conversations.begin(user.id, after)
+                elif before is not None:
+                    await conversations.end(user.id, type(before))
             if outcome.rated and new.centre:  # issue 11: a 👍/👎 is one count for the answer, nothing more
                 await record_rating(self.db, new.centre, *outcome.rated)
             if outcome.asked and new.centre:  # issue 13: questions per topic, answered vs fallback
