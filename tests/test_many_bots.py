@@ -99,10 +99,10 @@ class Two:
         return [c for c in api.calls[before:] if c.ok and c.method == "sendMessage"]
 
 
-@asynccontextmanager
-async def running_two(tmp_path: Path, database_target: str, **more: str) -> AsyncIterator[Two]:
-    """Both bots started on one database (webhook mode: the test feeds the updates), `more` in
-    their environment."""
+async def open_two(
+    tmp_path: Path, database_target: str, *, follow_content: bool = False, **more: str
+) -> Two:
+    """Both bots opened on one database, not started yet, `more` in their environment."""
     apis = {"gliwice": FakeBotAPI(TOKEN), "slask": FakeBotAPI(TOKEN_B)}
     settings = Settings.from_env(
         env(
@@ -116,13 +116,21 @@ async def running_two(tmp_path: Path, database_target: str, **more: str) -> Asyn
     clock = FixedClock(NOW)
     requests = {TOKEN: RecordingRequest(apis["gliwice"]), TOKEN_B: RecordingRequest(apis["slask"])}
     fleet = await Fleet.open(
-        settings, shipped_content(), requests=requests, clock=clock, follow_content=False
+        settings, shipped_content(), requests=requests, clock=clock, follow_content=follow_content
     )
+    return Two(fleet, apis, clock)
+
+
+@asynccontextmanager
+async def running_two(tmp_path: Path, database_target: str, **more: str) -> AsyncIterator[Two]:
+    """Both bots started on one database (webhook mode: the test feeds the updates), `more` in
+    their environment."""
+    two = await open_two(tmp_path, database_target, **more)
     try:
-        await fleet.start(webhook=True)  # updates are fed by the test (or the webhook route)
-        yield Two(fleet, apis, clock)
+        await two.fleet.start(webhook=True)  # updates are fed by the test (or the webhook route)
+        yield two
     finally:
-        await fleet.stop()
+        await two.fleet.stop()
     for api in apis.values():
         assert api.unexpected == []
 

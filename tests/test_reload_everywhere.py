@@ -17,21 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram.fleet import Fleet
 from bot.channels.telegram.staff import SYNC_KEY
 from bot.channels.web.app import WebDoor, create_app
 from bot.channels.web.config import WebSettings
 from bot.channels.web.serve import telegram_swap
-from bot.clock import FixedClock
 from bot.domain.content import Content
 from bot.editor.sync import ContentSync, PollingSignal
 from bot.i18n import tr
 from bot.settings import Settings
 from storage import audit, content_version
 from storage.open import open_database
-from tests.data import shipped_content
-from tests.fakebotapi import TOKEN, FakeBotAPI, RecordingRequest, TgUser
-from tests.test_many_bots import ADMIN_ID, ANNA, NOW, PROJECT, TOKEN_B, Two, env
+from tests.fakebotapi import TgUser
+from tests.test_many_bots import ADMIN_ID, ANNA, PROJECT, Two, open_two
 from tests.web_helpers import Ticks
 
 ADMIN = TgUser(ADMIN_ID, "Admin", "pl")
@@ -43,22 +40,8 @@ HOURS = "godziny pracy"
 async def fleet_of(tmp_path: Path, target: str, *, follow_content: bool) -> tuple[Two, Path, Settings]:
     root = tmp_path / "content"
     shutil.copytree(PROJECT / "content", root)
-    apis = {"gliwice": FakeBotAPI(TOKEN), "slask": FakeBotAPI(TOKEN_B)}
-    settings = Settings.from_env(
-        env(
-            tmp_path,
-            CONTENT_DIR=str(root),
-            DATABASE_URL=target,
-            STAFF_ADMIN_IDS=str(ADMIN_ID),
-            WEBHOOK_URL="https://x.org/tg",
-        )
-    )
-    clock = FixedClock(NOW)
-    requests = {TOKEN: RecordingRequest(apis["gliwice"]), TOKEN_B: RecordingRequest(apis["slask"])}
-    fleet = await Fleet.open(
-        settings, shipped_content(), requests=requests, clock=clock, follow_content=follow_content
-    )
-    return Two(fleet, apis, clock), root, settings
+    found = await open_two(tmp_path, target, follow_content=follow_content, CONTENT_DIR=str(root))
+    return found, root, found.fleet.settings
 
 
 @pytest.fixture
