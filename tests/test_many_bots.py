@@ -131,7 +131,7 @@ async def running_two(tmp_path: Path, database_target: str, **more: str) -> Asyn
         yield two
     finally:
         await two.fleet.stop()
-    for api in apis.values():
+    for api in two.apis.values():
         assert api.unexpected == []
 
 
