@@ -85,9 +85,9 @@ async def claim(
         marks = ", ".join("?" for _ in centres) or "NULL"
         where += (
             " AND p.ticket_id IN (SELECT id FROM tickets WHERE channel = ?"
-            f" OR (channel = '{WEB_CHANNEL}' AND centre IN ({marks})))"
+            f" OR (channel = ? AND centre IN ({marks})))"
         )
-        only = (share.channel, *centres)
+        only = (share.channel, WEB_CHANNEL, *centres)
     if db.dialect == "postgres":
         # SKIP LOCKED: rows another process is claiming at this moment are passed over, not waited for.
         rows = await db.fetch_all(
